@@ -1,0 +1,1 @@
+"""INT8: calibration images, TensorRT calibrators and explicit QDQ models."""

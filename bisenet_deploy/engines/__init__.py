@@ -1,0 +1,1 @@
+"""Device side: TensorRT engine building behind one version adapter (see the engine issue)."""

@@ -1,0 +1,1 @@
+"""Workstation side: seed-compatible model zoo, checkpoint loading, ONNX export, verification, lint."""

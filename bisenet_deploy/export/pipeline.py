@@ -1,0 +1,111 @@
+"""The export stages in order: load, trace, simplify, check, lint, verify, write. Nothing is written
+unless every stage passes (or the user waived it)."""
+
+import time
+
+from .. import __version__
+from ..atomic import write_bytes_atomic
+from ..classes import load_classes
+from ..errors import WorkFailed
+from ..modelcard import make_card
+from . import to_onnx, trt_lint, verify
+from .checkpoint import load_checkpoint
+from .graph import reference_graph, substituted_graph
+
+
+class StageClock(object):
+    """Prints each stage as it starts and remembers how long each took."""
+
+    def __init__(self, log):
+        self.log, self.seconds, self._name, self._start = log, {}, None, None
+
+    def start(self, name, message):
+        self.stop()
+        self._name, self._start = name, time.time()
+        self.log("[{}] {}".format(name, message))
+
+    def stop(self):
+        if self._name is not None:
+            self.seconds[self._name] = round(time.time() - self._start, 3)
+            self._name = None
+
+
+def _verdict(rows, exact, min_agreement, mode):
+    worst = min(row.agreement for row in rows)
+    if exact:
+        if all(verify.within_float_tolerance(row) for row in rows):
+            return True, "PASSED | exact path: matches PyTorch to float tolerance (worst agreement {:.4f}%)".format(
+                100 * worst)
+        return False, ("FAILED | exact path disagrees with PyTorch beyond float tolerance "
+                       "(max abs diff {:.3e}); this is a bug, please report it".format(
+                           max(row.max_abs_diff for row in rows)))
+    hint = "--upsample resize (TensorRT >= 8.0) or --upsample matmul (any TensorRT) are exact"
+    if worst < min_agreement:
+        return False, ("FAILED | --upsample {} approximates align_corners=True bilinear: worst argmax agreement "
+                       "{:.4f}% < --min-agreement {:.4f}%; {}".format(mode, 100 * worst, 100 * min_agreement, hint))
+    return True, ("PASSED | approximate: --upsample {} stands in for align_corners=True bilinear, worst argmax "
+                  "agreement {:.4f}% (>= {:.2f}%); {}".format(mode, 100 * worst, 100 * min_agreement, hint))
+
+
+def run(args, output, log):
+    clock = StageClock(log)
+    started = time.time()
+    clock.start("load", "reading {}".format(args.checkpoint))
+    overrides = {"arch": args.arch, "in_planes": args.in_planes, "num_classes": args.num_classes,
+                 "variant": args.variant}
+    checkpoint = load_checkpoint(args.checkpoint, trust=args.trust_checkpoint, overrides=overrides)
+    config = checkpoint.config
+    names, colors = load_classes(config["num_classes"], args.classes)
+    log("  BiSeNet {arch}, in_planes {in_planes}, {num_classes} classes, {variant} fusion ({fmt})".format(
+        fmt=checkpoint.metadata.get("format"), **config))
+
+    model = checkpoint.model
+    input_hw, head, mode = tuple(args.input_size), args.head, args.upsample
+    output_name = "labels" if head == "labels" else "logits"
+    clock.start("export", "tracing {}x{} batch {} -> {} head, upsample={}, opset {}".format(
+        input_hw[0], input_hw[1], args.batch, head, mode, args.opset))
+    with substituted_graph(model, head, mode, input_hw) as (graph, exact):
+        onnx_model = to_onnx.graph_to_onnx(graph, input_hw, args.batch, args.opset, output_name)
+    if not args.no_simplify:
+        clock.start("simplify", "onnx-simplifier")
+        onnx_model = to_onnx.simplify(onnx_model)
+    to_onnx.check(onnx_model)
+
+    clock.start("lint", "TensorRT {} parser support".format(args.target_trt))
+    violations = trt_lint.lint_model(onnx_model, args.target_trt)
+    if violations:
+        log(trt_lint.format_violations(violations, args.target_trt))
+    else:
+        log("  PASSED | no violations for TensorRT {}".format(args.target_trt))
+
+    clock.start("verify", "ONNX Runtime vs PyTorch ({} reference)".format("exact" if exact else "approximation"))
+    inputs = verify.verification_inputs(input_hw, args.batch)
+    rows = verify.verify(onnx_model, reference_graph(model, head, input_hw), head, inputs)
+    log(verify.format_table(rows))
+    min_agreement = verify.DEFAULT_MIN_AGREEMENT if args.min_agreement is None else args.min_agreement
+    passed, verdict = _verdict(rows, exact, min_agreement, mode)
+    log("  " + verdict)
+    clock.stop()
+    if not passed:
+        raise WorkFailed("verification failed; nothing written ({})".format(verdict.split("| ", 1)[1]))
+    if violations and not args.no_lint:
+        raise WorkFailed("{} TensorRT {} lint violation(s) (listed above); nothing written. Fix them or pass "
+                         "--no-lint to write anyway".format(len(violations), args.target_trt))
+
+    card = make_card(config, input_hw, args.batch, head, mode, args.opset, names, colors, checkpoint.sha256,
+                     checkpoint.metadata, __version__, args.target_trt)
+    card["verification"] = {
+        "exact": exact,
+        "verdict": verdict,
+        "worst_argmax_agreement": min(r.agreement for r in rows),
+        "max_abs_diff": max(r.max_abs_diff for r in rows),
+        "lint_violations": len(violations),
+    }
+    to_onnx.attach_card(onnx_model, card)
+    write_bytes_atomic(output, onnx_model.SerializeToString())
+    total = time.time() - started
+    stages = ", ".join("{} {:.1f}s".format(k, v) for k, v in clock.seconds.items())
+    log("wrote {} ({:.1f} MB, {} nodes) in {:.1f}s: {}".format(
+        output, len(onnx_model.SerializeToString()) / 1e6, len(onnx_model.graph.node), total, stages))
+    card["timings_s"] = dict(clock.seconds, total=round(total, 3))
+    return card

@@ -1,0 +1,130 @@
+"""Ways to express a bilinear upsample in an ONNX graph, all with the signature `up(x, size)`.
+
+- `resize`: F.interpolate -> native ONNX Resize (exact; TensorRT >= 8.0 honours its modes).
+- `deconv`: replicate-pad by one pixel (Slice+Concat, which every TensorRT parses) then a fixed-weight
+  depthwise ConvTranspose. Exact for align_corners=False at integer scales; for align_corners=True
+  it is an approximation whose argmax agreement the exporter measures and reports.
+- `matmul`: constant interpolation matrices, y = A_h @ x @ A_w^T. Exact for either align_corners,
+  any sizes, on any TensorRT (MatMul needs no special parser support).
+"""
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+UPSAMPLE_MODES = ("deconv", "resize", "matmul")
+
+
+def interpolation_matrix(in_size, out_size, align_corners):
+    # type: (int, int, bool) -> np.ndarray
+    """(out_size, in_size) matrix A such that A @ v is PyTorch's 1-D linear interpolation of v."""
+    # Source coordinates in float32, as PyTorch computes them, so the rounding matches too.
+    out_idx = np.arange(out_size, dtype=np.float32)
+    if align_corners:
+        scale = np.float32((in_size - 1) / (out_size - 1) if out_size > 1 else 0.0)
+        src = out_idx * scale
+    else:
+        scale = np.float32(in_size / out_size)
+        src = np.maximum((out_idx + np.float32(0.5)) * scale - np.float32(0.5), np.float32(0.0))
+    lower = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+    upper = np.minimum(lower + 1, in_size - 1)
+    frac = src - lower
+    matrix = np.zeros((out_size, in_size), dtype=np.float64)
+    np.add.at(matrix, (np.arange(out_size), lower), 1.0 - frac)
+    np.add.at(matrix, (np.arange(out_size), upper), frac)
+    return matrix.astype(np.float32)
+
+
+def triangle_kernel(scale):
+    # type: (int) -> np.ndarray
+    """1-D kernel of a stride-`scale` transposed conv that performs half-pixel linear interpolation."""
+    length = 2 * scale if scale % 2 == 0 else 2 * scale - 1
+    centre = (length - 1) / 2.0
+    return (1.0 - np.abs(np.arange(length) - centre) / scale).astype(np.float32)
+
+
+def deconv_padding(scale):
+    # type: (int) -> int
+    """ConvTranspose padding that crops the replicate-padded result back to exactly `scale` x size."""
+    return (len(triangle_kernel(scale)) + scale) // 2
+
+
+class BilinearUpsample(nn.Module):
+    """The reference: PyTorch's bilinear interpolation (exports as ONNX Resize)."""
+
+    def __init__(self, align_corners):
+        super(BilinearUpsample, self).__init__()
+        self.align_corners = align_corners
+
+    def forward(self, x, size):
+        return F.interpolate(x, size=(int(size[0]), int(size[1])), mode="bilinear",
+                             align_corners=self.align_corners)
+
+
+def _replicate_pad1(x):
+    # Concat of edge slices rather than Pad(mode=edge): TensorRT 7.1/8.0 parse only constant-0 Pad.
+    x = torch.cat((x[:, :, :1], x, x[:, :, -1:]), dim=2)
+    return torch.cat((x[:, :, :, :1], x, x[:, :, :, -1:]), dim=3)
+
+
+class DeconvUpsample(nn.Module):
+    """Fixed-weight depthwise ConvTranspose; exact for align_corners=False, integer scale factors.
+
+    Works for any channel count (the weight is expanded per call; export folds it into a constant).
+    """
+
+    def __init__(self, scale):
+        super(DeconvUpsample, self).__init__()
+        if int(scale) != scale or scale < 1:
+            raise ValueError("deconv upsampling needs an integer scale factor, got {}".format(scale))
+        self.scale = int(scale)
+        kernel_1d = torch.from_numpy(triangle_kernel(self.scale))
+        self.register_buffer("kernel", torch.outer(kernel_1d, kernel_1d)[None, None], persistent=False)
+
+    def forward(self, x, size):
+        if int(size[0]) != x.shape[2] * self.scale or int(size[1]) != x.shape[3] * self.scale:
+            raise ValueError("DeconvUpsample(scale={}) cannot map {} to {}".format(
+                self.scale, tuple(x.shape[2:]), tuple(size)))
+        channels = int(x.shape[1])
+        weight = self.kernel.expand(channels, 1, -1, -1).contiguous()
+        return F.conv_transpose2d(_replicate_pad1(x), weight, stride=self.scale,
+                                  padding=deconv_padding(self.scale), groups=channels)
+
+
+class MatmulUpsample(nn.Module):
+    """Constant interpolation matrices for one fixed (in -> out) size pair."""
+
+    def __init__(self, in_hw, out_hw, align_corners):
+        super(MatmulUpsample, self).__init__()
+        self.in_hw, self.out_hw = tuple(in_hw), tuple(out_hw)
+        rows = interpolation_matrix(in_hw[0], out_hw[0], align_corners)
+        cols = interpolation_matrix(in_hw[1], out_hw[1], align_corners).T.copy()
+        self.register_buffer("rows", torch.from_numpy(rows), persistent=False)
+        self.register_buffer("cols", torch.from_numpy(cols), persistent=False)
+
+    def forward(self, x, size):
+        if tuple(x.shape[2:]) != self.in_hw or (int(size[0]), int(size[1])) != self.out_hw:
+            raise ValueError("MatmulUpsample was built for {} -> {}, got {} -> {}".format(
+                self.in_hw, self.out_hw, tuple(x.shape[2:]), tuple(size)))
+        return torch.matmul(torch.matmul(self.rows, x), self.cols)
+
+
+def is_exact(mode, align_corners):
+    # type: (str, bool) -> bool
+    """Whether `mode` reproduces PyTorch's bilinear interpolation up to float rounding."""
+    return mode in ("resize", "matmul") or (mode == "deconv" and not align_corners)
+
+
+def make_upsample(mode, align_corners, in_hw, out_hw):
+    """The module for `mode` that maps (N, C, *in_hw) to (N, C, *out_hw)."""
+    if mode == "resize":
+        return BilinearUpsample(align_corners)
+    if mode == "matmul":
+        return MatmulUpsample(in_hw, out_hw, align_corners)
+    if mode == "deconv":
+        if out_hw[0] % in_hw[0] or out_hw[1] % in_hw[1] or out_hw[0] // in_hw[0] != out_hw[1] // in_hw[1]:
+            raise ValueError("deconv upsampling needs one integer scale for both axes: {} -> {}".format(
+                in_hw, out_hw))
+        return DeconvUpsample(out_hw[0] // in_hw[0])
+    raise ValueError("unknown upsample mode {!r}; choose from {}".format(mode, UPSAMPLE_MODES))

@@ -1,0 +1,77 @@
+"""The JSON model card: everything downstream commands need, stored in the ONNX metadata_props
+(key MODEL_CARD_KEY) and copied into every engine's sidecar, so no command needs repeated flags."""
+
+import json
+
+from .errors import InputError
+
+MODEL_CARD_KEY = "bisenet_deploy.model_card"
+CARD_FORMAT = "bisenet-deploy/model-card"
+CARD_VERSION = 1
+IMAGENET_MEAN = [0.485, 0.456, 0.406]
+IMAGENET_STD = [0.229, 0.224, 0.225]
+REQUIRED_FIELDS = ("architecture", "in_planes", "num_classes", "classes", "colors", "mean", "std",
+                   "channel_order", "input_size", "head", "input", "output")
+
+
+def make_card(config, input_size, batch, head, upsample, opset, classes, colors, checkpoint_sha256,
+              checkpoint_metadata, tool_version, target_trt):
+    """A model card dict for a freshly exported graph."""
+    height, width = input_size
+    if head == "labels":
+        output = {"name": "labels", "dtype": "int32", "shape": [batch, height, width]}
+    else:
+        output = {"name": "logits", "dtype": "float32",
+                  "shape": [batch, config["num_classes"], height // 8, width // 8]}
+    return {
+        "format": CARD_FORMAT,
+        "card_version": CARD_VERSION,
+        "tool_version": tool_version,
+        "architecture": config["arch"],
+        "in_planes": config["in_planes"],
+        "variant": config["variant"],
+        "num_classes": config["num_classes"],
+        "classes": list(classes),
+        "colors": [list(c) for c in colors],
+        "channel_order": "RGB",
+        "pixel_scale": 1.0 / 255.0,
+        "mean": list(IMAGENET_MEAN),
+        "std": list(IMAGENET_STD),
+        "input_size": [height, width],
+        "batch": batch,
+        "input": {"name": "input", "dtype": "float32", "shape": [batch, 3, height, width], "layout": "NCHW"},
+        "output": output,
+        "head": head,
+        # The seed upsamples logits with align_corners=True before argmax (eval.py, demo.py).
+        "head_upsample": {"mode": "bilinear", "align_corners": True},
+        "upsample": upsample,
+        "opset": opset,
+        "target_trt": target_trt,
+        "source_checkpoint": {"sha256": checkpoint_sha256, "metadata": checkpoint_metadata},
+    }
+
+
+def card_to_json(card):
+    # type: (dict) -> str
+    return json.dumps(card, sort_keys=True)
+
+
+def card_from_json(text, source):
+    # type: (str, str) -> dict
+    """Parse and check a card; `source` names where it came from for the error message."""
+    try:
+        card = json.loads(text)
+    except ValueError as exc:
+        raise InputError("{}: model card is not valid JSON ({})".format(source, exc))
+    if not isinstance(card, dict) or card.get("format") != CARD_FORMAT:
+        raise InputError("{}: metadata is not a bisenet-deploy model card".format(source))
+    missing = [f for f in REQUIRED_FIELDS if f not in card]
+    if missing:
+        raise InputError("{}: model card lacks {}".format(source, ", ".join(missing)))
+    return card
+
+
+def card_from_metadata(metadata, source):
+    """The card from an ONNX metadata_props mapping (name -> value), or None when it has none."""
+    text = metadata.get(MODEL_CARD_KEY)
+    return None if text is None else card_from_json(text, source)

@@ -1,0 +1,1 @@
+"""Device side: backends, preprocessing, sources, overlay, bench and eval."""
