@@ -10,11 +10,10 @@ returns only the inference output.
 import torch
 import torch.nn as nn
 
-from .resnet import RESNET_LAYOUTS, ContextResNet
+from .names import ARCHS, VARIANTS
+from .resnet import ContextResNet
 from .upsample import BilinearUpsample
 
-ARCHS = tuple(sorted(RESNET_LAYOUTS))
-VARIANTS = ("deconv", "upsample")
 SPATIAL_CHANNELS = 128
 # The seed's upsample variant interpolates with align_corners=True (model/bisenet_up.py).
 FUSION_ALIGN_CORNERS = True
@@ -90,7 +89,7 @@ class BiSeNet(nn.Module):
 
     def __init__(self, num_classes=37, arch="resnet18", in_planes=64, variant="deconv"):
         super(BiSeNet, self).__init__()
-        if arch not in RESNET_LAYOUTS:
+        if arch not in ARCHS:
             raise ValueError("arch must be one of {}, not {!r}".format(ARCHS, arch))
         if variant not in VARIANTS:
             raise ValueError("variant must be one of {}, not {!r}".format(VARIANTS, variant))

@@ -12,7 +12,7 @@ import re
 
 from ..errors import InputError
 from ..lazy import lazy_import
-from .bisenet import ARCHS, VARIANTS
+from .names import ARCHS, VARIANTS
 
 Checkpoint = collections.namedtuple("Checkpoint", "model config sha256 metadata path")
 # config: dict(arch, in_planes, num_classes, variant); metadata: what the file says about its training.

@@ -12,7 +12,7 @@ from ..atomic import atomic_path
 from ..cli import ArgumentParser, add_debug_flag, run_main
 from ..errors import InputError
 from ..lazy import lazy_import
-from .bisenet import ARCHS, VARIANTS, build_model
+from .names import ARCHS, VARIANTS
 
 
 def randomize_batchnorm(model, seed):
@@ -44,6 +44,7 @@ def seed_training_dict(model, epoch=100):
 
 def write_demo_checkpoint(path, arch="resnet18", in_planes=32, num_classes=37, variant="deconv", seed=0):
     torch = lazy_import("torch", "making a demo checkpoint")
+    from .bisenet import build_model
     torch.manual_seed(seed)
     model = randomize_batchnorm(build_model(arch, in_planes, num_classes, variant), seed)
     with atomic_path(path) as tmp:

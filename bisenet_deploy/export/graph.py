@@ -10,7 +10,6 @@ from .upsample import BilinearUpsample, is_exact, make_upsample
 
 OUTPUT_STRIDE = 8
 HEAD_ALIGN_CORNERS = True  # the seed's eval/demo upsample the logits with align_corners=True
-HEADS = ("labels", "logits")
 
 
 class InferenceGraph(nn.Module):

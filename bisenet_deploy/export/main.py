@@ -6,13 +6,8 @@ import sys
 
 from ..cli import ArgumentParser, add_debug_flag, parse_size, run_main
 from ..errors import InputError
-from .bisenet import ARCHS, VARIANTS
-from .graph import HEADS
-from .upsample import UPSAMPLE_MODES
-
-# The lint's target list, without importing onnx just to build --help.
-LINT_TARGETS = ("7.1", "8.0", "8.2", "8.6", "10", "11")
-DEFAULT_LINT_TARGET = "8.2"
+from ..lazy import lazy_import
+from .names import ARCHS, DEFAULT_LINT_TARGET, HEADS, LINT_TARGETS, UPSAMPLE_MODES, VARIANTS
 
 DEFAULT_INPUT_SIZE = (480, 640)
 DEFAULT_OPSET = 11  # the highest opset every TensorRT from 7.1 parses
@@ -104,9 +99,12 @@ def default_output(checkpoint):
 
 def export(args, log=print):
     """Run the whole export; returns the card of the written model."""
+    validate_args(args)
+    # Fail with an install hint before any work, rather than deep inside a stage.
+    for package in ("torch", "onnx", "onnxruntime") + (() if args.no_simplify else ("onnxsim",)):
+        lazy_import(package, "bisenet-export")
     from . import pipeline
 
-    validate_args(args)
     args.upsample = resolve_upsample(args.upsample, args.target_trt)
     output = args.output or default_output(args.checkpoint)
     if not output.endswith(".onnx"):

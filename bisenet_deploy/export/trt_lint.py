@@ -126,18 +126,22 @@ def _constant_value(facts, name):
 def _tensor_dtypes(model):
     # type: (onnx.ModelProto) -> dict
     """name -> dtype name for every tensor whose type is declared or can be inferred."""
-    graphs = [model.graph]
-    try:
-        graphs.insert(0, onnx.shape_inference.infer_shapes(model).graph)
-    except (onnx.shape_inference.InferenceError, ValueError):
-        pass  # type inference is best effort: without it, the dtype rules see only declared types
     dtypes = {}
-    for graph in graphs:
+    for graph in (_inferred_graph(model), model.graph):
         for value in list(graph.input) + list(graph.output) + list(graph.value_info):
             elem_type = value.type.tensor_type.elem_type
             if elem_type and value.name not in dtypes:
                 dtypes[value.name] = onnx.TensorProto.DataType.Name(elem_type)
     return dtypes
+
+
+def _inferred_graph(model):
+    # type: (onnx.ModelProto) -> onnx.GraphProto
+    """The graph with inferred value_info; the declared graph when inference fails (best effort)."""
+    try:
+        return onnx.shape_inference.infer_shapes(model).graph
+    except (onnx.shape_inference.InferenceError, ValueError):
+        return model.graph
 
 
 def _attr(node, name, default):
@@ -267,7 +271,7 @@ def _pads_outside_trailing(pads, trailing):
 def _check_cast(node, facts, rules):
     to = onnx.TensorProto.DataType.Name(_attr(node, "to", 0))
     if to not in rules["to_types"]:
-        yield ("cast_to", _not_allowed("Cast to", to, rules["to_types"]),
+        yield ("cast_to", _not_allowed("to", to, rules["to_types"]),
                "cast to float32 (or int32 for indices); keep uint8/double out of the network")
 
 
@@ -293,7 +297,7 @@ def _check_conv_transpose(node, facts, rules):
 
 def _not_allowed(what, value, allowed):
     # type: (str, object, list) -> str
-    return "{} {} is not supported (allowed: {})".format(what, value, ", ".join(allowed))
+    return "{}={} is not supported (allowed: {})".format(what, value, ", ".join(allowed))
 
 
 _NODE_CHECKS = {

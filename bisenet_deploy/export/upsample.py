@@ -13,7 +13,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-UPSAMPLE_MODES = ("deconv", "resize", "matmul")
+from .names import UPSAMPLE_MODES
+
 
 
 def interpolation_matrix(in_size, out_size, align_corners):
