@@ -15,19 +15,29 @@ from ..lazy import lazy_import
 from .names import ARCHS, VARIANTS
 
 
-def randomize_batchnorm(model, seed):
-    """Give BN layers plausible trained statistics, so random models produce varied, finite outputs."""
+def randomize_batchnorm(model, seed, calibration_size=64):
+    """Give BN layers trained-looking parameters and statistics measured on random images, so a random
+    model's activations stay at unit scale through 100 layers, as a trained network's do."""
     torch = lazy_import("torch", "making a demo checkpoint")
     generator = torch.Generator().manual_seed(seed)
-    for module in model.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            n = module.num_features
-            module.weight.data = 0.5 + torch.rand(n, generator=generator)
-            module.bias.data = 0.2 * torch.randn(n, generator=generator)
-            module.running_mean.data = 0.1 * torch.randn(n, generator=generator)
-            module.running_var.data = 0.5 + torch.rand(n, generator=generator)
-            module.num_batches_tracked.fill_(1000)
-    return model
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    for module in norms:
+        n = module.num_features
+        module.weight.data = 0.5 + 0.5 * torch.rand(n, generator=generator)
+        module.bias.data = 0.1 * torch.randn(n, generator=generator)
+        module.reset_running_stats()
+        module.momentum = None  # cumulative average over the calibration batches
+    model.train()
+    with torch.no_grad():
+        for _ in range(2):  # batch > 1: the ARM's BN sees 1x1 maps
+            model(torch.randn(4, 3, calibration_size, calibration_size, generator=generator))
+    for module in norms:
+        # Channels that ReLU silenced on the calibration batches would divide by ~sqrt(eps) and turn
+        # float rounding into visible noise; trained statistics do not collapse like that.
+        module.running_var.clamp_(min=0.05)
+        module.momentum = 0.1
+        module.num_batches_tracked.fill_(1000)
+    return model.eval()
 
 
 def seed_training_dict(model, epoch=100):

@@ -188,6 +188,8 @@ def _read_raw_label(path):
             raw = np.load(path, allow_pickle=False)
         except (OSError, ValueError, EOFError) as exc:
             raise InputError("cannot read label {}: {}".format(path, exc))
+        if not isinstance(raw, np.ndarray):  # an .npz archive, not one array
+            raise InputError("label {} holds an archive of arrays, not one label array".format(path))
     else:
         raw = cv2.imread(path, cv2.IMREAD_UNCHANGED)
         if raw is None:

@@ -1,0 +1,73 @@
+"""Backends by name, and the rules for which backend runs which model file."""
+
+from ...errors import InputError
+from ...lazy import is_installed
+from ..model_info import model_kind
+from .base import Backend
+from .ort import OrtBackend
+from .torch_backend import TorchBackend
+
+# "trt" is filled in by the TensorRT issue; None means "not part of this build".
+BACKENDS = {"ort": OrtBackend, "torch": TorchBackend, "trt": None}
+PREFERENCE = ("trt", "ort", "torch")
+BACKEND_CHOICES = ("auto",) + PREFERENCE
+
+# which model file each backend runs, and what to say when a backend gets another kind
+RUNS_KIND = {"trt": "engine", "ort": "onnx", "torch": "checkpoint"}
+KIND_TEXT = {"engine": "TensorRT .engine files", "onnx": ".onnx models", "checkpoint": ".pth checkpoints"}
+KIND_BACKEND_HINT = {
+    "engine": "run it with --backend trt (or run its .onnx with --backend ort)",
+    "onnx": "run it with --backend ort, or build an engine with bisenet-build-engine for --backend trt",
+    "checkpoint": "run it with --backend torch, or export it with bisenet-export for --backend ort",
+}
+NOT_INSTALLED = {
+    "trt": "TensorRT is not installed (no Python module 'tensorrt'); on a Jetson it comes with JetPack: "
+           "sudo apt-get install python3-libnvinfer (or use the docker/tx2 image)",
+    "ort": "ONNX Runtime is not installed; pip install onnxruntime (Jetson: the onnxruntime-gpu wheel for your JetPack)",
+    "torch": "PyTorch is not installed; pip install 'bisenet-deploy[export]'",
+}
+TENSORRT_PACKAGE = "tensorrt"
+
+
+def available_backends():
+    # type: () -> list
+    """Names of the backends this build has and this machine can run, most preferred first."""
+    return [name for name in PREFERENCE if _is_usable(name)]
+
+
+def _is_usable(name):
+    return BACKENDS[name] is not None and BACKENDS[name].available()
+
+
+def _unusable_reason(name):
+    if BACKENDS[name] is None:
+        if name == "trt" and not is_installed(TENSORRT_PACKAGE):
+            return NOT_INSTALLED[name]
+        return "the {} backend is not available in this build of bisenet-deploy".format(name)
+    return NOT_INSTALLED[name]
+
+
+def resolve_backend_name(name, model_path):
+    # type: (str, str) -> str
+    """The concrete backend for `name` (or "auto") and this model file, or an InputError saying why not."""
+    kind = model_kind(model_path)
+    if name == "auto":
+        name = {"engine": "trt", "onnx": "ort", "checkpoint": "torch"}[kind]
+        if not _is_usable(name):
+            raise InputError("{} needs the {} backend: {}{}".format(
+                model_path, name, _unusable_reason(name),
+                "; or run the .onnx it was built from with --backend ort" if kind == "engine" else ""))
+        return name
+    if name not in BACKENDS:
+        raise InputError("unknown backend {!r}; choose one of {}".format(name, ", ".join(BACKEND_CHOICES)))
+    if RUNS_KIND[name] != kind:
+        raise InputError("--backend {} runs {}, not {}; {}".format(
+            name, KIND_TEXT[RUNS_KIND[name]], model_path, KIND_BACKEND_HINT[kind]))
+    if not _is_usable(name):
+        raise InputError("--backend {}: {}".format(name, _unusable_reason(name)))
+    return name
+
+
+def create_backend(name, model_path, card, threads=None, **options):
+    """An inactive backend for `model_path`; `options` go to that backend (ort: providers, torch: device)."""
+    return BACKENDS[resolve_backend_name(name, model_path)](model_path, card, threads, **options)

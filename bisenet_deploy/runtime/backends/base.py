@@ -1,0 +1,92 @@
+"""The one backend shape: the base owns the lifecycle, the input check and the timing; each backend
+fills in `_activate`, `_infer` and `_deactivate` (the Polygraphy runner pattern)."""
+
+import time
+
+import numpy as np
+
+from ...errors import InputError
+from ...lazy import is_installed
+
+
+class Backend(object):
+    """Runs one model file: `with backend: output = backend.infer(batch)`."""
+
+    name = "base"  # registry key
+    requires = ()  # top-level Python packages the backend imports on activation
+    precision = "fp32"
+
+    def __init__(self, model_path, card, threads=None):
+        # type: (str, dict, int) -> None
+        if threads is not None and threads < 1:
+            raise InputError("--threads must be at least 1, got {}".format(threads))
+        self.model_path = model_path
+        self.card = card
+        self.threads = threads
+        self.last_infer_seconds = 0.0
+        self.is_active = False
+        self._input_shape = tuple(card["input"]["shape"])
+        self._input_dtype = np.dtype(card["input"]["dtype"])
+
+    @classmethod
+    def available(cls):
+        # type: () -> bool
+        """True when every package the backend needs is installed; imports nothing."""
+        return all(is_installed(package) for package in cls.requires)
+
+    def activate(self):
+        if not self.is_active:
+            self._activate()
+            self.is_active = True
+        return self
+
+    def deactivate(self):
+        if self.is_active:
+            self.is_active = False
+            self._deactivate()
+
+    def __enter__(self):
+        return self.activate()
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self.deactivate()
+
+    def infer(self, batch):
+        # type: (np.ndarray) -> np.ndarray
+        """The card's output for a float NCHW batch; `last_infer_seconds` times the network call alone."""
+        if not self.is_active:
+            raise RuntimeError("{} backend used before activate()".format(self.name))
+        self.check_input(batch)
+        start = time.perf_counter()
+        output = self._infer(batch)
+        self.last_infer_seconds = time.perf_counter() - start
+        return output
+
+    def check_input(self, batch):
+        shape, dtype = getattr(batch, "shape", None), getattr(batch, "dtype", None)
+        if tuple(shape or ()) != self._input_shape or dtype != self._input_dtype:
+            raise InputError("{} takes a {} {} input, got {} {}".format(
+                self.model_path, _shape_text(self._input_shape), self._input_dtype,
+                "nothing" if shape is None else _shape_text(shape), dtype))
+
+    def describe(self):
+        # type: () -> str
+        """One line for logs and bug reports: backend, device, threads, precision, model file."""
+        return "{} backend on {}, {} threads, {}: {}".format(
+            self.name, self._device_text(), self.threads or "default", self.precision, self.model_path)
+
+    def _device_text(self):
+        raise NotImplementedError
+
+    def _activate(self):
+        raise NotImplementedError
+
+    def _infer(self, batch):
+        raise NotImplementedError
+
+    def _deactivate(self):
+        raise NotImplementedError
+
+
+def _shape_text(shape):
+    return "x".join(str(d) for d in shape)

@@ -1,0 +1,60 @@
+"""ONNX Runtime backend: runs an exported .onnx, on CUDA when this onnxruntime build has it."""
+
+import os
+
+from ...errors import InputError
+from ...lazy import lazy_import
+from .base import Backend
+
+CUDA_PROVIDER = "CUDAExecutionProvider"
+CPU_PROVIDER = "CPUExecutionProvider"
+
+
+def default_providers():
+    """CUDA first when this onnxruntime build offers it, the CPU always as the fallback."""
+    ort = lazy_import("onnxruntime", "the ort backend")
+    offered = ort.get_available_providers()
+    return ([CUDA_PROVIDER] if CUDA_PROVIDER in offered else []) + [CPU_PROVIDER]
+
+
+def session_from_onnx(model_path, threads=None, providers=None):
+    """An InferenceSession with every graph optimization on; `threads` caps intra-op threads."""
+    ort = lazy_import("onnxruntime", "the ort backend")
+    if not os.path.isfile(model_path):
+        raise InputError("model not found: {}".format(model_path))
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    if threads:
+        options.intra_op_num_threads = threads
+    try:
+        return ort.InferenceSession(model_path, options, providers=providers or default_providers())
+    except Exception as exc:  # onnxruntime has its own exception types for unreadable models
+        text = str(exc).strip()
+        raise InputError("onnxruntime cannot load {}: {}".format(
+            model_path, text.splitlines()[0][:200] if text else type(exc).__name__))
+
+
+class OrtBackend(Backend):
+    name = "ort"
+    requires = ("onnxruntime",)
+
+    def __init__(self, model_path, card, threads=None, providers=None):
+        """`providers` pins the execution providers (e.g. ["CPUExecutionProvider"]); default CUDA then CPU."""
+        super(OrtBackend, self).__init__(model_path, card, threads)
+        self.providers = list(providers) if providers else None
+        self._session = None
+
+    def _activate(self):
+        self._session = session_from_onnx(self.model_path, self.threads, self.providers)
+
+    def _infer(self, batch):
+        return self._session.run([self.card["output"]["name"]], {self.card["input"]["name"]: batch})[0]
+
+    def _deactivate(self):
+        self._session = None
+
+    def _device_text(self):
+        if self._session is not None:
+            return "+".join(self._session.get_providers())
+        return "+".join(self.providers) if self.providers else "default providers"

@@ -1,0 +1,119 @@
+"""Draw a label map over a frame: class colours, alpha blend, a legend of the classes present, a status line.
+
+Cards store colours as RGB (the seed's palette); OpenCV frames are BGR, so colours are flipped here once.
+"""
+
+import collections
+
+import cv2
+import numpy as np
+
+from ..errors import InputError
+
+LegendEntry = collections.namedtuple("LegendEntry", "index name share")
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+TEXT_COLOUR = (255, 255, 255)
+SHADOW_COLOUR = (0, 0, 0)
+LEGEND_DIM = 0.35  # the legend's panel keeps this much of the image behind it
+MAX_LEGEND_ENTRIES = 12
+
+
+def palette_bgr(colors):
+    # type: (list) -> np.ndarray
+    """(num_classes, 3) uint8 BGR from the card's [[r, g, b], ...]."""
+    return np.asarray(colors, dtype=np.uint8).reshape(-1, 3)[:, ::-1].copy()
+
+
+def colorize(labels, colors):
+    # type: (np.ndarray, list) -> np.ndarray
+    """(h, w, 3) uint8 BGR colour mask of a label map."""
+    palette = palette_bgr(colors)
+    if labels.size and int(labels.max()) >= len(palette):
+        raise InputError("label {} has no colour: the class list has {} entries".format(int(labels.max()), len(palette)))
+    return palette[labels]
+
+
+def blend(frame_bgr, mask_bgr, alpha):
+    # type: (np.ndarray, np.ndarray, float) -> np.ndarray
+    """alpha * mask + (1 - alpha) * frame, rounded to uint8."""
+    if not 0.0 <= alpha <= 1.0:
+        raise InputError("--alpha must be between 0 and 1, got {}".format(alpha))
+    if frame_bgr.shape != mask_bgr.shape:
+        raise ValueError("frame {} and mask {} differ in shape".format(frame_bgr.shape, mask_bgr.shape))
+    return cv2.addWeighted(mask_bgr, float(alpha), frame_bgr, 1.0 - float(alpha), 0.0)
+
+
+def legend_entries(labels, names, max_entries=MAX_LEGEND_ENTRIES):
+    # type: (np.ndarray, list, int) -> list
+    """[LegendEntry] of the classes present, largest pixel share first, at most `max_entries`."""
+    counts = np.bincount(labels.ravel(), minlength=len(names)).astype(np.float64)
+    total = max(float(labels.size), 1.0)
+    present = [i for i in np.argsort(-counts, kind="stable") if counts[i] > 0]
+    return [LegendEntry(int(i), names[i], counts[i] / total) for i in present[:max_entries]]
+
+
+def _text_scale(image_height):
+    # readable on a 480-line frame, not overwhelming on 1080p, still legible on thumbnails
+    return min(0.8, max(0.3, image_height / 900.0))
+
+
+def draw_legend(image, labels, names, colors, max_entries=MAX_LEGEND_ENTRIES):
+    # type: (np.ndarray, np.ndarray, list, list, int) -> np.ndarray
+    """Draw, in place, a panel at the top right listing the classes present; returns `image`."""
+    return _draw_legend_entries(image, legend_entries(labels, names, max_entries), colors)
+
+
+def _draw_legend_entries(image, entries, colors):
+    if not entries:
+        return image
+    height, width = image.shape[:2]
+    scale = _text_scale(height)
+    texts = ["{} {:.0f}%".format(entry.name, 100 * entry.share) for entry in entries]
+    (text_w, text_h), baseline = cv2.getTextSize(max(texts, key=len), FONT, scale, 1)
+    row_h, pad = text_h + baseline + 4, 4
+    swatch = text_h + baseline
+    rows = max(1, min(len(entries), (height - 2 * pad) // row_h))
+    panel_w = min(width, pad * 3 + swatch + text_w)
+    x0, y1 = width - panel_w, min(height, pad * 2 + rows * row_h)
+    panel = image[0:y1, x0:width]
+    panel[...] = (panel * LEGEND_DIM).astype(image.dtype)
+    palette = palette_bgr(colors)
+    for row, (entry, text) in enumerate(zip(entries[:rows], texts)):
+        top = pad + row * row_h
+        colour = tuple(int(c) for c in palette[entry.index])
+        cv2.rectangle(image, (x0 + pad, top), (x0 + pad + swatch, top + swatch), colour, -1)
+        cv2.putText(image, text, (x0 + 2 * pad + swatch, top + text_h), FONT, scale, TEXT_COLOUR, 1, cv2.LINE_AA)
+    return image
+
+
+def draw_status(image, text):
+    # type: (np.ndarray, str) -> np.ndarray
+    """Draw, in place, one status line (e.g. FPS) at the top left, outlined so it reads on any frame."""
+    scale = _text_scale(image.shape[0])
+    (_, text_h), _ = cv2.getTextSize(text, FONT, scale, 1)
+    origin = (6, 6 + text_h)
+    cv2.putText(image, text, origin, FONT, scale, SHADOW_COLOUR, 3, cv2.LINE_AA)
+    cv2.putText(image, text, origin, FONT, scale, TEXT_COLOUR, 1, cv2.LINE_AA)
+    return image
+
+
+class OverlayRenderer(object):
+    """The visualisation choices of one run, applied to each frame; `last_legend` lists what was drawn."""
+
+    def __init__(self, card, alpha=0.5, mask_only=False, legend=True):
+        if not 0.0 <= alpha <= 1.0:
+            raise InputError("--alpha must be between 0 and 1, got {}".format(alpha))
+        self.names, self.colors = list(card["classes"]), list(card["colors"])
+        self.alpha, self.mask_only, self.legend = float(alpha), mask_only, legend
+        self.last_legend = []
+
+    def render(self, frame_bgr, labels, status_text=None):
+        # type: (np.ndarray, np.ndarray, str) -> np.ndarray
+        """A new BGR image: the mask (or the frame blended with it), legend and status; `frame_bgr` is untouched."""
+        mask = colorize(labels, self.colors)
+        image = mask if self.mask_only else blend(frame_bgr, mask, self.alpha)
+        self.last_legend = legend_entries(labels, self.names) if self.legend else []
+        _draw_legend_entries(image, self.last_legend, self.colors)
+        if status_text:
+            draw_status(image, status_text)
+        return image

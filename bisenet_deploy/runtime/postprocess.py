@@ -1,0 +1,100 @@
+"""Network output -> label map at the frame's size, for either head.
+
+labels head: the network already upsampled and took the argmax at its input size, so only a nearest
+resize to the frame remains. logits head: 1/8-resolution scores are upsampled bilinearly straight to
+the frame size, then argmax, as the seed's eval does (align_corners=True). OpenCV's resize only knows
+half-pixel centres, so the upsample is done here with PyTorch's exact source-index arithmetic.
+"""
+
+import cv2
+import numpy as np
+
+from ..errors import InputError
+
+# Upsampled scores are produced a band of rows at a time, so a 37-class 1080p frame never needs
+# hundreds of MB of float scores and each band stays in cache for the argmax.
+BAND_ELEMENTS = 1 << 21
+
+
+def head_align_corners(card):
+    # type: (dict) -> bool
+    return bool(card.get("head_upsample", {}).get("align_corners", True))
+
+
+def label_dtype(num_classes):
+    """uint8 while class indices fit, else uint16."""
+    return np.uint8 if num_classes <= 255 else np.uint16
+
+
+def linear_taps(in_size, out_size, align_corners):
+    # type: (int, int, bool) -> tuple
+    """(lower, upper, frac): output i = in[lower[i]] * (1 - frac[i]) + in[upper[i]] * frac[i].
+
+    Source coordinates in float32, as PyTorch's CPU kernel computes them, so rounding matches too.
+    """
+    out_idx = np.arange(out_size, dtype=np.float32)
+    if align_corners:
+        scale = np.float32(in_size - 1) / np.float32(out_size - 1) if out_size > 1 else np.float32(0)
+        src = out_idx * scale
+    else:
+        scale = np.float32(in_size) / np.float32(out_size)
+        src = np.maximum((out_idx + np.float32(0.5)) * scale - np.float32(0.5), np.float32(0))
+    lower = np.minimum(src.astype(np.int64), in_size - 1)  # src >= 0, so truncation is floor
+    upper = np.minimum(lower + 1, in_size - 1)
+    return lower, upper, (src - lower.astype(np.float32)).astype(np.float32)
+
+
+def _interpolate_columns(scores, out_w, align_corners):
+    lower, upper, frac = linear_taps(scores.shape[2], out_w, align_corners)
+    return scores[:, :, lower] * (np.float32(1) - frac) + scores[:, :, upper] * frac
+
+
+def _interpolate_rows(columns, taps, start, stop):
+    lower, upper, frac = taps
+    frac = frac[start:stop, None]
+    return columns[:, lower[start:stop]] * (np.float32(1) - frac) + columns[:, upper[start:stop]] * frac
+
+
+def upsample_bilinear(scores, out_hw, align_corners):
+    # type: (np.ndarray, tuple, bool) -> np.ndarray
+    """(C, h, w) float32 -> (C, H, W), equal to torch's F.interpolate(mode="bilinear") to float rounding."""
+    scores = np.asarray(scores, np.float32)
+    columns = _interpolate_columns(scores, int(out_hw[1]), align_corners)
+    out_h = int(out_hw[0])
+    return _interpolate_rows(columns, linear_taps(scores.shape[1], out_h, align_corners), 0, out_h)
+
+
+def argmax_upsampled(scores, out_hw, align_corners, dtype=np.uint8):
+    # type: (np.ndarray, tuple, bool, type) -> np.ndarray
+    """argmax over classes of upsample_bilinear(scores, out_hw), computed band by band."""
+    scores = np.asarray(scores, np.float32)
+    out_h, out_w = int(out_hw[0]), int(out_hw[1])
+    columns = _interpolate_columns(scores, out_w, align_corners)
+    taps = linear_taps(scores.shape[1], out_h, align_corners)
+    labels = np.empty((out_h, out_w), dtype)
+    band = max(1, BAND_ELEMENTS // (scores.shape[0] * out_w))
+    for start in range(0, out_h, band):
+        stop = min(out_h, start + band)
+        labels[start:stop] = _interpolate_rows(columns, taps, start, stop).argmax(axis=0)
+    return labels
+
+
+def labels_from_output(output, card, frame_hw, index=0):
+    # type: (np.ndarray, dict, tuple, int) -> np.ndarray
+    """(h, w) label map at `frame_hw` from batch element `index` of the model's output."""
+    height, width = int(frame_hw[0]), int(frame_hw[1])
+    if height < 1 or width < 1:
+        raise InputError("cannot produce labels for an empty {}x{} frame".format(height, width))
+    dtype = label_dtype(card["num_classes"])
+    output = np.asarray(output)
+    if card["head"] == "labels":
+        if output.ndim != 3:
+            raise InputError("a labels head outputs N x H x W, but the model gave shape {}".format(output.shape))
+        labels = output[index].astype(dtype)
+        if labels.shape != (height, width):
+            labels = cv2.resize(labels, (width, height), interpolation=cv2.INTER_NEAREST)
+        return labels
+    if output.ndim != 4 or output.shape[1] != card["num_classes"]:
+        raise InputError("a {}-class logits head outputs N x {} x h x w, but the model gave shape {}".format(
+            card["num_classes"], card["num_classes"], output.shape))
+    return argmax_upsampled(output[index], (height, width), head_align_corners(card), dtype)

@@ -1,0 +1,67 @@
+"""The one API every command uses: BGR frame of any size in, label map at the frame's size out, timed.
+
+Everything it needs (input size, mean/std, classes, colours, head) comes from the model card.
+"""
+
+import collections
+import time
+
+from ..errors import InputError
+from .postprocess import labels_from_output
+from .preprocess import preprocess
+
+STAGES = ("preprocess", "network", "postprocess", "overlay")
+SegmentResult = collections.namedtuple("SegmentResult", "labels timings")
+# timings: {stage: seconds}; "network" is the backend's own measurement of the network call alone
+
+
+class Segmenter(object):
+    """`with Segmenter(backend, card) as seg: result = seg.segment(frame)` (the `with` activates the backend)."""
+
+    def __init__(self, backend, card=None):
+        self.backend = backend
+        self.card = card if card is not None else backend.card
+        self._dtype = self.card["input"]["dtype"]
+
+    @property
+    def input_hw(self):
+        return tuple(self.card["input_size"])
+
+    @property
+    def num_classes(self):
+        return self.card["num_classes"]
+
+    @property
+    def names(self):
+        return self.card["classes"]
+
+    @property
+    def colors(self):
+        return self.card["colors"]
+
+    def __enter__(self):
+        self.backend.activate()
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self.backend.deactivate()
+
+    def segment(self, frame_bgr):
+        if frame_bgr is not None and getattr(frame_bgr, "size", 0) == 0:
+            raise InputError("cannot segment an empty frame (shape {})".format(frame_bgr.shape))
+        start = time.perf_counter()
+        batch = preprocess(frame_bgr, self.input_hw, self.card["mean"], self.card["std"], self._dtype)
+        preprocessed = time.perf_counter()
+        output = self.backend.infer(batch)
+        inferred = time.perf_counter()
+        labels = labels_from_output(output, self.card, frame_bgr.shape[:2])
+        timings = {"preprocess": preprocessed - start, "network": self.backend.last_infer_seconds,
+                   "postprocess": time.perf_counter() - inferred}
+        return SegmentResult(labels, timings)
+
+    def render(self, renderer, frame_bgr, result, status_text=None):
+        """`renderer.render(...)`, timed into `result.timings["overlay"]`."""
+        start = time.perf_counter()
+        image = renderer.render(frame_bgr, result.labels, status_text)
+        result.timings["overlay"] = time.perf_counter() - start
+        return image
