@@ -32,3 +32,29 @@ def tiny_onnx_labels(tiny_checkpoint, tmp_path_factory):
 def tiny_onnx_logits(tiny_checkpoint, tmp_path_factory):
     """Path (str) of the tiny checkpoint exported at 64x96 with the logits head (float32 1x37x8x12)."""
     return _export(tiny_checkpoint, tmp_path_factory, "logits")
+
+
+def write_channel_argmax_onnx(path, height=32, width=48):
+    """An ONNX without a model card, as another tool would write it: input `image` (1,3,H,W) float32 ->
+    ArgMax over the channels -> `pred` (1,H,W) int32. So after normalization a red pixel is class 0,
+    green 1, blue 2."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("ArgMax", ["image"], ["index"], axis=1, keepdims=0),
+         helper.make_node("Cast", ["index"], ["pred"], to=TensorProto.INT32)],
+        "channel_argmax",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, height, width])],
+        [helper.make_tensor_value_info("pred", TensorProto.INT32, [1, height, width])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+    model.ir_version = 7  # readable by older onnxruntime (JetPack's) as well
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return str(path)
+
+
+@pytest.fixture
+def onnx_without_card(tmp_path):
+    """Path (str) of a 32x48 3-class labels model that has no bisenet-deploy card (see write_channel_argmax_onnx)."""
+    return write_channel_argmax_onnx(tmp_path / "foreign.onnx")

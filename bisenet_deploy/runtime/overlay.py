@@ -13,8 +13,8 @@ from ..errors import InputError
 LegendEntry = collections.namedtuple("LegendEntry", "index name share")
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 TEXT_COLOUR = (255, 255, 255)
-SHADOW_COLOUR = (0, 0, 0)
-LEGEND_DIM = 0.35  # the legend's panel keeps this much of the image behind it
+PANEL_DIM = 0.35  # text panels keep this much of the image behind them, so white text reads on any frame
+PAD = 4
 MAX_LEGEND_ENTRIES = 12
 
 
@@ -69,32 +69,35 @@ def _draw_legend_entries(image, entries, colors):
     height, width = image.shape[:2]
     scale = _text_scale(height)
     texts = ["{} {:.0f}%".format(entry.name, 100 * entry.share) for entry in entries]
-    (text_w, text_h), baseline = cv2.getTextSize(max(texts, key=len), FONT, scale, 1)
-    row_h, pad = text_h + baseline + 4, 4
+    sizes = [cv2.getTextSize(text, FONT, scale, 1) for text in texts]
+    text_w = max(size[0][0] for size in sizes)
+    text_h, baseline = sizes[0][0][1], sizes[0][1]  # height depends on the font scale, not the text
     swatch = text_h + baseline
-    rows = max(1, min(len(entries), (height - 2 * pad) // row_h))
-    panel_w = min(width, pad * 3 + swatch + text_w)
-    x0, y1 = width - panel_w, min(height, pad * 2 + rows * row_h)
-    panel = image[0:y1, x0:width]
-    panel[...] = (panel * LEGEND_DIM).astype(image.dtype)
+    row_h = swatch + PAD
+    rows = max(1, min(len(entries), (height - 2 * PAD) // row_h))  # as many as fit the frame's height
+    x0 = width - min(width, PAD * 3 + swatch + text_w)
+    _dim(image[0:PAD * 2 + rows * row_h, x0:width])
     palette = palette_bgr(colors)
     for row, (entry, text) in enumerate(zip(entries[:rows], texts)):
-        top = pad + row * row_h
+        top = PAD + row * row_h
         colour = tuple(int(c) for c in palette[entry.index])
-        cv2.rectangle(image, (x0 + pad, top), (x0 + pad + swatch, top + swatch), colour, -1)
-        cv2.putText(image, text, (x0 + 2 * pad + swatch, top + text_h), FONT, scale, TEXT_COLOUR, 1, cv2.LINE_AA)
+        cv2.rectangle(image, (x0 + PAD, top), (x0 + PAD + swatch, top + swatch), colour, -1)
+        cv2.putText(image, text, (x0 + 2 * PAD + swatch, top + text_h), FONT, scale, TEXT_COLOUR, 1, cv2.LINE_AA)
     return image
 
 
 def draw_status(image, text):
     # type: (np.ndarray, str) -> np.ndarray
-    """Draw, in place, one status line (e.g. FPS) at the top left, outlined so it reads on any frame."""
+    """Draw, in place, one status line (e.g. FPS) on a dark panel at the top left; returns `image`."""
     scale = _text_scale(image.shape[0])
-    (_, text_h), _ = cv2.getTextSize(text, FONT, scale, 1)
-    origin = (6, 6 + text_h)
-    cv2.putText(image, text, origin, FONT, scale, SHADOW_COLOUR, 3, cv2.LINE_AA)
-    cv2.putText(image, text, origin, FONT, scale, TEXT_COLOUR, 1, cv2.LINE_AA)
+    (text_w, text_h), baseline = cv2.getTextSize(text, FONT, scale, 1)
+    _dim(image[0:text_h + baseline + 2 * PAD, 0:text_w + 2 * PAD])
+    cv2.putText(image, text, (PAD, PAD + text_h), FONT, scale, TEXT_COLOUR, 1, cv2.LINE_AA)
     return image
+
+
+def _dim(region):
+    region[...] = (region * PANEL_DIM).astype(region.dtype)
 
 
 class OverlayRenderer(object):

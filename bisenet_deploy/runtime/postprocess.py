@@ -12,8 +12,8 @@ import numpy as np
 from ..errors import InputError
 
 # Upsampled scores are produced a band of rows at a time, so a 37-class 1080p frame never needs
-# hundreds of MB of float scores and each band stays in cache for the argmax.
-BAND_ELEMENTS = 1 << 21
+# hundreds of MB of float scores and each band (512 KB) stays in cache for the argmax.
+BAND_ELEMENTS = 1 << 17
 
 
 def head_align_corners(card):
@@ -45,14 +45,18 @@ def linear_taps(in_size, out_size, align_corners):
 
 
 def _interpolate_columns(scores, out_w, align_corners):
+    """(C, h, w) -> (h, out_w, C): classes last, so the argmax runs over contiguous memory."""
+    channels_last = np.ascontiguousarray(scores.transpose(1, 2, 0))
     lower, upper, frac = linear_taps(scores.shape[2], out_w, align_corners)
-    return scores[:, :, lower] * (np.float32(1) - frac) + scores[:, :, upper] * frac
+    frac = frac[:, None]
+    return channels_last[:, lower] * (np.float32(1) - frac) + channels_last[:, upper] * frac
 
 
 def _interpolate_rows(columns, taps, start, stop):
+    """Output rows start:stop of the vertical pass, (stop - start, W, C)."""
     lower, upper, frac = taps
-    frac = frac[start:stop, None]
-    return columns[:, lower[start:stop]] * (np.float32(1) - frac) + columns[:, upper[start:stop]] * frac
+    frac = frac[start:stop, None, None]
+    return columns[lower[start:stop]] * (np.float32(1) - frac) + columns[upper[start:stop]] * frac
 
 
 def upsample_bilinear(scores, out_hw, align_corners):
@@ -61,7 +65,8 @@ def upsample_bilinear(scores, out_hw, align_corners):
     scores = np.asarray(scores, np.float32)
     columns = _interpolate_columns(scores, int(out_hw[1]), align_corners)
     out_h = int(out_hw[0])
-    return _interpolate_rows(columns, linear_taps(scores.shape[1], out_h, align_corners), 0, out_h)
+    rows = _interpolate_rows(columns, linear_taps(scores.shape[1], out_h, align_corners), 0, out_h)
+    return rows.transpose(2, 0, 1)
 
 
 def argmax_upsampled(scores, out_hw, align_corners, dtype=np.uint8):
@@ -75,7 +80,7 @@ def argmax_upsampled(scores, out_hw, align_corners, dtype=np.uint8):
     band = max(1, BAND_ELEMENTS // (scores.shape[0] * out_w))
     for start in range(0, out_h, band):
         stop = min(out_h, start + band)
-        labels[start:stop] = _interpolate_rows(columns, taps, start, stop).argmax(axis=0)
+        labels[start:stop] = _interpolate_rows(columns, taps, start, stop).argmax(axis=2)
     return labels
 
 

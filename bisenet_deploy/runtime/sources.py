@@ -27,12 +27,12 @@ CSI sensor id (int), pipeline, path, glob or URL; options holds width/height/fps
 ACCEPTED_FORMS = "--camera [N|csi[:N]], --video FILE, --images DIR|GLOB, --rtsp URL, --gst PIPELINE"
 SOURCE_EXAMPLES = """\
 sources (one of):
-  --camera [N]        USB/V4L2 camera N (default 0)       --camera 1
-  --camera csi[:N]    TX2 CSI camera via nvarguscamerasrc  --camera csi --width 1920 --height 1080 --flip 2
-  --video FILE        video file, every frame              --video walk.mp4
-  --images DIR|GLOB   images in name order, every one      --images 'frames/*.png'
-  --rtsp URL          network stream                       --rtsp rtsp://192.168.1.5:8554/cam
-  --gst PIPELINE      GStreamer pipeline ending in appsink --gst 'videotestsrc ! videoconvert ! appsink'
+  --camera [N]        USB/V4L2 camera N (default 0)         --camera 1
+  --camera csi[:N]    TX2 CSI camera via nvarguscamerasrc   --camera csi --width 1920 --height 1080 --flip 2
+  --video FILE        video file, every frame               --video walk.mp4
+  --images DIR|GLOB   images in name order, every one       --images 'frames/*.png'
+  --rtsp URL          network stream                        --rtsp rtsp://192.168.1.5:8554/cam
+  --gst PIPELINE      GStreamer pipeline ending in appsink  --gst 'videotestsrc ! videoconvert ! appsink'
 """
 CAMERA_DEFAULTS = {"width": 1280, "height": 720, "fps": 30, "flip": 0}
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pnm")
@@ -102,37 +102,29 @@ def csi_pipeline(sensor_id, width, height, fps, flip):
             "appsink drop=1 max-buffers=1").format(sensor_id, width, height, fps, flip, out_w, out_h)
 
 
+# nvvidconv's flip-methods 0..7, done in software for USB cameras.
+_FLIPS = {
+    0: lambda frame: frame,
+    1: lambda frame: cv2.rotate(frame, cv2.ROTATE_90_COUNTERCLOCKWISE),
+    2: lambda frame: cv2.rotate(frame, cv2.ROTATE_180),
+    3: lambda frame: cv2.rotate(frame, cv2.ROTATE_90_CLOCKWISE),
+    4: lambda frame: cv2.flip(frame, 1),
+    5: lambda frame: cv2.transpose(cv2.rotate(frame, cv2.ROTATE_180)),  # upper-right diagonal
+    6: lambda frame: cv2.flip(frame, 0),
+    7: lambda frame: cv2.transpose(frame),  # upper-left diagonal
+}
+
+
 def flip_frame(frame, method):
-    """Apply nvvidconv's flip-method `method` (0..7) in software, for USB cameras."""
-    if method == 0:
-        return frame
-    if method == 1:
-        return cv2.rotate(frame, cv2.ROTATE_90_COUNTERCLOCKWISE)
-    if method == 2:
-        return cv2.rotate(frame, cv2.ROTATE_180)
-    if method == 3:
-        return cv2.rotate(frame, cv2.ROTATE_90_CLOCKWISE)
-    if method == 4:
-        return cv2.flip(frame, 1)
-    if method == 5:
-        return cv2.transpose(cv2.rotate(frame, cv2.ROTATE_180))
-    if method == 6:
-        return cv2.flip(frame, 0)
-    if method == 7:
-        return cv2.transpose(frame)
-    raise ValueError("flip-method must be 0..7, got {}".format(method))
-
-
-_GSTREAMER = []
+    """`frame` turned or mirrored as nvvidconv flip-method `method` (0..7) would."""
+    return _FLIPS[method](frame)
 
 
 def opencv_has_gstreamer():
     # type: () -> bool
     """True when this OpenCV can open GStreamer pipelines (JetPack's can; pip's wheels cannot)."""
-    if not _GSTREAMER:
-        match = re.search(r"^\s*GStreamer:\s*(\w+)", cv2.getBuildInformation(), re.MULTILINE)
-        _GSTREAMER.append(bool(match) and match.group(1).upper() == "YES")
-    return _GSTREAMER[0]
+    match = re.search(r"^\s*GStreamer:\s*(\w+)", cv2.getBuildInformation(), re.MULTILINE)
+    return bool(match) and match.group(1).upper() == "YES"
 
 
 class FrameSource(object):
@@ -292,14 +284,14 @@ def _image_paths(location):
     return sorted(paths, key=_natural_key)
 
 
-def _open_images(location):
+def _open_images(location, options):
     paths = _image_paths(location)
     source = ImageFilesSource(paths, location)
     source._probe("none of the {} files in {} could be decoded as an image".format(len(paths), location))
     return source
 
 
-def _open_video(path):
+def _open_video(path, options):
     if os.path.isdir(path):
         raise InputError("{} is a folder; for a folder of images use --images {}".format(path, path))
     if not os.path.isfile(path):
@@ -365,7 +357,7 @@ def _open_csi_camera(sensor_id, options):
     return source
 
 
-def _open_gst(pipeline):
+def _open_gst(pipeline, options):
     _require_gstreamer("--gst")
     capture = cv2.VideoCapture(pipeline, cv2.CAP_GSTREAMER)
     if not capture.isOpened():
@@ -380,7 +372,7 @@ def _without_password(url):
     return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
 
 
-def _open_rtsp(url):
+def _open_rtsp(url, options):
     shown = _without_password(url)
     capture = cv2.VideoCapture(url)
     if not capture.isOpened():
@@ -390,19 +382,13 @@ def _open_rtsp(url):
     return source
 
 
+_OPENERS = {"video": _open_video, "images": _open_images, "camera": _open_usb_camera, "csi": _open_csi_camera,
+            "gst": _open_gst, "rtsp": _open_rtsp}  # each: (location, options) -> FrameSource
+
+
 def open_source(spec):
     # type: (SourceSpec) -> FrameSource
     """Open what `spec` names; InputError (one line, with a way forward) when it cannot be opened."""
-    if spec.kind == "video":
-        return _open_video(spec.location)
-    if spec.kind == "images":
-        return _open_images(spec.location)
-    if spec.kind == "camera":
-        return _open_usb_camera(spec.location, spec.options)
-    if spec.kind == "csi":
-        return _open_csi_camera(spec.location, spec.options)
-    if spec.kind == "gst":
-        return _open_gst(spec.location)
-    if spec.kind == "rtsp":
-        return _open_rtsp(spec.location)
-    raise ValueError("unknown source kind {!r}".format(spec.kind))
+    if spec.kind not in _OPENERS:
+        raise ValueError("unknown source kind {!r}".format(spec.kind))
+    return _OPENERS[spec.kind](spec.location, spec.options)

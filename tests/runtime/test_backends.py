@@ -1,14 +1,12 @@
 """Backends: real ONNX Runtime sessions and the real PyTorch checkpoint on the tiny model."""
 
-import os
-
 import cv2
 import numpy as np
 import pytest
 
 from bisenet_deploy.errors import InputError
+from bisenet_deploy.export.verify import SAMPLE_IMAGE
 from bisenet_deploy.lazy import is_installed
-from bisenet_deploy.runtime import backends
 from bisenet_deploy.runtime.backends import (BACKENDS, available_backends, create_backend,
                                              resolve_backend_name)
 from bisenet_deploy.runtime.backends.base import Backend
@@ -17,14 +15,13 @@ from bisenet_deploy.runtime.backends.torch_backend import TorchBackend
 from bisenet_deploy.runtime.model_info import load_model_card
 from bisenet_deploy.runtime.preprocess import preprocess
 
-SAMPLE = os.path.join(os.path.dirname(backends.__file__), "..", "..", "data", "sample.jpg")
 CPU_ONLY = ["CPUExecutionProvider"]  # exact float comparisons: a GPU provider may use TF32
 
 
 def network_inputs(input_hw):
     """The sample photo and two random normalized batches, as the network sees them."""
     rng = np.random.RandomState(1)
-    return [preprocess(cv2.imread(SAMPLE), input_hw)] + [
+    return [preprocess(cv2.imread(SAMPLE_IMAGE), input_hw)] + [
         rng.standard_normal((1, 3) + tuple(input_hw)).astype(np.float32) for _ in range(2)]
 
 
@@ -51,7 +48,7 @@ def test_ort_backend_runs_the_labels_model(tiny_onnx_labels):
     assert labels.min() >= 0 and labels.max() < card["num_classes"]
     assert len(np.unique(labels)) > 1  # a random-weight net still varies over a real photo
     description = backend.describe()
-    assert description.startswith("ort backend") and "1 threads" in description and tiny_onnx_labels in description
+    assert description.startswith("ort backend") and "threads=1" in description and tiny_onnx_labels in description
 
 
 def test_torch_and_ort_logits_agree(tiny_checkpoint, tiny_onnx_logits):

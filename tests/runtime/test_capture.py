@@ -113,7 +113,7 @@ def test_file_source_waits_for_room_instead_of_dropping(tmp_path):
     assert capture.dropped == 0
 
 
-def test_stub_camera_drops_the_oldest_frames(tmp_path):
+def test_stub_camera_drops_the_oldest_frames():
     camera = StubLiveCamera(count=2000)
     capture = CaptureThread(camera, maxsize=4)
     assert capture.drop_oldest is True
@@ -135,7 +135,7 @@ def test_stub_camera_drops_the_oldest_frames(tmp_path):
     assert [int(frame[0, 0, 0]) for _, frame in seen] == [(index + 1) % 256 for index in indices]
 
 
-def test_drop_policy_can_be_chosen_explicitly(tmp_path):
+def test_stub_camera_can_be_told_not_to_drop():
     live_but_keeping = CaptureThread(StubLiveCamera(count=50), maxsize=2, drop_oldest=False)
     with live_but_keeping:
         time.sleep(0.05)
@@ -143,7 +143,7 @@ def test_drop_policy_can_be_chosen_explicitly(tmp_path):
     assert live_but_keeping.dropped == 0
 
 
-def test_get_returns_false_on_timeout_then_none_at_end():
+def test_stub_stalled_camera_get_returns_false_on_timeout_then_none_at_end():
     camera = StubStalledCamera()
     with CaptureThread(camera) as capture:
         assert capture.get(timeout=0.05) is False
@@ -152,7 +152,7 @@ def test_get_returns_false_on_timeout_then_none_at_end():
         assert capture.get(timeout=5) is None
 
 
-def test_read_error_reaches_the_consumer():
+def test_stub_camera_read_error_reaches_the_consumer():
     with CaptureThread(StubLiveCamera(fail_at=3), maxsize=8, drop_oldest=False) as capture:
         assert [capture.get(timeout=5)[0] for _ in range(3)] == [0, 1, 2]
         with pytest.raises(RuntimeError, match="camera unplugged"):
@@ -182,7 +182,7 @@ def test_stop_ends_an_endless_stub_camera_once():
     assert capture.get() is None
 
 
-def test_stop_before_start_releases_the_source():
+def test_stop_before_start_releases_the_stub_camera():
     camera = StubLiveCamera(count=5)
     capture = CaptureThread(camera)
     capture.stop()

@@ -3,29 +3,12 @@
 import json
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper
 
 from bisenet_deploy.errors import InputError
 from bisenet_deploy.export.checkpoint import file_sha256
 from bisenet_deploy.modelcard import CARD_FORMAT
 from bisenet_deploy.runtime.model_info import load_model_card, model_kind
-
-
-def write_cardless_onnx(path, height=32, width=48):
-    """input (1,3,H,W) -> ArgMax over channels -> int32 labels: a model with no bisenet-deploy card."""
-    graph = helper.make_graph(
-        [helper.make_node("ArgMax", ["image"], ["index"], axis=1, keepdims=0),
-         helper.make_node("Cast", ["index"], ["pred"], to=TensorProto.INT32)],
-        "channel_argmax",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, height, width])],
-        [helper.make_tensor_value_info("pred", TensorProto.INT32, [1, height, width])])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
-    model.ir_version = 7  # readable by the onnxruntime of JetPack 4.6 as well
-    onnx.checker.check_model(model)
-    onnx.save(model, str(path))
-    return str(path)
 
 
 FLAGS = {"input_size": (32, 48), "num_classes": 3, "head": "labels"}
@@ -47,8 +30,8 @@ def test_logits_card(tiny_onnx_logits):
     assert card["head_upsample"]["align_corners"] is True
 
 
-def test_cardless_onnx_names_every_missing_flag(tmp_path):
-    model = write_cardless_onnx(tmp_path / "foreign.onnx")
+def test_cardless_onnx_names_every_missing_flag(onnx_without_card):
+    model = onnx_without_card
     with pytest.raises(InputError) as info:
         load_model_card(model)
     message = str(info.value)
@@ -60,8 +43,8 @@ def test_cardless_onnx_names_every_missing_flag(tmp_path):
     assert "--num-classes --head" in str(info.value) and "--input-size" not in str(info.value)
 
 
-def test_cardless_onnx_with_flags(tmp_path):
-    model = write_cardless_onnx(tmp_path / "foreign.onnx")
+def test_cardless_onnx_with_flags(tmp_path, onnx_without_card):
+    model = onnx_without_card
     csv = tmp_path / "classes.csv"
     csv.write_text("name,r,g,b\nred,255,0,0\ngreen,0,255,0\nblue,0,0,255\n")
     card = load_model_card(model, dict(FLAGS, classes_csv=str(csv), mean=(0.5, 0.5, 0.5)))
@@ -72,8 +55,8 @@ def test_cardless_onnx_with_flags(tmp_path):
     assert card["head"] == "labels" and card["num_classes"] == 3
 
 
-def test_cardless_onnx_flags_must_fit_the_graph(tmp_path):
-    model = write_cardless_onnx(tmp_path / "foreign.onnx")
+def test_cardless_onnx_flags_must_fit_the_graph(onnx_without_card):
+    model = onnx_without_card
     with pytest.raises(InputError, match="check --input-size"):
         load_model_card(model, dict(FLAGS, input_size=(64, 64)))
     with pytest.raises(InputError, match="--head"):
@@ -153,10 +136,10 @@ def test_unknown_override_key_is_a_bug(tiny_onnx_labels):
         load_model_card(tiny_onnx_labels, {"input_hw": (64, 96)})
 
 
-def test_both_onnx_readers_agree(tmp_path, tiny_onnx_logits):
+def test_both_onnx_readers_agree(onnx_without_card, tiny_onnx_logits):
     from bisenet_deploy.runtime import model_info
 
-    for model in (tiny_onnx_logits, write_cardless_onnx(tmp_path / "foreign.onnx")):
+    for model in (tiny_onnx_logits, onnx_without_card):
         by_ort, by_onnx = model_info._facts_from_onnxruntime(model), model_info._facts_from_onnx(model)
         assert by_ort.inputs == by_onnx.inputs and by_ort.outputs == by_onnx.outputs
         assert by_ort.metadata.get("bisenet_deploy.model_card") == by_onnx.metadata.get("bisenet_deploy.model_card")

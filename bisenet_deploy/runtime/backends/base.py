@@ -72,7 +72,7 @@ class Backend(object):
     def describe(self):
         # type: () -> str
         """One line for logs and bug reports: backend, device, threads, precision, model file."""
-        return "{} backend on {}, {} threads, {}: {}".format(
+        return "{} backend on {}, threads={}, {}: {}".format(
             self.name, self._device_text(), self.threads or "default", self.precision, self.model_path)
 
     def _device_text(self):

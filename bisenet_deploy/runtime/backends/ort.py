@@ -46,7 +46,13 @@ class OrtBackend(Backend):
         self._session = None
 
     def _activate(self):
-        self._session = session_from_onnx(self.model_path, self.threads, self.providers)
+        session = session_from_onnx(self.model_path, self.threads, self.providers)
+        for role, names in (("input", session.get_inputs()), ("output", session.get_outputs())):
+            wanted = self.card[role]["name"]
+            if wanted not in [n.name for n in names]:
+                raise InputError("{}: the model card names the {} {!r}, but the model's {}s are {}".format(
+                    self.model_path, role, wanted, role, ", ".join(n.name for n in names)))
+        self._session = session
 
     def _infer(self, batch):
         return self._session.run([self.card["output"]["name"]], {self.card["input"]["name"]: batch})[0]

@@ -1,0 +1,427 @@
+"""bisenet-bench: the seed's speed table (arch + CP in_planes x backend), measured on this machine.
+
+Each model runs on every selected backend with the same thread count; network-only latency comes from
+the backend's own timer, end-to-end latency from Segmenter.segment on a camera-sized frame.
+"""
+
+import argparse
+import collections
+import contextlib
+import csv
+import io
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from ..atomic import atomic_path
+from ..cli import ArgumentParser, add_debug_flag, parse_size, run_main
+from ..errors import InputError, WorkFailed
+from ..lazy import is_installed, lazy_import
+from .backends import BACKENDS, NOT_INSTALLED, RUNS_KIND, create_backend
+from .backends.ort import CPU_PROVIDER, CUDA_PROVIDER
+from .bench_env import capture_environment, usable_cores
+from .model_info import NETWORK_STRIDE, load_model_card, model_kind
+from .preprocess import preprocess
+from .segmenter import Segmenter
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODELS = ("resnet18:32",)
+DEFAULT_INPUT_SIZE = (512, 512)  # the seed's speed table
+CAMERA_FRAME = (480, 640)  # end-to-end runs on what a camera delivers, not on a network-sized frame
+BENCH_BACKENDS = ("torch", "ort", "trt")  # column order: the seed's CPU (PyTorch) column first
+GRID_ARCHS = ("resnet18", "resnet50", "resnet101")
+GRID_VARIANTS = ("deconv", "upsample")
+ARCH_LABELS = {"resnet18": "res18", "resnet50": "res50", "resnet101": "res101"}
+SPEC_FORMS = ("ARCH:IN_PLANES[:VARIANT] (ARCH {}, VARIANT {}) or a .pth/.onnx/.engine file".format(
+    "|".join(GRID_ARCHS), "|".join(GRID_VARIANTS)))
+COLUMN_ORDER = ("torch CPU", "ort CPU", "torch CUDA", "ort CUDA", "TRT FP32", "TRT FP16", "TRT INT8")
+CSV_FIELDS = ("model", "model_source", "arch", "in_planes", "variant", "backend", "device", "precision", "column",
+              "input_size", "frame_size", "threads", "iters", "warmup", "latency_ms", "latency_p90_ms", "fps",
+              "e2e_latency_ms", "e2e_latency_p90_ms", "e2e_fps", "preprocess_ms", "postprocess_ms")
+
+ModelSpec = collections.namedtuple("ModelSpec", "text arch in_planes variant path")  # path None: grid spec
+Column = collections.namedtuple("Column", "backend device options")  # options go to create_backend
+
+
+def parse_model_spec(text):
+    # type: (str) -> ModelSpec
+    """'resnet18:32', 'resnet50:16:upsample' (random weights) or a model file path."""
+    try:
+        model_kind(text)
+    except InputError:
+        parts = text.split(":")
+        if len(parts) not in (2, 3) or parts[0] not in GRID_ARCHS or not parts[1].isdigit() or int(parts[1]) < 1 \
+                or (len(parts) == 3 and parts[2] not in GRID_VARIANTS):
+            raise InputError("--models {!r}: expected {}".format(text, SPEC_FORMS))
+        return ModelSpec(text, parts[0], int(parts[1]), parts[2] if len(parts) == 3 else "deconv", None)
+    if not os.path.isfile(text):
+        raise InputError("--models: model not found: {}".format(text))
+    return ModelSpec(text, None, None, None, text)
+
+
+def _skip_reason(name):
+    if BACKENDS[name] is None:
+        return "the {} backend is not part of this build yet".format(name)
+    return None if BACKENDS[name].available() else NOT_INSTALLED[name]
+
+
+def select_columns(requested):
+    # type: (list) -> list
+    """The (backend, device) columns this machine can run, in table order; notes what it skips."""
+    unknown = [name for name in requested if name not in BENCH_BACKENDS]
+    if unknown:
+        raise InputError("--backends: unknown backend {!r}; choose from {}".format(
+            unknown[0], ", ".join(BENCH_BACKENDS)))
+    columns = []
+    for name in BENCH_BACKENDS:
+        if name not in requested:
+            continue
+        reason = _skip_reason(name)
+        if reason:
+            log.warning("skipping %s: %s", name, reason)
+        elif name == "torch":
+            cuda = lazy_import("torch", "the torch backend").cuda.is_available()
+            columns += [Column(name, device, {"device": device}) for device in ("cpu",) + (("cuda",) if cuda else ())]
+        elif name == "ort":
+            offered = lazy_import("onnxruntime", "the ort backend").get_available_providers()
+            columns.append(Column(name, "cpu", {"providers": [CPU_PROVIDER]}))
+            if CUDA_PROVIDER in offered:
+                columns.append(Column(name, "cuda", {"providers": [CUDA_PROVIDER, CPU_PROVIDER]}))
+        else:
+            columns.append(Column(name, "cuda", {}))
+    if not columns:
+        raise InputError("none of the requested backends ({}) can run on this machine".format(", ".join(requested)))
+    return columns
+
+
+@contextlib.contextmanager
+def _quiet(debug):
+    """Keep the exporter's stage log out of the bench output; give back its last stderr line on failure."""
+    if debug:
+        yield io.StringIO()
+        return
+    errors = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(errors):
+        yield errors
+
+
+def export_for_ort(checkpoint, workdir, input_size, debug):
+    # type: (str, str, tuple, bool) -> str
+    from ..export.main import main as export_main  # imports nothing heavy until it runs
+
+    output = os.path.join(workdir, os.path.basename(checkpoint).split(".")[0] + ".onnx")
+    argv = [checkpoint, "-o", output, "--input-size", "{}x{}".format(*input_size), "--head", "logits",
+            "--upsample", "resize"] + (["--debug"] if debug else [])
+    with _quiet(debug) as errors:
+        code = export_main(argv)
+    if code != 0:
+        message = (errors.getvalue().strip().splitlines() or ["exit code {}".format(code)])[-1]
+        raise (InputError if code == 2 else WorkFailed)("exporting {} for the ort backend failed: {}".format(
+            checkpoint, message))
+    return output
+
+
+def prepare_model(spec, kinds, workdir, input_size, debug):
+    # type: (ModelSpec, set, str, tuple, bool) -> dict
+    """{model kind: file} for the kinds the selected backends run; grid specs become random-weight files."""
+    if spec.path is not None:
+        files = {model_kind(spec.path): spec.path}
+    else:
+        from ..export.demo import write_demo_checkpoint
+
+        log.info("building %s (random weights, %s fusion)", spec.text, spec.variant)
+        name = "{}_inp{}_{}.pth".format(spec.arch, spec.in_planes, spec.variant)
+        files = {"checkpoint": write_demo_checkpoint(os.path.join(workdir, name), spec.arch, spec.in_planes,
+                                                     variant=spec.variant)}
+    if "onnx" in kinds and "checkpoint" in files and "onnx" not in files:
+        log.info("exporting %s to ONNX at %dx%d (logits head)", spec.text, input_size[0], input_size[1])
+        files["onnx"] = export_for_ort(files["checkpoint"], workdir, input_size, debug)
+    return files
+
+
+def synthetic_frame(height, width, seed=0):
+    """A fixed random BGR uint8 frame: speed does not depend on the picture."""
+    return np.random.RandomState(seed).randint(0, 256, (height, width, 3)).astype(np.uint8)
+
+
+def time_network_and_e2e(segmenter, warmup, iters, frame, step):
+    # type: (Segmenter, int, int, np.ndarray, callable) -> dict
+    """Seconds per iteration, warm-up excluded: network-only (the backend's timer) and segment() wall time."""
+    card = segmenter.card
+    batch = preprocess(synthetic_frame(*segmenter.input_hw, seed=1), segmenter.input_hw, card["mean"], card["std"],
+                       card["input"]["dtype"])
+    times = {"network": [], "e2e": [], "preprocess": [], "postprocess": []}
+    for index in range(warmup + iters):
+        segmenter.backend.infer(batch)
+        if index >= warmup:
+            times["network"].append(segmenter.backend.last_infer_seconds)
+        step()
+    for index in range(warmup + iters):
+        start = time.perf_counter()
+        result = segmenter.segment(frame)
+        elapsed = time.perf_counter() - start
+        if index >= warmup:
+            times["e2e"].append(elapsed)
+            times["preprocess"].append(result.timings["preprocess"])
+            times["postprocess"].append(result.timings["postprocess"])
+        step()
+    return times
+
+
+def _ms(seconds, percentile=50):
+    return float(np.percentile(np.asarray(seconds) * 1000.0, percentile))
+
+
+def column_label(backend, device, precision):
+    # type: (str, str, str) -> str
+    """'torch CPU', 'ort CUDA', 'TRT FP16': one table column per backend/device/precision."""
+    if backend == "trt":
+        return "TRT {}".format(precision.upper())
+    return "{} {}".format(backend, device.upper()) + ("" if precision == "fp32" else " " + precision.upper())
+
+
+def make_record(spec, card, column, precision, times, args, environment):
+    latency, e2e = _ms(times["network"]), _ms(times["e2e"])
+    return {
+        "model": spec.text, "model_source": "file" if spec.path else "grid",
+        "arch": card.get("architecture"), "in_planes": card.get("in_planes"), "variant": card.get("variant"),
+        "backend": column.backend, "device": column.device, "precision": precision,
+        "column": column_label(column.backend, column.device, precision),
+        "input_size": list(card["input_size"]), "frame_size": list(CAMERA_FRAME),
+        "threads": args.threads, "iters": args.iters, "warmup": args.warmup,
+        "latency_ms": round(latency, 3), "latency_p90_ms": round(_ms(times["network"], 90), 3),
+        "fps": round(1000.0 / latency, 2),
+        "e2e_latency_ms": round(e2e, 3), "e2e_latency_p90_ms": round(_ms(times["e2e"], 90), 3),
+        "e2e_fps": round(1000.0 / e2e, 2),
+        "preprocess_ms": round(_ms(times["preprocess"]), 3), "postprocess_ms": round(_ms(times["postprocess"]), 3),
+        "environment": environment,
+    }
+
+
+class Progress(object):
+    """A tqdm bar when tqdm is installed, else one plain line per model/backend pair."""
+
+    def __init__(self, total):
+        self._bar = None
+        if is_installed("tqdm"):
+            tqdm = lazy_import("tqdm", "the bisenet-bench progress bar")
+            self._bar = tqdm.tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True)
+
+    def describe(self, text):
+        if self._bar is not None:
+            self._bar.set_description(text)
+        else:
+            log.info("%s ...", text)
+
+    def step(self):
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def say(self, text):
+        if self._bar is not None:
+            self._bar.write(text, file=sys.stderr)
+        else:
+            log.info("%s", text)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+
+
+def run_bench(args, specs, columns, environment):
+    # type: (argparse.Namespace, list, list, dict) -> list
+    """Measure every (model, column) pair; returns the records in table order."""
+    kinds = {RUNS_KIND[column.backend] for column in columns}
+    records = []
+    with tempfile.TemporaryDirectory(prefix="bisenet-bench-") as workdir:
+        jobs = []
+        for spec in specs:
+            files = prepare_model(spec, kinds, workdir, args.input_size or DEFAULT_INPUT_SIZE, args.debug)
+            for column in columns:
+                path = files.get(RUNS_KIND[column.backend])
+                if path is None:
+                    log.warning("skipping %s on %s: it runs %s files and %s is not one", spec.text, column.backend,
+                                RUNS_KIND[column.backend], spec.text)
+                else:
+                    jobs.append((spec, column, path))
+        if not jobs:
+            raise InputError("nothing to measure: no model can run on the selected backends")
+        frame = synthetic_frame(*CAMERA_FRAME)
+        progress = Progress(total=len(jobs) * 2 * (args.warmup + args.iters))
+        try:
+            for spec, column, path in jobs:
+                records.append(measure_job(spec, column, path, args, frame, environment, progress))
+        finally:
+            progress.close()
+    return records
+
+
+def measure_job(spec, column, path, args, frame, environment, progress):
+    # a checkpoint takes any size (model_info defaults to the seed's 512x512); a file's own size must match
+    card = load_model_card(path, {"input_size": args.input_size})
+    backend = create_backend(column.backend, path, card, args.threads, **column.options)
+    progress.describe("{} on {} {}".format(spec.text, column.backend, column.device))
+    with Segmenter(backend, card) as segmenter:
+        times = time_network_and_e2e(segmenter, args.warmup, args.iters, frame, progress.step)
+        record = make_record(spec, card, column, backend.precision, times, args, environment)
+    progress.say("{model}  {column}: {fps:.1f} FPS network ({latency_ms:.1f} ms median, {latency_p90_ms:.1f} p90), "
+                 "{e2e_fps:.1f} FPS end-to-end".format(**record))
+    return record
+
+
+def _arch_label(record):
+    label = ARCH_LABELS.get(record.get("arch"), record.get("arch") or "unknown")
+    if record.get("variant") == "upsample":
+        label += "(up)"
+    if record.get("model_source") == "file":
+        label += " ({})".format(os.path.basename(record["model"]))
+    return label
+
+
+def _ordered_columns(records):
+    present = []
+    for record in records:
+        if record["column"] not in present:
+            present.append(record["column"])
+    return [c for c in COLUMN_ORDER if c in present] + [c for c in present if c not in COLUMN_ORDER]
+
+
+def _size_text(size):
+    return "x".join(str(v) for v in size)
+
+
+def environment_items(environment):
+    # type: (dict) -> list
+    """(key, text) pairs of an environment record, Jetson facts flattened, unknowns left out."""
+    items = []
+    for key, value in sorted((environment or {}).items()):
+        if isinstance(value, dict):
+            items += [("{}_{}".format(key, k), v) for k, v in environment_items(value)]
+        elif value is not None:
+            items.append((key, "+".join(value) if isinstance(value, list) else str(value)))
+    return items
+
+
+def markdown_report(records):
+    # type: (list) -> str
+    """The seed's table (arch | CP in_planes | FPS per backend column), a latency table, the environment."""
+    columns = _ordered_columns(records)
+    rows = collections.OrderedDict()
+    for record in records:
+        rows.setdefault(record["model"], {"record": record, "fps": {}})["fps"][record["column"]] = record["fps"]
+    sizes = ", ".join(sorted({_size_text(r["input_size"]) for r in records}))
+    lines = ["## Speed: FPS, network only, input {}".format(sizes), "",
+             " | ".join(["arch", "CP in_planes"] + columns), "|".join([":-:"] * (len(columns) + 2))]
+    for row in rows.values():
+        cells = ["{:.1f}".format(row["fps"][c]) if c in row["fps"] else "/" for c in columns]
+        lines.append(" | ".join([_arch_label(row["record"]), str(row["record"].get("in_planes") or "?")] + cells))
+    lines += ["", "## Latency (ms): median and p90; end-to-end = preprocess + network + postprocess", "",
+              "arch | CP in_planes | backend | input | frame | network median | network p90 | "
+              "end-to-end median | end-to-end p90 | end-to-end FPS", "|".join([":-:"] * 10)]
+    for r in records:
+        lines.append("{} | {} | {} | {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.1f}".format(
+            _arch_label(r), r.get("in_planes") or "?", r["column"], _size_text(r["input_size"]),
+            _size_text(r.get("frame_size") or r["input_size"]), r["latency_ms"], r["latency_p90_ms"],
+            r["e2e_latency_ms"], r["e2e_latency_p90_ms"], r["e2e_fps"]))
+    first = records[0] if records else {}
+    lines += ["", "## Environment", "",
+              "- iterations: {} timed after {} warm-up, {} threads per backend".format(
+                  first.get("iters"), first.get("warmup"), first.get("threads"))]
+    lines += ["- {}: {}".format(key, value) for key, value in environment_items(first.get("environment"))]
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(records):
+    # type: (list) -> str
+    """One row per record; sizes as HxW, the environment flattened into env_* columns."""
+    env_keys = [key for key, _ in environment_items(records[0].get("environment"))] if records else []
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(list(CSV_FIELDS) + ["env_" + key for key in env_keys])
+    for record in records:
+        env = dict(environment_items(record.get("environment")))
+        values = [record.get(field) for field in CSV_FIELDS]
+        values = [_size_text(v) if isinstance(v, list) else ("" if v is None else v) for v in values]
+        writer.writerow(values + [env.get(key, "") for key in env_keys])
+    return buffer.getvalue()
+
+
+def write_text_atomic(path, text):
+    try:
+        with atomic_path(path) as tmp:
+            with io.open(tmp, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+    except (IOError, OSError) as exc:
+        raise InputError("cannot write {}: {}".format(path, exc.strerror or exc))
+
+
+def build_parser():
+    parser = ArgumentParser(prog="bisenet-bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog="examples:\n"
+                                   "  bisenet-bench                                          resnet18:32 at 512x512\n"
+                                   "  bisenet-bench --models resnet18:32 resnet50:16:upsample --markdown speed.md\n"
+                                   "  bisenet-bench --models model.onnx model.engine --json speed.json")
+    models = parser.add_argument_group("models")
+    models.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), metavar="SPEC",
+                        help="ARCH:IN_PLANES[:VARIANT] (random weights, e.g. resnet18:32, resnet50:16:upsample) "
+                             "or .pth/.onnx/.engine files (default: resnet18:32)")
+    models.add_argument("--input-size", type=parse_size, metavar="HxW",
+                        help="network input for grid specs and checkpoints, multiples of 16 (default: 512x512; "
+                             ".onnx/.engine files keep their own size)")
+    timing = parser.add_argument_group("timing")
+    timing.add_argument("--backends", metavar="LIST",
+                        help="comma-separated, from {} (default: all this machine has)".format(",".join(BENCH_BACKENDS)))
+    timing.add_argument("--iters", type=int, default=50, help="timed iterations per measurement (default: 50)")
+    timing.add_argument("--warmup", type=int, default=5, help="untimed iterations first (default: 5)")
+    timing.add_argument("--threads", type=int, help="CPU threads for every backend (default: all usable cores)")
+    outputs = parser.add_argument_group("outputs (the table is always printed)")
+    outputs.add_argument("--json", metavar="FILE", help="list of records, each with its environment")
+    outputs.add_argument("--markdown", metavar="FILE", help="the seed's table layout, latencies, environment")
+    outputs.add_argument("--csv", metavar="FILE", help="one row per record")
+    add_debug_flag(parser)
+    return parser
+
+
+def validate_args(args):
+    if args.input_size and (args.input_size[0] % NETWORK_STRIDE or args.input_size[1] % NETWORK_STRIDE):
+        raise InputError("--input-size {}: both sides must be multiples of {}".format(
+            _size_text(args.input_size), NETWORK_STRIDE))
+    if args.iters < 1 or args.warmup < 0:
+        raise InputError("--iters must be at least 1 and --warmup at least 0")
+    if args.threads is not None and args.threads < 1:
+        raise InputError("--threads must be at least 1, got {}".format(args.threads))
+    for path in (args.json, args.markdown, args.csv):
+        if path and os.path.isdir(path):
+            raise InputError("{} is a folder; give a file name".format(path))
+
+
+def bench(args):
+    validate_args(args)
+    specs = [parse_model_spec(text) for text in args.models]
+    requested = [name.strip() for name in args.backends.split(",") if name.strip()] if args.backends \
+        else list(BENCH_BACKENDS)
+    columns = select_columns(requested)
+    args.threads = args.threads or usable_cores()
+    records = run_bench(args, specs, columns, capture_environment(args.threads))
+    table = markdown_report(records)
+    sys.stdout.write(table)
+    outputs = ((args.json, json.dumps(records, indent=2) + "\n"), (args.markdown, table), (args.csv, csv_text(records)))
+    for path, text in outputs:
+        if path:
+            write_text_atomic(path, text)
+            log.info("wrote %s", path)
+    return 0
+
+
+def main(argv=None):
+    return run_main(bench, build_parser(), argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
