@@ -21,10 +21,11 @@ import numpy as np
 from ..atomic import atomic_path
 from ..cli import ArgumentParser, add_debug_flag, parse_size, run_main
 from ..errors import InputError, WorkFailed
+from ..export.names import ARCHS, VARIANTS
 from ..lazy import is_installed, lazy_import
-from .backends import BACKENDS, NOT_INSTALLED, RUNS_KIND, create_backend
+from .backends import BACKENDS, KIND_TEXT, NOT_INSTALLED, RUNS_KIND, create_backend
 from .backends.ort import CPU_PROVIDER, CUDA_PROVIDER
-from .bench_env import capture_environment, usable_cores
+from .bench_env import capture_environment, environment_items, usable_cores
 from .model_info import NETWORK_STRIDE, load_model_card, model_kind
 from .preprocess import preprocess
 from .segmenter import Segmenter
@@ -35,15 +36,19 @@ DEFAULT_MODELS = ("resnet18:32",)
 DEFAULT_INPUT_SIZE = (512, 512)  # the seed's speed table
 CAMERA_FRAME = (480, 640)  # end-to-end runs on what a camera delivers, not on a network-sized frame
 BENCH_BACKENDS = ("torch", "ort", "trt")  # column order: the seed's CPU (PyTorch) column first
-GRID_ARCHS = ("resnet18", "resnet50", "resnet101")
-GRID_VARIANTS = ("deconv", "upsample")
 ARCH_LABELS = {"resnet18": "res18", "resnet50": "res50", "resnet101": "res101"}
-SPEC_FORMS = ("ARCH:IN_PLANES[:VARIANT] (ARCH {}, VARIANT {}) or a .pth/.onnx/.engine file".format(
-    "|".join(GRID_ARCHS), "|".join(GRID_VARIANTS)))
+SPEC_FORMS = "ARCH:IN_PLANES[:VARIANT] (ARCH {}, VARIANT {}) or a .pth/.onnx/.engine file".format(
+    "|".join(ARCHS), "|".join(VARIANTS))
 COLUMN_ORDER = ("torch CPU", "ort CPU", "torch CUDA", "ort CUDA", "TRT FP32", "TRT FP16", "TRT INT8")
 CSV_FIELDS = ("model", "model_source", "arch", "in_planes", "variant", "backend", "device", "precision", "column",
               "input_size", "frame_size", "threads", "iters", "warmup", "latency_ms", "latency_p90_ms", "fps",
               "e2e_latency_ms", "e2e_latency_p90_ms", "e2e_fps", "preprocess_ms", "postprocess_ms")
+
+EPILOG = """examples:
+  bisenet-bench                                          resnet18:32 at 512x512 on every backend here
+  bisenet-bench --models resnet18:32 resnet50:16:upsample --markdown speed.md
+  bisenet-bench --models model.onnx model.engine --json speed.json
+"""
 
 ModelSpec = collections.namedtuple("ModelSpec", "text arch in_planes variant path")  # path None: grid spec
 Column = collections.namedtuple("Column", "backend device options")  # options go to create_backend
@@ -56,8 +61,8 @@ def parse_model_spec(text):
         model_kind(text)
     except InputError:
         parts = text.split(":")
-        if len(parts) not in (2, 3) or parts[0] not in GRID_ARCHS or not parts[1].isdigit() or int(parts[1]) < 1 \
-                or (len(parts) == 3 and parts[2] not in GRID_VARIANTS):
+        if len(parts) not in (2, 3) or parts[0] not in ARCHS or not parts[1].isdigit() or int(parts[1]) < 1 \
+                or (len(parts) == 3 and parts[2] not in VARIANTS):
             raise InputError("--models {!r}: expected {}".format(text, SPEC_FORMS))
         return ModelSpec(text, parts[0], int(parts[1]), parts[2] if len(parts) == 3 else "deconv", None)
     if not os.path.isfile(text):
@@ -205,11 +210,11 @@ def make_record(spec, card, column, precision, times, args, environment):
 
 
 class Progress(object):
-    """A tqdm bar when tqdm is installed, else one plain line per model/backend pair."""
+    """A tqdm bar on a terminal when tqdm is installed, else plain lines per model/backend pair."""
 
     def __init__(self, total):
         self._bar = None
-        if is_installed("tqdm"):
+        if is_installed("tqdm") and sys.stderr.isatty():  # a log file gets the plain lines
             tqdm = lazy_import("tqdm", "the bisenet-bench progress bar")
             self._bar = tqdm.tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True)
 
@@ -242,12 +247,13 @@ def run_bench(args, specs, columns, environment):
     with tempfile.TemporaryDirectory(prefix="bisenet-bench-") as workdir:
         jobs = []
         for spec in specs:
-            files = prepare_model(spec, kinds, workdir, args.input_size or DEFAULT_INPUT_SIZE, args.debug)
+            model_dir = tempfile.mkdtemp(dir=workdir)  # one folder per spec: two model.pth never collide
+            files = prepare_model(spec, kinds, model_dir, args.input_size or DEFAULT_INPUT_SIZE, args.debug)
             for column in columns:
                 path = files.get(RUNS_KIND[column.backend])
                 if path is None:
-                    log.warning("skipping %s on %s: it runs %s files and %s is not one", spec.text, column.backend,
-                                RUNS_KIND[column.backend], spec.text)
+                    log.warning("skipping %s on %s: %s runs %s", spec.text, column.backend, column.backend,
+                                KIND_TEXT[RUNS_KIND[column.backend]])
                 else:
                     jobs.append((spec, column, path))
         if not jobs:
@@ -294,18 +300,6 @@ def _ordered_columns(records):
 
 def _size_text(size):
     return "x".join(str(v) for v in size)
-
-
-def environment_items(environment):
-    # type: (dict) -> list
-    """(key, text) pairs of an environment record, Jetson facts flattened, unknowns left out."""
-    items = []
-    for key, value in sorted((environment or {}).items()):
-        if isinstance(value, dict):
-            items += [("{}_{}".format(key, k), v) for k, v in environment_items(value)]
-        elif value is not None:
-            items.append((key, "+".join(value) if isinstance(value, list) else str(value)))
-    return items
 
 
 def markdown_report(records):
@@ -362,11 +356,8 @@ def write_text_atomic(path, text):
 
 
 def build_parser():
-    parser = ArgumentParser(prog="bisenet-bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-                            epilog="examples:\n"
-                                   "  bisenet-bench                                          resnet18:32 at 512x512\n"
-                                   "  bisenet-bench --models resnet18:32 resnet50:16:upsample --markdown speed.md\n"
-                                   "  bisenet-bench --models model.onnx model.engine --json speed.json")
+    parser = ArgumentParser(prog="bisenet-bench", description=__doc__, epilog=EPILOG,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     models = parser.add_argument_group("models")
     models.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), metavar="SPEC",
                         help="ARCH:IN_PLANES[:VARIANT] (random weights, e.g. resnet18:32, resnet50:16:upsample) "
@@ -376,7 +367,8 @@ def build_parser():
                              ".onnx/.engine files keep their own size)")
     timing = parser.add_argument_group("timing")
     timing.add_argument("--backends", metavar="LIST",
-                        help="comma-separated, from {} (default: all this machine has)".format(",".join(BENCH_BACKENDS)))
+                        help="comma-separated, from {} (default: all this machine has)".format(
+                            ",".join(BENCH_BACKENDS)))
     timing.add_argument("--iters", type=int, default=50, help="timed iterations per measurement (default: 50)")
     timing.add_argument("--warmup", type=int, default=5, help="untimed iterations first (default: 5)")
     timing.add_argument("--threads", type=int, help="CPU threads for every backend (default: all usable cores)")
@@ -403,7 +395,7 @@ def validate_args(args):
 
 def bench(args):
     validate_args(args)
-    specs = [parse_model_spec(text) for text in args.models]
+    specs = [parse_model_spec(text) for text in collections.OrderedDict.fromkeys(args.models)]
     requested = [name.strip() for name in args.backends.split(",") if name.strip()] if args.backends \
         else list(BENCH_BACKENDS)
     columns = select_columns(requested)

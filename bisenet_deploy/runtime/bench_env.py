@@ -51,6 +51,18 @@ def capture_environment(threads):
     return record
 
 
+def environment_items(environment):
+    # type: (dict) -> list
+    """(key, text) pairs of an environment record, Jetson facts flattened, unknowns left out."""
+    items = []
+    for key, value in sorted((environment or {}).items()):
+        if isinstance(value, dict):
+            items += [("{}_{}".format(key, k), v) for k, v in environment_items(value)]
+        elif value is not None:
+            items.append((key, "+".join(value) if isinstance(value, list) else str(value)))
+    return items
+
+
 def _read_text(path):
     try:
         with open(path, "rb") as handle:
@@ -112,7 +124,7 @@ def jetson_facts():
         "model": _read_text(DEVICE_TREE_MODEL),
         "l4t": parse_tegra_release(_read_text(TEGRA_RELEASE)),
         "nvpmodel": nvpmodel_mode(),
-        "jetson_clocks": jetson_clocks_state(),
+        "clocks": jetson_clocks_state(),  # flattened in reports as jetson_clocks
     }
 
 

@@ -56,7 +56,8 @@ def _comparison_model(spec, model_path):
 def _progress(items, label):
     if is_installed("tqdm"):
         import tqdm
-        return tqdm.tqdm(items, desc=label, unit="img", file=sys.stderr)
+        # disable=None: no bar when stderr is not a terminal (logs, CI), so errors stay one line
+        return tqdm.tqdm(items, desc=label, unit="img", file=sys.stderr, disable=None)
     return items
 
 
