@@ -2,6 +2,8 @@
 
 Each model runs on every selected backend with the same thread count; network-only latency comes from
 the backend's own timer, end-to-end latency from Segmenter.segment on a camera-sized frame.
+The JSON is a list of measurement records, each carrying the environment it was measured in, so
+files from several machines can be concatenated and still say where every number came from.
 """
 
 import argparse
@@ -105,26 +107,19 @@ def select_columns(requested):
     return columns
 
 
-@contextlib.contextmanager
-def _quiet(debug):
-    """Keep the exporter's stage log out of the bench output; give back its last stderr line on failure."""
-    if debug:
-        yield io.StringIO()
-        return
-    errors = io.StringIO()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(errors):
-        yield errors
-
-
 def export_for_ort(checkpoint, workdir, input_size, debug):
     # type: (str, str, tuple, bool) -> str
     from ..export.main import main as export_main  # imports nothing heavy until it runs
 
     output = os.path.join(workdir, os.path.basename(checkpoint).split(".")[0] + ".onnx")
     argv = [checkpoint, "-o", output, "--input-size", "{}x{}".format(*input_size), "--head", "logits",
-            "--upsample", "resize"] + (["--debug"] if debug else [])
-    with _quiet(debug) as errors:
-        code = export_main(argv)
+            "--upsample", "resize"]
+    errors = io.StringIO()
+    if debug:  # the exporter's stage log and tracebacks, as it prints them
+        code = export_main(argv + ["--debug"])
+    else:  # keep its stage log out of the table; its one error line goes into ours
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(errors):
+            code = export_main(argv)
     if code != 0:
         message = (errors.getvalue().strip().splitlines() or ["exit code {}".format(code)])[-1]
         raise (InputError if code == 2 else WorkFailed)("exporting {} for the ort backend failed: {}".format(

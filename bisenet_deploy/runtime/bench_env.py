@@ -36,7 +36,7 @@ def capture_environment(threads):
     # type: (int) -> dict
     """The environment record for a run that used `threads` threads per backend."""
     record = {
-        "timestamp_utc": datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z",
+        "timestamp_utc": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
         "bisenet_deploy": __version__,
         "platform": platform.platform(),
         "machine": platform.machine(),
