@@ -10,22 +10,7 @@ import pytest
 
 from bisenet_deploy.runtime.capture import CaptureThread
 from bisenet_deploy.runtime.sources import FrameSource, SourceSpec, open_source
-
-WIDTH, HEIGHT = 64, 48
-
-
-def painted(index):
-    """A 64x48 frame whose 8 columns of 8 px spell `index` in binary (white = 1); survives lossy codecs."""
-    frame = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
-    for bit in range(8):
-        if index >> bit & 1:
-            frame[:, bit * 8:(bit + 1) * 8] = 255
-    return frame
-
-
-def index_of(frame):
-    columns = [frame[:, bit * 8:(bit + 1) * 8].mean() > 127 for bit in range(8)]
-    return sum(1 << bit for bit, on in enumerate(columns) if on)
+from frame_codes import HEIGHT, WIDTH, index_of, painted
 
 
 def video_source(tmp_path, count=20, name="clip.avi", fourcc="MJPG"):

@@ -12,25 +12,11 @@ from bisenet_deploy.cli import ArgumentParser
 from bisenet_deploy.errors import InputError
 from bisenet_deploy.runtime.outputs import (
     DEFAULT_VIDEO_FPS, DirectorySink, VideoFileSink, WindowSink, add_output_args, open_outputs)
+from frame_codes import HEIGHT, WIDTH, index_of, painted
 
-WIDTH, HEIGHT = 64, 48
 # The build summary lists each GUI toolkit as "GTK+: YES (ver ...)" / "QT: YES ..." when one is built in.
 OPENCV_HAS_GUI = re.search(r"^\s*(GTK|QT|Win32 UI|Cocoa)[^:\n]*:\s*YES", cv2.getBuildInformation(),
                            re.MULTILINE | re.IGNORECASE) is not None
-
-
-def painted(index):
-    """A 64x48 frame whose 8 columns of 8 px spell `index` in binary (white = 1); survives lossy codecs."""
-    frame = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
-    for bit in range(8):
-        if index >> bit & 1:
-            frame[:, bit * 8:(bit + 1) * 8] = 255
-    return frame
-
-
-def index_of(frame):
-    columns = [frame[:, bit * 8:(bit + 1) * 8].mean() > 127 for bit in range(8)]
-    return sum(1 << bit for bit, on in enumerate(columns) if on)
 
 
 def read_back(path):

@@ -13,22 +13,7 @@ from bisenet_deploy.errors import InputError
 from bisenet_deploy.runtime.sources import (
     ACCEPTED_FORMS, CAMERA_DEFAULTS, SourceSpec, add_source_args, csi_pipeline, flip_frame, open_source,
     opencv_has_gstreamer, source_from_args)
-
-WIDTH, HEIGHT = 64, 48
-
-
-def painted(index):
-    """A 64x48 frame whose 8 columns of 8 px spell `index` in binary (white = 1); survives lossy codecs."""
-    frame = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
-    for bit in range(8):
-        if index >> bit & 1:
-            frame[:, bit * 8:(bit + 1) * 8] = 255
-    return frame
-
-
-def index_of(frame):
-    columns = [frame[:, bit * 8:(bit + 1) * 8].mean() > 127 for bit in range(8)]
-    return sum(1 << bit for bit, on in enumerate(columns) if on)
+from frame_codes import HEIGHT, WIDTH, index_of, painted
 
 
 def write_video(path, count, fourcc="mp4v", fps=25.0):
