@@ -102,10 +102,11 @@ def run(args, output, log):
         "lint_violations": len(violations),
     }
     to_onnx.attach_card(onnx_model, card)
-    write_bytes_atomic(output, onnx_model.SerializeToString())
+    serialized = onnx_model.SerializeToString()
+    write_bytes_atomic(output, serialized)
     total = time.time() - started
     stages = ", ".join("{} {:.1f}s".format(k, v) for k, v in clock.seconds.items())
     log("wrote {} ({:.1f} MB, {} nodes) in {:.1f}s: {}".format(
-        output, len(onnx_model.SerializeToString()) / 1e6, len(onnx_model.graph.node), total, stages))
+        output, len(serialized) / 1e6, len(onnx_model.graph.node), total, stages))
     card["timings_s"] = dict(clock.seconds, total=round(total, 3))
     return card

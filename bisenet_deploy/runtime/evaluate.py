@@ -2,6 +2,7 @@
 and the agreement between two backends or precisions (how a user checks FP16/INT8 cost nothing)."""
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -79,9 +80,9 @@ def evaluate(args, log=print):
     matrices = [ConfusionMatrix(card["num_classes"]) for _ in segmenters]
     agreements = []
     log("evaluating {} samples ({} layout) with {}".format(len(samples), layout, args.model))
-    for segmenter in segmenters:
-        segmenter.__enter__()
-    try:
+    with contextlib.ExitStack() as stack:
+        for segmenter in segmenters:
+            stack.enter_context(segmenter)
         for sample in _progress(samples, "eval"):
             image, label = load_pair(sample, layout)
             if args.eval_size:
@@ -92,9 +93,6 @@ def evaluate(args, log=print):
                 matrix.update(label, prediction)
             if len(predictions) == 2:
                 agreements.append((agreement(predictions[0], predictions[1]), predictions[0].size))
-    finally:
-        for segmenter in segmenters:
-            segmenter.__exit__(None, None, None)
     return _report(args, card, layout, samples, matrices, agreements, log)
 
 

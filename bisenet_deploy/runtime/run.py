@@ -10,7 +10,7 @@ from .backends import BACKEND_CHOICES, create_backend
 from .capture import CaptureThread
 from .model_info import load_model_card
 from .outputs import OUTPUT_EXAMPLES, DirectorySink, add_output_args, open_outputs
-from .overlay import OverlayRenderer, colorize
+from .overlay import OverlayRenderer
 from .run_stats import RunStats
 from .segmenter import Segmenter
 from .sources import SOURCE_EXAMPLES, add_source_args, open_source, source_from_args
@@ -47,10 +47,10 @@ def build_parser():
     return parser
 
 
-def _write(sinks, index, frame_labels, image, colors):
+def _write(sinks, index, frame_labels, image, mask):
     for sink in sinks:
         if isinstance(sink, DirectorySink):
-            sink.write(index, frame_labels, colorize(frame_labels, colors))
+            sink.write(index, frame_labels, mask)
         else:
             sink.write(image)
 
@@ -82,7 +82,7 @@ def run(args, log_line=print):
                 index, frame = item
                 result = segmenter.segment(frame)
                 image = segmenter.render(renderer, frame, result, stats.status_line())
-                _write(sinks, index, result.labels, image, card["colors"])
+                _write(sinks, index, result.labels, image, renderer.last_mask)
                 stats.add(result.timings)
                 if any(getattr(s, "closed", False) for s in sinks):
                     break
