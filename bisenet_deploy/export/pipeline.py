@@ -6,6 +6,7 @@ import time
 from .. import __version__
 from ..atomic import write_bytes_atomic
 from ..classes import load_classes
+from ..comparison import format_table, verification_inputs
 from ..errors import WorkFailed
 from ..modelcard import make_card
 from . import to_onnx, trt_lint, verify
@@ -79,9 +80,9 @@ def run(args, output, log):
         log("  PASSED | no violations for TensorRT {}".format(args.target_trt))
 
     clock.start("verify", "ONNX Runtime vs PyTorch ({} reference)".format("exact" if exact else "approximation"))
-    inputs = verify.verification_inputs(input_hw, args.batch)
+    inputs = verification_inputs(input_hw, args.batch)
     rows = verify.verify(onnx_model, reference_graph(model, head, input_hw), head, inputs)
-    log(verify.format_table(rows))
+    log(format_table(rows))
     min_agreement = verify.DEFAULT_MIN_AGREEMENT if args.min_agreement is None else args.min_agreement
     passed, verdict = _verdict(rows, exact, min_agreement, mode)
     log("  " + verdict)

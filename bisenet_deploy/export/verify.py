@@ -5,32 +5,14 @@ diff and relative error, and the class maps by argmax pixel agreement, on the bu
 and on random normalized inputs.
 """
 
-import collections
-import os
-
-import cv2
 import numpy as np
 
+from ..comparison import compare
 from ..lazy import lazy_import
-from ..runtime.preprocess import preprocess
 
-SAMPLE_IMAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "sample.jpg")
 ABS_TOLERANCE = 1e-4
 REL_TOLERANCE = 1e-3
 DEFAULT_MIN_AGREEMENT = 0.9
-
-Comparison = collections.namedtuple("Comparison", "name max_abs_diff rel_error agreement ref_max")
-
-
-def verification_inputs(input_hw, batch, random_count=2, seed=0):
-    """[(name, float32 NCHW)]: the sample image, then `random_count` standard-normal inputs."""
-    sample = preprocess(cv2.imread(SAMPLE_IMAGE), input_hw)
-    inputs = [("sample image", np.repeat(sample, batch, axis=0))]
-    rng = np.random.RandomState(seed)
-    for index in range(random_count):
-        inputs.append(("random #{}".format(index + 1),
-                       rng.standard_normal((batch, 3) + tuple(input_hw)).astype(np.float32)))
-    return inputs
 
 
 def reference_scores(reference, head, x):
@@ -79,18 +61,6 @@ def onnx_scores(model, head, inputs):
     return results
 
 
-def compare(name, ref_scores, ref_labels, out_scores, out_labels):
-    # type: (str, np.ndarray, np.ndarray, np.ndarray, np.ndarray) -> Comparison
-    ref_max = float(np.max(np.abs(ref_scores)))
-    if out_scores is None or out_scores.shape != ref_scores.shape:
-        diff = rel = float("nan")
-    else:
-        diff = float(np.max(np.abs(out_scores.astype(np.float64) - ref_scores)))
-        rel = diff / max(ref_max, 1e-12)
-    agreement = float(np.mean(out_labels == ref_labels)) if out_labels.shape == ref_labels.shape else 0.0
-    return Comparison(name, diff, rel, agreement, ref_max)
-
-
 def within_float_tolerance(row):
     # type: (Comparison) -> bool
     """Exact paths must match to float rounding: |diff| <= atol + rtol * max|ref|."""
@@ -107,11 +77,3 @@ def verify(model, reference, head, inputs):
         ref_scores, ref_labels = reference_scores(reference, head, x)
         rows.append(compare(name, ref_scores, ref_labels, out_scores, out_labels))
     return rows
-
-
-def format_table(rows):
-    lines = ["  {:<14} {:>13} {:>11} {:>17}".format("input", "max abs diff", "rel error", "argmax agreement")]
-    for row in rows:
-        lines.append("  {:<14} {:>13.3e} {:>11.3e} {:>16.4f}%".format(
-            row.name, row.max_abs_diff, row.rel_error, 100.0 * row.agreement))
-    return "\n".join(lines)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from bisenet_deploy.errors import InputError
-from bisenet_deploy.export.verify import SAMPLE_IMAGE
+from bisenet_deploy.comparison import SAMPLE_IMAGE
 from bisenet_deploy.lazy import is_installed
 from bisenet_deploy.runtime.backends import (BACKENDS, available_backends, create_backend,
                                              resolve_backend_name)
@@ -175,14 +175,14 @@ def test_auto_prefers_trt_for_an_engine_with_stub(monkeypatch):
     assert resolve_backend_name("auto", "model.onnx") == "ort"
 
 
-def test_trt_class_without_tensorrt_with_stub(monkeypatch):
-    class MissingTrtStub(_TrtStub):
-        requires = ("bisenet_deploy_no_such_tensorrt",)
-
-    monkeypatch.setitem(BACKENDS, "trt", MissingTrtStub)
+@pytest.mark.skipif(is_installed("tensorrt") and is_installed("pycuda"), reason="TensorRT and pycuda are installed")
+def test_trt_backend_unavailable_without_tensorrt_or_pycuda():
     assert "trt" not in available_backends()
-    with pytest.raises(InputError, match="TensorRT is not installed"):
+    with pytest.raises(InputError) as info:
         resolve_backend_name("trt", "model.engine")
+    missing = [p for p in ("tensorrt", "pycuda") if not is_installed(p)]
+    assert ("TensorRT is not installed" in str(info.value)) == ("tensorrt" in missing)
+    assert ("pycuda is not installed" in str(info.value)) == ("pycuda" in missing)
 
 
 def test_create_backend_builds_an_inactive_backend(tiny_onnx_labels, tiny_checkpoint):

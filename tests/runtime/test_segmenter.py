@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from bisenet_deploy.errors import InputError
-from bisenet_deploy.export.verify import SAMPLE_IMAGE
+from bisenet_deploy.comparison import SAMPLE_IMAGE
 from bisenet_deploy.runtime.backends import create_backend
 from bisenet_deploy.runtime.backends.ort import OrtBackend
 from bisenet_deploy.runtime.model_info import load_model_card

@@ -6,9 +6,9 @@ from ..model_info import model_kind
 from .base import Backend
 from .ort import OrtBackend
 from .torch_backend import TorchBackend
+from .trt_backend import TrtBackend
 
-# "trt" is filled in by the TensorRT issue; None means "not part of this build".
-BACKENDS = {"ort": OrtBackend, "torch": TorchBackend, "trt": None}
+BACKENDS = {"ort": OrtBackend, "torch": TorchBackend, "trt": TrtBackend}
 PREFERENCE = ("trt", "ort", "torch")
 BACKEND_CHOICES = ("auto",) + PREFERENCE
 
@@ -20,13 +20,15 @@ KIND_BACKEND_HINT = {
     "onnx": "run it with --backend ort, or build an engine with bisenet-build-engine for --backend trt",
     "checkpoint": "run it with --backend torch, or export it with bisenet-export for --backend ort",
 }
+# package -> what to say when it is missing
 NOT_INSTALLED = {
-    "trt": "TensorRT is not installed (no Python module 'tensorrt'); on a Jetson it comes with JetPack: "
-           "sudo apt-get install python3-libnvinfer (or use the docker/tx2 image)",
-    "ort": "ONNX Runtime is not installed; pip install onnxruntime (Jetson: the onnxruntime-gpu wheel for your JetPack)",
+    "tensorrt": "TensorRT is not installed (no Python module 'tensorrt'); on a Jetson it comes with JetPack: "
+                "sudo apt-get install python3-libnvinfer (in a venv: --system-site-packages), or use the "
+                "docker/tx2 image",
+    "pycuda": "pycuda is not installed; pip install 'pycuda==2022.1' with nvcc on PATH (or use the docker/tx2 image)",
+    "onnxruntime": "ONNX Runtime is not installed; pip install onnxruntime (Jetson: the onnxruntime-gpu wheel for your JetPack)",
     "torch": "PyTorch is not installed; pip install 'bisenet-deploy[export]'",
 }
-TENSORRT_PACKAGE = "tensorrt"
 
 
 def available_backends():
@@ -36,15 +38,13 @@ def available_backends():
 
 
 def _is_usable(name):
-    return BACKENDS[name] is not None and BACKENDS[name].available()
+    return BACKENDS[name].available()
 
 
 def _unusable_reason(name):
-    if BACKENDS[name] is None:
-        if name == "trt" and not is_installed(TENSORRT_PACKAGE):
-            return NOT_INSTALLED[name]
-        return "the {} backend is not available in this build of bisenet-deploy".format(name)
-    return NOT_INSTALLED[name]
+    missing = [package for package in BACKENDS[name].requires if not is_installed(package)]
+    return "; ".join(NOT_INSTALLED.get(package, "the Python package {!r} is not installed".format(package))
+                     for package in missing)
 
 
 def resolve_backend_name(name, model_path):

@@ -1,0 +1,35 @@
+"""--verify: run the engine and ONNX Runtime on the same inputs and compare (Polygraphy's
+`run --trt --onnxrt`, for our model card): max abs diff of the scores and argmax agreement."""
+
+from ..comparison import compare, verification_inputs
+
+# Lowest argmax agreement accepted per precision actually used. FP32 differs from ONNX Runtime only
+# by kernel choice (and TF32 on Ampere and later); FP16 moves a few boundary pixels; INT8 more.
+MIN_AGREEMENT = {"fp32": 0.99, "fp16": 0.98, "int8": 0.90}
+
+
+def scores_and_labels(output, head):
+    """(scores or None, labels) from a network output of either head."""
+    if head == "logits":
+        return output, output.argmax(axis=1)
+    return None, output
+
+
+def compare_backends(engine_backend, reference_backend, card, inputs):
+    """[Comparison] of the engine against the reference for each (name, batch) input; both active."""
+    rows = []
+    for name, batch in inputs:
+        batch = batch.astype(card["input"]["dtype"], copy=False)
+        ref_scores, ref_labels = scores_and_labels(reference_backend.infer(batch).copy(), card["head"])
+        out_scores, out_labels = scores_and_labels(engine_backend.infer(batch).copy(), card["head"])
+        rows.append(compare(name, ref_scores, ref_labels, out_scores, out_labels))
+    return rows
+
+
+def default_inputs(card):
+    return verification_inputs(tuple(card["input_size"]), card["input"]["shape"][0])
+
+
+def failures(rows, precision):
+    """The rows whose agreement is below what `precision` should reach."""
+    return [row for row in rows if row.agreement < MIN_AGREEMENT[precision]]

@@ -1,0 +1,61 @@
+"""Host and device buffers for one engine, planned from its I/O tensors and allocated once.
+
+Two ways to hand data to the GPU: "copy" (page-locked host buffers plus device buffers, async copies
+on the stream; the desktop way) and "mapped" (page-locked host memory the GPU addresses directly, no
+copies; on a Jetson CPU and GPU share DRAM, so this can win). Which is faster on a given Jetson is
+measured, not assumed.
+"""
+
+import collections
+
+import numpy as np
+
+MEMORY_MODES = ("copy", "mapped")
+
+BufferSpec = collections.namedtuple("BufferSpec", "name is_input shape dtype nbytes")
+Buffer = collections.namedtuple("Buffer", "spec host device_ptr keepalive")
+# host: numpy array (page-locked); device_ptr: int for TensorRT; keepalive: the allocation to hold
+
+
+def plan_buffers(tensors):
+    """[BufferSpec] in the engine's I/O order, the order TensorRT's binding list needs."""
+    return [BufferSpec(t.name, t.is_input, tuple(int(d) for d in t.shape), np.dtype(t.dtype),
+                       int(np.prod(t.shape)) * np.dtype(t.dtype).itemsize) for t in tensors]
+
+
+def allocate(specs, driver, mode):
+    """[Buffer] for `specs`: pinned host + device memory ("copy") or mapped pinned memory ("mapped")."""
+    if mode not in MEMORY_MODES:
+        raise ValueError("memory mode must be one of {}, got {!r}".format(MEMORY_MODES, mode))
+    buffers = []
+    for spec in specs:
+        if mode == "mapped":
+            host = driver.pagelocked_empty(spec.shape, spec.dtype, mem_flags=driver.host_alloc_flags.DEVICEMAP)
+            buffers.append(Buffer(spec, host, int(host.base.get_device_pointer()), host.base))
+        else:
+            host = driver.pagelocked_empty(spec.shape, spec.dtype)
+            device = driver.mem_alloc(max(spec.nbytes, 1))
+            buffers.append(Buffer(spec, host, int(device), device))
+    return buffers
+
+
+def upload_inputs(buffers, driver, stream, mode):
+    if mode == "copy":
+        for buffer in buffers:
+            if buffer.spec.is_input:
+                driver.memcpy_htod_async(buffer.device_ptr, buffer.host, stream)
+
+
+def download_outputs(buffers, driver, stream, mode):
+    if mode == "copy":
+        for buffer in buffers:
+            if not buffer.spec.is_input:
+                driver.memcpy_dtoh_async(buffer.host, buffer.device_ptr, stream)
+
+
+def release(buffers):
+    """Free device memory now rather than at garbage collection, while the context is current."""
+    for buffer in buffers:
+        free = getattr(buffer.keepalive, "free", None)
+        if free is not None:
+            free()
