@@ -13,8 +13,9 @@ import numpy as np
 MEMORY_MODES = ("copy", "mapped")
 
 BufferSpec = collections.namedtuple("BufferSpec", "name is_input shape dtype nbytes")
-Buffer = collections.namedtuple("Buffer", "spec host device_ptr keepalive")
-# host: numpy array (page-locked); device_ptr: int for TensorRT; keepalive: the allocation to hold
+Buffer = collections.namedtuple("Buffer", "spec host device_ptr device_allocation")
+# host: numpy array (page-locked); device_ptr: int for TensorRT; device_allocation: pycuda's, or None
+# when the device reads the host buffer itself (mapped)
 
 
 def plan_buffers(tensors):
@@ -31,7 +32,7 @@ def allocate(specs, driver, mode):
     for spec in specs:
         if mode == "mapped":
             host = driver.pagelocked_empty(spec.shape, spec.dtype, mem_flags=driver.host_alloc_flags.DEVICEMAP)
-            buffers.append(Buffer(spec, host, int(host.base.get_device_pointer()), host.base))
+            buffers.append(Buffer(spec, host, int(host.base.get_device_pointer()), None))
         else:
             host = driver.pagelocked_empty(spec.shape, spec.dtype)
             device = driver.mem_alloc(max(spec.nbytes, 1))
@@ -54,8 +55,8 @@ def download_outputs(buffers, driver, stream, mode):
 
 
 def release(buffers):
-    """Free device memory now rather than at garbage collection, while the context is current."""
+    """Free device and page-locked memory now, while the context is current, not at garbage collection."""
     for buffer in buffers:
-        free = getattr(buffer.keepalive, "free", None)
-        if free is not None:
-            free()
+        if buffer.device_allocation is not None:
+            buffer.device_allocation.free()
+        buffer.host.base.free()

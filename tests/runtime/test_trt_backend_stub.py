@@ -1,0 +1,133 @@
+"""The TensorRT backend against stand-ins for TensorRT and pycuda (names say "stub"): buffer planning,
+binding order, copy vs mapped memory, the sidecar check before loading, context push/pop, teardown."""
+
+import numpy as np
+import pytest
+from trt_stubs import FakeMemory, StubPycudaDriver, fake_network, make_trt
+
+from bisenet_deploy.engines.device import DeviceInfo
+from bisenet_deploy.engines.precision import PrecisionPlan
+from bisenet_deploy.engines.sidecar import file_sha256, make_sidecar, write_sidecar
+from bisenet_deploy.engines.trt_api import IoTensor, TrtApi
+from bisenet_deploy.errors import InputError
+from bisenet_deploy.runtime import trt_buffers
+from bisenet_deploy.runtime.backends.trt_backend import TrtBackend
+from bisenet_deploy.runtime.cuda_context import CudaContext
+from bisenet_deploy.runtime.model_info import load_model_card
+
+TX2 = DeviceInfo("NVIDIA Tegra X2", "6.2", 8 * 10 ** 9, True, "R32.7.1", "4.6.1", "NVIDIA Jetson TX2")
+
+
+@pytest.fixture
+def engine_file(tiny_onnx_labels, tmp_path):
+    """(engine, card): an engine file the stub runtime accepts, for the tiny labels model."""
+    engine = str(tmp_path / "model.engine")
+    open(engine, "wb").write(b"PLAN ['FP16']")
+    return engine, dict(load_model_card(tiny_onnx_labels), source_onnx_for_test=tiny_onnx_labels)
+
+
+def write_engine_sidecar(engine, card, trt_version):
+    plan = PrecisionPlan("fp16", "fp16", ["FP16"], False, [])
+    onnx_path = card["source_onnx_for_test"]
+    write_sidecar(engine, make_sidecar(card, onnx_path, file_sha256(onnx_path), trt_version, TX2, plan, 1 << 30, 1.0))
+
+
+def backend_with_stubs(engine_file, generation="8.2", memory="copy", integrated=True, io_order=("input", "labels"),
+                       built_with=None):
+    """(backend, stub TensorRT, stub driver); the sidecar says the engine was built by `built_with`
+    (default: the stub's own version)."""
+    engine, card = engine_file
+    fake = FakeMemory()
+    stub = make_trt(generation, fake, io_order=io_order, input_shape=(1, 3, 64, 96), output_shape=(1, 64, 96))
+    write_engine_sidecar(engine, card, built_with or stub.module.__version__)
+    driver = StubPycudaDriver(fake, integrated=integrated)
+    backend = TrtBackend(engine, card, memory=memory, api=TrtApi(trt=stub.module), cuda=CudaContext(driver=driver),
+                         device=TX2)
+    return backend, stub, driver
+
+
+def batch(seed):
+    return np.random.RandomState(seed).standard_normal((1, 3, 64, 96)).astype(np.float32)
+
+
+@pytest.mark.parametrize("generation", ["7.1", "8.2", "10"])
+@pytest.mark.parametrize("memory", ["copy", "mapped"])
+@pytest.mark.parametrize("io_order", [("input", "labels"), ("labels", "input")])
+def test_infer_through_bound_buffers_with_stub(engine_file, generation, memory, io_order):
+    backend, stub, driver = backend_with_stubs(engine_file, generation, memory, io_order=io_order)
+    with backend:
+        for seed in range(3):  # buffers are reused: each result is the network of its own input
+            x = batch(seed)
+            np.testing.assert_array_equal(backend.infer(x), fake_network(x))
+        assert backend.memory == memory and backend.precision == "fp16"
+        assert backend.last_infer_seconds == 1e-3  # the stub events are one "millisecond" apart
+    copies = [name for name, _ in driver.calls if name.startswith("memcpy")]
+    assert copies == ([] if memory == "mapped" else ["memcpy_htod_async", "memcpy_dtoh_async"] * 3)
+    api_calls = stub.calls.names()
+    assert ("execute_async_v3" in api_calls) == (generation == "10")
+    assert ("execute_async_v2" in api_calls) == (generation != "10")
+
+
+def test_no_allocations_per_frame_with_stub(engine_file):
+    backend, stub, driver = backend_with_stubs(engine_file)
+    with backend:
+        backend.infer(batch(0))
+        before = len([c for c in driver.calls if c[0] in ("pagelocked_empty", "mem_alloc")])
+        for seed in range(5):
+            backend.infer(batch(seed))
+        after = len([c for c in driver.calls if c[0] in ("pagelocked_empty", "mem_alloc")])
+    assert before == after == 4  # two page-locked host buffers and two device buffers, once
+
+
+def test_auto_memory_measures_both_on_a_jetson_with_stub(engine_file):
+    backend, _, driver = backend_with_stubs(engine_file, memory="auto", integrated=True)
+    with backend:
+        assert set(backend.memory_probe) == {"copy", "mapped"} and backend.memory in ("copy", "mapped")
+        x = batch(1)
+        np.testing.assert_array_equal(backend.infer(x), fake_network(x))
+    assert driver.live_allocations == set()  # the losing scheme's buffers were freed too
+
+
+def test_auto_memory_copies_on_a_discrete_gpu_with_stub(engine_file):
+    backend, _, _ = backend_with_stubs(engine_file, memory="auto", integrated=False)
+    with backend:
+        assert backend.memory == "copy" and backend.memory_probe == {}
+
+
+def test_context_is_pushed_around_every_use_and_released_with_stub(engine_file):
+    backend, _, driver = backend_with_stubs(engine_file)
+    with backend:
+        backend.infer(batch(0))
+    names = [name for name, _ in driver.calls]
+    assert names.count("push") == names.count("pop") - 1  # make_context leaves it current once: popped at once
+    assert names[-1] == "pop" and driver.live_allocations == set()
+    assert ("make_context", (8,)) in driver.calls  # MAP_HOST, so mapped buffers work
+
+
+def test_engine_from_other_tensorrt_is_refused_before_loading_with_stub(engine_file):
+    backend, stub, _ = backend_with_stubs(engine_file, generation="10", built_with="8.2.1.8")
+    with pytest.raises(InputError, match="built with TensorRT 8.2.1.8, but this is TensorRT 10.16.1"):
+        backend.activate()
+    assert "deserialize_cuda_engine" not in stub.calls.names()
+
+
+def test_engine_whose_io_contradicts_the_card_is_refused_with_stub(engine_file):
+    engine, card = engine_file
+    card = dict(card, input=dict(card["input"], shape=[1, 3, 32, 48]))
+    backend, _, _ = backend_with_stubs((engine, card))
+    with pytest.raises(InputError, match="rebuild the engine"):
+        backend.activate()
+
+
+def test_plan_buffers_sizes_and_order():
+    tensors = [IoTensor("labels", False, (1, 64, 96), np.dtype(np.int32)),
+               IoTensor("input", True, (1, 3, 64, 96), np.dtype(np.float16))]
+    specs = trt_buffers.plan_buffers(tensors)
+    assert [s.name for s in specs] == ["labels", "input"]
+    assert [s.nbytes for s in specs] == [64 * 96 * 4, 3 * 64 * 96 * 2]
+
+
+def test_wrong_memory_mode_is_bad_input(engine_file):
+    engine, card = engine_file
+    with pytest.raises(InputError, match="--memory"):
+        TrtBackend(engine, card, memory="unified")
