@@ -16,6 +16,10 @@ import types
 
 import numpy as np
 
+from bisenet_deploy.engines.device import DeviceInfo
+from bisenet_deploy.engines.precision import PrecisionPlan
+from bisenet_deploy.engines.sidecar import file_sha256, make_sidecar, write_sidecar
+
 NAMES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "tensorrt-api")
 PYTHON_LEVEL_NAMES = {"__version__", "nptype", "volume"}  # defined in tensorrt/__init__.py, not the binary
 
@@ -44,6 +48,15 @@ def reference_names(version):
 def present(name, names):
     """As the reference README says: listed, or the tail of a listed string (the linker merges those)."""
     return name in PYTHON_LEVEL_NAMES or name in names or any(other.endswith(name) for other in names)
+
+
+TX2 = DeviceInfo("NVIDIA Tegra X2", "6.2", 8 * 10 ** 9, True, "R32.7.1", "4.6.1", "NVIDIA Jetson TX2")
+
+
+def write_engine_sidecar(engine, card, trt_version, onnx_path):
+    """The sidecar bisenet-build-engine would write for an FP16 TX2 engine of `onnx_path`."""
+    plan = PrecisionPlan("fp16", "fp16", ["FP16"], False, [])
+    write_sidecar(engine, make_sidecar(card, onnx_path, file_sha256(onnx_path), trt_version, TX2, plan, 1 << 30, 1.0))
 
 
 class Calls(list):

@@ -25,7 +25,8 @@ from ..cli import ArgumentParser, add_debug_flag, parse_size, run_main
 from ..errors import InputError, WorkFailed
 from ..export.names import ARCHS, VARIANTS
 from ..lazy import is_installed, lazy_import
-from .backends import BACKENDS, KIND_TEXT, NOT_INSTALLED, RUNS_KIND, create_backend
+from . import bench_trt
+from .backends import BACKENDS, KIND_TEXT, RUNS_KIND, create_backend, unusable_reason
 from .backends.ort import CPU_PROVIDER, CUDA_PROVIDER
 from .bench_env import capture_environment, environment_items, usable_cores
 from .model_info import NETWORK_STRIDE, load_model_card, model_kind
@@ -41,10 +42,12 @@ BENCH_BACKENDS = ("torch", "ort", "trt")  # column order: the seed's CPU (PyTorc
 ARCH_LABELS = {"resnet18": "res18", "resnet50": "res50", "resnet101": "res101"}
 SPEC_FORMS = "ARCH:IN_PLANES[:VARIANT] (ARCH {}, VARIANT {}) or a .pth/.onnx/.engine file".format(
     "|".join(ARCHS), "|".join(VARIANTS))
-COLUMN_ORDER = ("torch CPU", "ort CPU", "torch CUDA", "ort CUDA", "TRT FP32", "TRT FP16", "TRT INT8")
+COLUMN_ORDER = ("torch CPU", "ort CPU", "torch CUDA", "ort CUDA", "TRT FP32", "TRT FP32 mapped", "TRT FP16",
+                "TRT FP16 mapped", "TRT INT8", "TRT INT8 mapped")
 CSV_FIELDS = ("model", "model_source", "arch", "in_planes", "variant", "backend", "device", "precision", "column",
               "input_size", "frame_size", "threads", "iters", "warmup", "latency_ms", "latency_p90_ms", "fps",
-              "e2e_latency_ms", "e2e_latency_p90_ms", "e2e_fps", "preprocess_ms", "postprocess_ms")
+              "e2e_latency_ms", "e2e_latency_p90_ms", "e2e_fps", "preprocess_ms", "postprocess_ms", "memory",
+              "trtexec_latency_ms")
 
 EPILOG = """examples:
   bisenet-bench                                          resnet18:32 at 512x512 on every backend here
@@ -73,9 +76,7 @@ def parse_model_spec(text):
 
 
 def _skip_reason(name):
-    if BACKENDS[name] is None:
-        return "the {} backend is not part of this build yet".format(name)
-    return None if BACKENDS[name].available() else NOT_INSTALLED[name]
+    return None if BACKENDS[name].available() else unusable_reason(name)
 
 
 def select_columns(requested):
@@ -101,10 +102,18 @@ def select_columns(requested):
             if CUDA_PROVIDER in offered:
                 columns.append(Column(name, "cuda", {"providers": [CUDA_PROVIDER, CPU_PROVIDER]}))
         else:
-            columns.append(Column(name, "cuda", {}))
+            columns += trt_columns()
     if not columns:
         raise InputError("none of the requested backends ({}) can run on this machine".format(", ".join(requested)))
     return columns
+
+
+def trt_columns():
+    """TensorRT with copies; on a Jetson (CPU and GPU share memory) also with mapped zero-copy buffers."""
+    from ..engines.device import query_device
+
+    modes = ("copy", "mapped") if query_device().integrated else ("copy",)
+    return [Column("trt", "cuda", {"memory": mode}) for mode in modes]
 
 
 def export_for_ort(checkpoint, workdir, input_size, debug):
@@ -127,9 +136,10 @@ def export_for_ort(checkpoint, workdir, input_size, debug):
     return output
 
 
-def prepare_model(spec, kinds, workdir, input_size, debug):
-    # type: (ModelSpec, set, str, tuple, bool) -> dict
-    """{model kind: file} for the kinds the selected backends run; grid specs become random-weight files."""
+def prepare_model(spec, kinds, workdir, input_size, debug, precisions=bench_trt.TRT_PRECISIONS, calib_images=None):
+    # type: (ModelSpec, set, str, tuple, bool, tuple, str) -> dict
+    """{model kind: file} for the kinds the selected backends run ("engine": a list, one per precision);
+    grid specs become random-weight files, and engines are built here for the GPU that measures them."""
     if spec.path is not None:
         files = {model_kind(spec.path): spec.path}
     else:
@@ -139,9 +149,16 @@ def prepare_model(spec, kinds, workdir, input_size, debug):
         name = "{}_inp{}_{}.pth".format(spec.arch, spec.in_planes, spec.variant)
         files = {"checkpoint": write_demo_checkpoint(os.path.join(workdir, name), spec.arch, spec.in_planes,
                                                      variant=spec.variant)}
-    if "onnx" in kinds and "checkpoint" in files and "onnx" not in files:
+    needs_onnx = "onnx" in kinds or ("engine" in kinds and "engine" not in files)
+    if needs_onnx and "checkpoint" in files and "onnx" not in files:
         log.info("exporting %s to ONNX at %dx%d (logits head)", spec.text, input_size[0], input_size[1])
         files["onnx"] = export_for_ort(files["checkpoint"], workdir, input_size, debug)
+    if "engine" in kinds and "engine" not in files and "onnx" in files:
+        log.info("building TensorRT engines for %s (%s)", spec.text, ", ".join(precisions))
+        files["engine"] = [path for _, path in bench_trt.build_engines(files["onnx"], workdir, precisions,
+                                                                       calib_images)]
+    elif "engine" in files:
+        files["engine"] = [files["engine"]]
     return files
 
 
@@ -178,11 +195,11 @@ def _ms(seconds, percentile=50):
     return float(np.percentile(np.asarray(seconds) * 1000.0, percentile))
 
 
-def column_label(backend, device, precision):
-    # type: (str, str, str) -> str
-    """'torch CPU', 'ort CUDA', 'TRT FP16': one table column per backend/device/precision."""
+def column_label(backend, device, precision, memory=None):
+    # type: (str, str, str, str) -> str
+    """'torch CPU', 'ort CUDA', 'TRT FP16', 'TRT FP16 mapped': one column per backend/device/precision."""
     if backend == "trt":
-        return "TRT {}".format(precision.upper())
+        return "TRT {}".format(precision.upper()) + (" mapped" if memory == "mapped" else "")
     return "{} {}".format(backend, device.upper()) + ("" if precision == "fp32" else " " + precision.upper())
 
 
@@ -192,7 +209,8 @@ def make_record(spec, card, column, precision, times, args, environment):
         "model": spec.text, "model_source": "file" if spec.path else "grid",
         "arch": card.get("architecture"), "in_planes": card.get("in_planes"), "variant": card.get("variant"),
         "backend": column.backend, "device": column.device, "precision": precision,
-        "column": column_label(column.backend, column.device, precision),
+        "column": column_label(column.backend, column.device, precision, column.options.get("memory")),
+        "memory": column.options.get("memory"),
         "input_size": list(card["input_size"]), "frame_size": list(CAMERA_FRAME),
         "threads": args.threads, "iters": args.iters, "warmup": args.warmup,
         "latency_ms": round(latency, 3), "latency_p90_ms": round(_ms(times["network"], 90), 3),
@@ -243,13 +261,14 @@ def run_bench(args, specs, columns, environment):
         jobs = []
         for spec in specs:
             model_dir = tempfile.mkdtemp(dir=workdir)  # one folder per spec: two model.pth never collide
-            files = prepare_model(spec, kinds, model_dir, args.input_size or DEFAULT_INPUT_SIZE, args.debug)
+            files = prepare_model(spec, kinds, model_dir, args.input_size or DEFAULT_INPUT_SIZE, args.debug,
+                                  args.precisions, args.calib_images)
             for column in columns:
-                path = files.get(RUNS_KIND[column.backend])
-                if path is None:
+                paths = files.get(RUNS_KIND[column.backend])
+                if not paths:
                     log.warning("skipping %s on %s: %s runs %s", spec.text, column.backend, column.backend,
                                 KIND_TEXT[RUNS_KIND[column.backend]])
-                else:
+                for path in paths if isinstance(paths, list) else [paths] if paths else []:
                     jobs.append((spec, column, path))
         if not jobs:
             raise InputError("nothing to measure: no model can run on the selected backends")
@@ -271,6 +290,8 @@ def measure_job(spec, column, path, args, frame, environment, progress):
     with Segmenter(backend, card) as segmenter:
         times = time_network_and_e2e(segmenter, args.warmup, args.iters, frame, progress.step)
         record = make_record(spec, card, column, backend.precision, times, args, environment)
+    if args.trtexec and column.backend == "trt" and column.options.get("memory") != "mapped":
+        record["trtexec_latency_ms"] = bench_trt.trtexec_latency_ms(path, args.iters)
     progress.say("{model}  {column}: {fps:.1f} FPS network ({latency_ms:.1f} ms median, {latency_p90_ms:.1f} p90), "
                  "{e2e_fps:.1f} FPS end-to-end".format(**record))
     return record
@@ -318,6 +339,12 @@ def markdown_report(records):
             _arch_label(r), r.get("in_planes") or "?", r["column"], _size_text(r["input_size"]),
             _size_text(r.get("frame_size") or r["input_size"]), r["latency_ms"], r["latency_p90_ms"],
             r["e2e_latency_ms"], r["e2e_latency_p90_ms"], r["e2e_fps"]))
+    checked = [r for r in records if r.get("trtexec_latency_ms") is not None]
+    if checked:
+        lines += ["", "## trtexec cross-check: median GPU compute time (ms) of the same engine", "",
+                  "arch | CP in_planes | column | bisenet-bench network median | trtexec median", "|".join([":-:"] * 5)]
+        lines += ["{} | {} | {} | {:.2f} | {:.2f}".format(_arch_label(r), r.get("in_planes") or "?", r["column"],
+                                                           r["latency_ms"], r["trtexec_latency_ms"]) for r in checked]
     first = records[0] if records else {}
     lines += ["", "## Environment", "",
               "- iterations: {} timed after {} warm-up, {} threads per backend".format(
@@ -350,6 +377,15 @@ def write_text_atomic(path, text):
         raise InputError("cannot write {}: {}".format(path, exc.strerror or exc))
 
 
+def _precision_list(text):
+    names = tuple(name.strip().lower() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in bench_trt.TRT_PRECISIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError("expected a comma-separated list from {}, got {!r}".format(
+            ",".join(bench_trt.TRT_PRECISIONS), text))
+    return names
+
+
 def build_parser():
     parser = ArgumentParser(prog="bisenet-bench", description=__doc__, epilog=EPILOG,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -367,6 +403,13 @@ def build_parser():
     timing.add_argument("--iters", type=int, default=50, help="timed iterations per measurement (default: 50)")
     timing.add_argument("--warmup", type=int, default=5, help="untimed iterations first (default: 5)")
     timing.add_argument("--threads", type=int, help="CPU threads for every backend (default: all usable cores)")
+    trt = parser.add_argument_group("TensorRT (engines are built here, for this GPU, from the ONNX)")
+    trt.add_argument("--precisions", type=_precision_list, default=bench_trt.TRT_PRECISIONS, metavar="LIST",
+                     help="TRT columns to build, from fp32,fp16,int8 (default: all; INT8 only where the GPU has "
+                          "fast INT8 and calibration data or a QDQ model is given)")
+    trt.add_argument("--calib-images", metavar="DIR|GLOB", help="frames to calibrate INT8 engines on")
+    trt.add_argument("--trtexec", action="store_true",
+                     help="also time each engine with JetPack's trtexec and report both medians")
     outputs = parser.add_argument_group("outputs (the table is always printed)")
     outputs.add_argument("--json", metavar="FILE", help="list of records, each with its environment")
     outputs.add_argument("--markdown", metavar="FILE", help="the seed's table layout, latencies, environment")

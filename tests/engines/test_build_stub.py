@@ -5,7 +5,7 @@ import json
 import shutil
 
 import pytest
-from trt_stubs import make_trt
+from trt_stubs import TX2, make_trt
 
 from bisenet_deploy.engines.build import MIB, BuildRequest, build, describe_problems
 from bisenet_deploy.engines.device import DeviceInfo
@@ -13,7 +13,6 @@ from bisenet_deploy.engines.sidecar import read_sidecar
 from bisenet_deploy.engines.trt_api import ParseProblem, TrtApi
 from bisenet_deploy.errors import InputError, WorkFailed
 
-TX2 = DeviceInfo("NVIDIA Tegra X2", "6.2", 8 * 10 ** 9, True, "R32.7.1", "4.6.1", "NVIDIA Jetson TX2")
 XAVIER = DeviceInfo("Xavier", "7.2", 16 * 10 ** 9, True, "R35.4.1", None, "Jetson AGX Xavier")
 RTX = DeviceInfo("NVIDIA GeForce RTX 4090", "8.9", 24 * 10 ** 9, False, None, None, None)
 # what each generation's build must call, in order (subsequence of the recorded calls)

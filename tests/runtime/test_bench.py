@@ -3,9 +3,7 @@
 Speed is never asserted; only that the numbers are there, consistent with each other and well formed.
 """
 
-import contextlib
 import csv
-import io
 import json
 import math
 import os
@@ -13,6 +11,7 @@ import platform
 
 import numpy as np
 import pytest
+from cli_capture import run_cli
 
 from bisenet_deploy.runtime import bench_env
 from bisenet_deploy.runtime.bench import column_label, main, markdown_report
@@ -22,13 +21,7 @@ TINY_ARGS = ["--iters", "3", "--warmup", "1", "--threads", "1", "--backends", "t
 
 def run_bench(argv):
     """(exit code, stdout, stderr) of bisenet-bench's main run in this process."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(main, *argv)
 
 
 @pytest.fixture(scope="module")

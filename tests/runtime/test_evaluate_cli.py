@@ -1,12 +1,11 @@
 """bisenet-eval on a generated dataset whose predictions are known, so mIoU is computed by hand."""
 
-import contextlib
-import io
 import json
 
 import cv2
 import numpy as np
 import pytest
+from cli_capture import run_cli
 
 from bisenet_deploy.runtime.evaluate import main as eval_main
 
@@ -14,13 +13,7 @@ RED, GREEN, BLUE = (0, 0, 255), (0, 255, 0), (255, 0, 0)  # BGR; the channel-arg
 
 
 def run_eval(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = eval_main([str(a) for a in argv])
-        except SystemExit as exc:
-            code = exc.code
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(eval_main, *argv)
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
 """bisenet-run end to end on real video files and image folders with a real ONNX Runtime model."""
 
-import contextlib
-import io
 import os
 
 import cv2
 import numpy as np
+import cli_capture
 import pytest
 
 from bisenet_deploy.runtime import run as run_module
@@ -15,13 +14,7 @@ from bisenet_deploy.runtime.segmenter import Segmenter
 
 
 def run_cli(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = run_module.main([str(a) for a in argv])
-        except SystemExit as exc:
-            code = exc.code
-    return code, out.getvalue(), err.getvalue()
+    return cli_capture.run_cli(run_module.main, *argv)
 
 
 def write_video(path, frames=24, size_wh=(80, 64), fps=12.0):

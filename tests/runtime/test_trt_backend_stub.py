@@ -3,11 +3,8 @@ binding order, copy vs mapped memory, the sidecar check before loading, context 
 
 import numpy as np
 import pytest
-from trt_stubs import FakeMemory, StubPycudaDriver, fake_network, make_trt
+from trt_stubs import TX2, FakeMemory, StubPycudaDriver, fake_network, make_trt, write_engine_sidecar
 
-from bisenet_deploy.engines.device import DeviceInfo
-from bisenet_deploy.engines.precision import PrecisionPlan
-from bisenet_deploy.engines.sidecar import file_sha256, make_sidecar, write_sidecar
 from bisenet_deploy.engines.trt_api import IoTensor, TrtApi
 from bisenet_deploy.errors import InputError
 from bisenet_deploy.runtime import trt_buffers
@@ -15,31 +12,24 @@ from bisenet_deploy.runtime.backends.trt_backend import TrtBackend
 from bisenet_deploy.runtime.cuda_context import CudaContext
 from bisenet_deploy.runtime.model_info import load_model_card
 
-TX2 = DeviceInfo("NVIDIA Tegra X2", "6.2", 8 * 10 ** 9, True, "R32.7.1", "4.6.1", "NVIDIA Jetson TX2")
 
 
 @pytest.fixture
 def engine_file(tiny_onnx_labels, tmp_path):
-    """(engine, card): an engine file the stub runtime accepts, for the tiny labels model."""
+    """(engine, card, onnx): an engine file the stub runtime accepts, for the tiny labels model."""
     engine = str(tmp_path / "model.engine")
     open(engine, "wb").write(b"PLAN ['FP16']")
-    return engine, dict(load_model_card(tiny_onnx_labels), source_onnx_for_test=tiny_onnx_labels)
-
-
-def write_engine_sidecar(engine, card, trt_version):
-    plan = PrecisionPlan("fp16", "fp16", ["FP16"], False, [])
-    onnx_path = card["source_onnx_for_test"]
-    write_sidecar(engine, make_sidecar(card, onnx_path, file_sha256(onnx_path), trt_version, TX2, plan, 1 << 30, 1.0))
+    return engine, load_model_card(tiny_onnx_labels), tiny_onnx_labels
 
 
 def backend_with_stubs(engine_file, generation="8.2", memory="copy", integrated=True, io_order=("input", "labels"),
                        built_with=None):
     """(backend, stub TensorRT, stub driver); the sidecar says the engine was built by `built_with`
     (default: the stub's own version)."""
-    engine, card = engine_file
+    engine, card, onnx_path = engine_file
     fake = FakeMemory()
     stub = make_trt(generation, fake, io_order=io_order, input_shape=(1, 3, 64, 96), output_shape=(1, 64, 96))
-    write_engine_sidecar(engine, card, built_with or stub.module.__version__)
+    write_engine_sidecar(engine, card, built_with or stub.module.__version__, onnx_path)
     driver = StubPycudaDriver(fake, integrated=integrated)
     backend = TrtBackend(engine, card, memory=memory, api=TrtApi(trt=stub.module), cuda=CudaContext(driver=driver),
                          device=TX2)
@@ -112,9 +102,9 @@ def test_engine_from_other_tensorrt_is_refused_before_loading_with_stub(engine_f
 
 
 def test_engine_whose_io_contradicts_the_card_is_refused_with_stub(engine_file):
-    engine, card = engine_file
+    engine, card, onnx_path = engine_file
     card = dict(card, input=dict(card["input"], shape=[1, 3, 32, 48]))
-    backend, _, _ = backend_with_stubs((engine, card))
+    backend, _, _ = backend_with_stubs((engine, card, onnx_path))
     with pytest.raises(InputError, match="rebuild the engine"):
         backend.activate()
 
@@ -128,6 +118,6 @@ def test_plan_buffers_sizes_and_order():
 
 
 def test_wrong_memory_mode_is_bad_input(engine_file):
-    engine, card = engine_file
+    engine, card, _ = engine_file
     with pytest.raises(InputError, match="--memory"):
         TrtBackend(engine, card, memory="unified")

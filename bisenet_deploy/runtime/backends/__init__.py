@@ -41,7 +41,9 @@ def _is_usable(name):
     return BACKENDS[name].available()
 
 
-def _unusable_reason(name):
+def unusable_reason(name):
+    # type: (str) -> str
+    """Why backend `name` cannot run here: the missing packages and how to get each."""
     missing = [package for package in BACKENDS[name].requires if not is_installed(package)]
     return "; ".join(NOT_INSTALLED.get(package, "the Python package {!r} is not installed".format(package))
                      for package in missing)
@@ -55,7 +57,7 @@ def resolve_backend_name(name, model_path):
         name = {"engine": "trt", "onnx": "ort", "checkpoint": "torch"}[kind]
         if not _is_usable(name):
             raise InputError("{} needs the {} backend: {}{}".format(
-                model_path, name, _unusable_reason(name),
+                model_path, name, unusable_reason(name),
                 "; or run the .onnx it was built from with --backend ort" if kind == "engine" else ""))
         return name
     if name not in BACKENDS:
@@ -64,7 +66,7 @@ def resolve_backend_name(name, model_path):
         raise InputError("--backend {} runs {}, not {}; {}".format(
             name, KIND_TEXT[RUNS_KIND[name]], model_path, KIND_BACKEND_HINT[kind]))
     if not _is_usable(name):
-        raise InputError("--backend {}: {}".format(name, _unusable_reason(name)))
+        raise InputError("--backend {}: {}".format(name, unusable_reason(name)))
     return name
 
 
