@@ -436,6 +436,10 @@ class StubPycudaDriver(object):
         self.calls.append(("mem_alloc", (nbytes,)))
         return self.Allocation(nbytes)
 
+    def memcpy_htod(self, address, host):
+        self.calls.append(("memcpy_htod", ()))
+        self.memory.blocks[int(address)][: host.nbytes] = np.frombuffer(host.tobytes(), np.uint8)
+
     def memcpy_htod_async(self, address, host, stream):
         self.calls.append(("memcpy_htod_async", ()))
         self.memory.blocks[int(address)][: host.nbytes] = np.frombuffer(host.tobytes(), np.uint8)

@@ -84,6 +84,8 @@ def validate(args):
 
 def run(args):
     validate(args)
+    from ..calib.trt_calibrator import calibrator_for_request
+    from ..runtime.cuda_context import CudaContext
     from .device import query_device
     from .trt_api import TrtApi
 
@@ -91,18 +93,18 @@ def run(args):
     device = query_device()
     request = BuildRequest(args.onnx, args.output, args.precision, args.workspace, args.timing_cache,
                            args.calib_images, args.calib_cache, args.calib_count, args.force_int8)
-    result = build(request, api, device, calibrator_factory=_calibrator_factory)
-    if args.verify:
-        verify_built_engine(result.engine_path, args.onnx, result.sidecar, api, device)
+    cuda = CudaContext()  # TensorRT builds, calibrates and verifies in this context
+    try:
+        with cuda.active():
+            result = build(request, api, device, calibrator_factory=calibrator_for_request)
+        if args.verify:
+            verify_built_engine(result.engine_path, args.onnx, result.sidecar, api, device, cuda)
+    finally:
+        cuda.close()
     return 0
 
 
-def _calibrator_factory(api, card, request):
-    from ..calib.trt_calibrator import make_calibrator
-    return make_calibrator(api, card, request.calib_images, request.calib_cache, request.calib_count)
-
-
-def verify_built_engine(engine_path, onnx_path, sidecar, api, device):
+def verify_built_engine(engine_path, onnx_path, sidecar, api, device, cuda):
     from ..comparison import format_table
     from ..runtime.backends.ort import OrtBackend
     from ..runtime.backends.trt_backend import TrtBackend
@@ -111,7 +113,8 @@ def verify_built_engine(engine_path, onnx_path, sidecar, api, device):
 
     card = sidecar[SIDECAR_CARD_KEY]
     precision = sidecar["precision"]
-    with TrtBackend(engine_path, card, api=api, device=device) as engine, OrtBackend(onnx_path, card) as reference:
+    with TrtBackend(engine_path, card, api=api, cuda=cuda, device=device) as engine, \
+            OrtBackend(onnx_path, card) as reference:
         rows = compare_backends(engine, reference, card, default_inputs(card))
     LOG.info("verify: TensorRT %s vs ONNX Runtime (%s)\n%s", precision.upper(), reference.describe(),
              format_table(rows))

@@ -27,33 +27,42 @@ TRTEXEC_TIMEOUT_SECONDS = 600
 def build_engines(onnx_path, workdir, precisions, calib_images=None, say=log.debug):
     """[(precision, engine path)] for each requested precision this GPU builds honestly; the others are
     logged with the reason (e.g. no fast INT8 on a TX2) and left out."""
-    from ..engines.build import BuildRequest, build
     from ..engines.device import query_device
-    from ..engines.main import DEFAULT_CALIB_COUNT
     from ..engines.trt_api import TrtApi
+    from .cuda_context import CudaContext
 
-    api, device = TrtApi(), query_device()
+    api, device, cuda = TrtApi(), query_device(), CudaContext()
     timing_cache = os.path.join(workdir, "timing.cache")  # later precisions reuse the tactics already timed
     engines = []
-    for precision in precisions:
-        stem = os.path.join(workdir, os.path.splitext(os.path.basename(onnx_path))[0])
-        request = BuildRequest(onnx_path, "{}.{}.engine".format(stem, precision), precision, None, timing_cache,
-                               calib_images, None, DEFAULT_CALIB_COUNT, False)
-        try:
-            result = build(request, api, device, calibrator_factory=_calibrator_factory, say=say)
-        except InputError as exc:
-            log.warning("skipping TRT %s: %s", precision.upper(), exc)
-            continue
-        if result.plan.used != precision:
-            log.warning("skipping TRT %s: %s", precision.upper(), "; ".join(result.plan.notes))
-            continue
-        engines.append((precision, result.engine_path))
+    try:
+        for precision in precisions:
+            engine = _build_one(api, device, cuda, onnx_path, workdir, precision, timing_cache, calib_images, say)
+            if engine:
+                engines.append((precision, engine))
+    finally:
+        cuda.close()
     return engines
 
 
-def _calibrator_factory(api, card, request):
-    from ..calib.trt_calibrator import make_calibrator
-    return make_calibrator(api, card, request.calib_images, request.calib_cache, request.calib_count)
+def _build_one(api, device, cuda, onnx_path, workdir, precision, timing_cache, calib_images, say):
+    """The engine path, or None (logged) when this GPU should not have a `precision` column."""
+    from ..calib.trt_calibrator import calibrator_for_request
+    from ..engines.build import BuildRequest, build
+    from ..engines.main import DEFAULT_CALIB_COUNT
+
+    stem = os.path.join(workdir, os.path.splitext(os.path.basename(onnx_path))[0])
+    request = BuildRequest(onnx_path, "{}.{}.engine".format(stem, precision), precision, None, timing_cache,
+                           calib_images, None, DEFAULT_CALIB_COUNT, False)
+    try:
+        with cuda.active():
+            result = build(request, api, device, calibrator_factory=calibrator_for_request, say=say)
+    except InputError as exc:
+        log.warning("skipping TRT %s: %s", precision.upper(), exc)
+        return None
+    if result.plan.used != precision:
+        log.warning("skipping TRT %s: %s", precision.upper(), "; ".join(result.plan.notes))
+        return None
+    return result.engine_path
 
 
 def find_trtexec():
