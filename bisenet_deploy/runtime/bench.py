@@ -9,7 +9,6 @@ files from several machines can be concatenated and still say where every number
 import argparse
 import collections
 import contextlib
-import csv
 import io
 import json
 import logging
@@ -20,7 +19,6 @@ import time
 
 import numpy as np
 
-from ..atomic import atomic_path
 from ..cli import ArgumentParser, add_debug_flag, parse_size, run_main
 from ..errors import InputError, WorkFailed
 from ..export.names import ARCHS, VARIANTS
@@ -28,7 +26,8 @@ from ..lazy import is_installed, lazy_import
 from . import bench_trt
 from .backends import BACKENDS, KIND_TEXT, RUNS_KIND, create_backend, unusable_reason
 from .backends.ort import CPU_PROVIDER, CUDA_PROVIDER
-from .bench_env import capture_environment, environment_items, usable_cores
+from .bench_env import capture_environment, usable_cores
+from .bench_report import csv_text, markdown_report, size_text, write_text_atomic
 from .model_info import NETWORK_STRIDE, load_model_card, model_kind
 from .preprocess import preprocess
 from .segmenter import Segmenter
@@ -39,16 +38,8 @@ DEFAULT_MODELS = ("resnet18:32",)
 DEFAULT_INPUT_SIZE = (512, 512)  # the seed's speed table
 CAMERA_FRAME = (480, 640)  # end-to-end runs on what a camera delivers, not on a network-sized frame
 BENCH_BACKENDS = ("torch", "ort", "trt")  # column order: the seed's CPU (PyTorch) column first
-ARCH_LABELS = {"resnet18": "res18", "resnet50": "res50", "resnet101": "res101"}
 SPEC_FORMS = "ARCH:IN_PLANES[:VARIANT] (ARCH {}, VARIANT {}) or a .pth/.onnx/.engine file".format(
     "|".join(ARCHS), "|".join(VARIANTS))
-COLUMN_ORDER = ("torch CPU", "ort CPU", "torch CUDA", "ort CUDA", "TRT FP32", "TRT FP32 mapped", "TRT FP16",
-                "TRT FP16 mapped", "TRT INT8", "TRT INT8 mapped")
-CSV_FIELDS = ("model", "model_source", "arch", "in_planes", "variant", "backend", "device", "precision", "column",
-              "input_size", "frame_size", "threads", "iters", "warmup", "latency_ms", "latency_p90_ms", "fps",
-              "e2e_latency_ms", "e2e_latency_p90_ms", "e2e_fps", "preprocess_ms", "postprocess_ms", "memory",
-              "trtexec_latency_ms")
-
 EPILOG = """examples:
   bisenet-bench                                          resnet18:32 at 512x512 on every backend here
   bisenet-bench --models resnet18:32 resnet50:16:upsample --markdown speed.md
@@ -297,86 +288,6 @@ def measure_job(spec, column, path, args, frame, environment, progress):
     return record
 
 
-def _arch_label(record):
-    label = ARCH_LABELS.get(record.get("arch"), record.get("arch") or "unknown")
-    if record.get("variant") == "upsample":
-        label += "(up)"
-    if record.get("model_source") == "file":
-        label += " ({})".format(os.path.basename(record["model"]))
-    return label
-
-
-def _ordered_columns(records):
-    present = []
-    for record in records:
-        if record["column"] not in present:
-            present.append(record["column"])
-    return [c for c in COLUMN_ORDER if c in present] + [c for c in present if c not in COLUMN_ORDER]
-
-
-def _size_text(size):
-    return "x".join(str(v) for v in size)
-
-
-def markdown_report(records):
-    # type: (list) -> str
-    """The seed's table (arch | CP in_planes | FPS per backend column), a latency table, the environment."""
-    columns = _ordered_columns(records)
-    rows = collections.OrderedDict()
-    for record in records:
-        rows.setdefault(record["model"], {"record": record, "fps": {}})["fps"][record["column"]] = record["fps"]
-    sizes = ", ".join(sorted({_size_text(r["input_size"]) for r in records}))
-    lines = ["## Speed: FPS, network only, input {}".format(sizes), "",
-             " | ".join(["arch", "CP in_planes"] + columns), "|".join([":-:"] * (len(columns) + 2))]
-    for row in rows.values():
-        cells = ["{:.1f}".format(row["fps"][c]) if c in row["fps"] else "/" for c in columns]
-        lines.append(" | ".join([_arch_label(row["record"]), str(row["record"].get("in_planes") or "?")] + cells))
-    lines += ["", "## Latency (ms): median and p90; end-to-end = preprocess + network + postprocess", "",
-              "arch | CP in_planes | backend | input | frame | network median | network p90 | "
-              "end-to-end median | end-to-end p90 | end-to-end FPS", "|".join([":-:"] * 10)]
-    for r in records:
-        lines.append("{} | {} | {} | {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.1f}".format(
-            _arch_label(r), r.get("in_planes") or "?", r["column"], _size_text(r["input_size"]),
-            _size_text(r.get("frame_size") or r["input_size"]), r["latency_ms"], r["latency_p90_ms"],
-            r["e2e_latency_ms"], r["e2e_latency_p90_ms"], r["e2e_fps"]))
-    checked = [r for r in records if r.get("trtexec_latency_ms") is not None]
-    if checked:
-        lines += ["", "## trtexec cross-check: median GPU compute time (ms) of the same engine", "",
-                  "arch | CP in_planes | column | bisenet-bench network median | trtexec median", "|".join([":-:"] * 5)]
-        lines += ["{} | {} | {} | {:.2f} | {:.2f}".format(_arch_label(r), r.get("in_planes") or "?", r["column"],
-                                                           r["latency_ms"], r["trtexec_latency_ms"]) for r in checked]
-    first = records[0] if records else {}
-    lines += ["", "## Environment", "",
-              "- iterations: {} timed after {} warm-up, {} threads per backend".format(
-                  first.get("iters"), first.get("warmup"), first.get("threads"))]
-    lines += ["- {}: {}".format(key, value) for key, value in environment_items(first.get("environment"))]
-    return "\n".join(lines) + "\n"
-
-
-def csv_text(records):
-    # type: (list) -> str
-    """One row per record; sizes as HxW, the environment flattened into env_* columns."""
-    env_keys = [key for key, _ in environment_items(records[0].get("environment"))] if records else []
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(list(CSV_FIELDS) + ["env_" + key for key in env_keys])
-    for record in records:
-        env = dict(environment_items(record.get("environment")))
-        values = [record.get(field) for field in CSV_FIELDS]
-        values = [_size_text(v) if isinstance(v, list) else ("" if v is None else v) for v in values]
-        writer.writerow(values + [env.get(key, "") for key in env_keys])
-    return buffer.getvalue()
-
-
-def write_text_atomic(path, text):
-    try:
-        with atomic_path(path) as tmp:
-            with io.open(tmp, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-    except (IOError, OSError) as exc:
-        raise InputError("cannot write {}: {}".format(path, exc.strerror or exc))
-
-
 def _precision_list(text):
     names = tuple(name.strip().lower() for name in text.split(",") if name.strip())
     unknown = [name for name in names if name not in bench_trt.TRT_PRECISIONS]
@@ -421,7 +332,7 @@ def build_parser():
 def validate_args(args):
     if args.input_size and (args.input_size[0] % NETWORK_STRIDE or args.input_size[1] % NETWORK_STRIDE):
         raise InputError("--input-size {}: both sides must be multiples of {}".format(
-            _size_text(args.input_size), NETWORK_STRIDE))
+            size_text(args.input_size), NETWORK_STRIDE))
     if args.iters < 1 or args.warmup < 0:
         raise InputError("--iters must be at least 1 and --warmup at least 0")
     if args.threads is not None and args.threads < 1:

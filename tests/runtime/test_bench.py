@@ -14,7 +14,8 @@ import pytest
 from cli_capture import run_cli
 
 from bisenet_deploy.runtime import bench_env
-from bisenet_deploy.runtime.bench import column_label, main, markdown_report
+from bisenet_deploy.runtime.bench import column_label, main
+from bisenet_deploy.runtime.bench_report import markdown_report
 
 TINY_ARGS = ["--iters", "3", "--warmup", "1", "--threads", "1", "--backends", "torch,ort"]
 
