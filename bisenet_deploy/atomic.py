@@ -15,6 +15,7 @@ def atomic_path(final_path):
     os.close(fd)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes it owner-only; a normal file would not be
         os.replace(tmp, final_path)
     finally:
         if os.path.exists(tmp):
@@ -26,3 +27,10 @@ def write_bytes_atomic(final_path, data):
     with atomic_path(final_path) as tmp:
         with open(tmp, "wb") as handle:
             handle.write(data)
+
+
+def _current_umask():
+    # os has no way to read the umask without setting it
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -111,13 +111,19 @@ class OverlayRenderer(object):
         self.last_legend = []
         self.last_mask = None  # the plain colour mask of the last frame, for outputs that want it too
 
-    def render(self, frame_bgr, labels, status_text=None):
-        # type: (np.ndarray, np.ndarray, str) -> np.ndarray
-        """A new BGR image: the mask (or the frame blended with it), legend and status; `frame_bgr` is untouched."""
+    def render(self, frame_bgr, labels, status_text=None, blended=None):
+        # type: (np.ndarray, np.ndarray, str, np.ndarray) -> np.ndarray
+        """A new BGR image: the mask (or the frame blended with it), legend and status; `frame_bgr` is untouched.
+
+        `blended`: the frame already blended at this renderer's alpha (on the GPU); it is copied, not kept.
+        """
         mask = colorize(labels, self.colors)
         self.last_mask = mask
         # the legend and status are drawn on `image`, so mask-only needs its own copy to keep the mask plain
-        image = mask.copy() if self.mask_only else blend(frame_bgr, mask, self.alpha)
+        if self.mask_only:
+            image = mask.copy()
+        else:
+            image = blended.copy() if blended is not None else blend(frame_bgr, mask, self.alpha)
         self.last_legend = legend_entries(labels, self.names) if self.legend else []
         _draw_legend_entries(image, self.last_legend, self.colors)
         if status_text:

@@ -66,7 +66,7 @@ def run(args, log_line=print):
     with contextlib.ExitStack() as stack:
         source = stack.enter_context(open_source(spec))
         log_line(source.describe())
-        segmenter = stack.enter_context(Segmenter(backend, card))
+        segmenter = stack.enter_context(Segmenter(backend, card, None if args.mask_only else args.alpha))
         log_line(backend.describe())
         sinks = [stack.enter_context(s) for s in open_outputs(args, source.fps, source.frame_size_wh,
                                                                   card["num_classes"])]

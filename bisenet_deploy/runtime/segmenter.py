@@ -11,17 +11,21 @@ from .postprocess import labels_from_output
 from .preprocess import preprocess
 
 STAGES = ("preprocess", "network", "postprocess", "overlay")
-SegmentResult = collections.namedtuple("SegmentResult", "labels timings")
-# timings: {stage: seconds}; "network" is the backend's own measurement of the network call alone
+SegmentResult = collections.namedtuple("SegmentResult", "labels timings overlay")
+# timings: {stage: seconds}; "network" is the backend's own measurement of the network call alone;
+# overlay: the frame blended with the label colours when the backend made it (on the GPU), else None
 
 
 class Segmenter(object):
     """`with Segmenter(backend, card) as seg: result = seg.segment(frame)` (the `with` activates the backend)."""
 
-    def __init__(self, backend, card=None):
+    def __init__(self, backend, card=None, overlay_alpha=None):
+        """`overlay_alpha`: a backend that segments whole frames (TensorRT, on the GPU) also blends the
+        overlay at this alpha, so the renderer only adds the legend."""
         self.backend = backend
         self.card = card if card is not None else backend.card
         self._dtype = self.card["input"]["dtype"]
+        self.overlay_alpha = overlay_alpha
 
     @property
     def input_hw(self):
@@ -49,6 +53,9 @@ class Segmenter(object):
     def segment(self, frame_bgr):
         if frame_bgr is not None and getattr(frame_bgr, "size", 0) == 0:
             raise InputError("cannot segment an empty frame (shape {})".format(frame_bgr.shape))
+        if getattr(self.backend, "segments_frames", False):
+            labels, overlay, timings = self.backend.segment_frame(frame_bgr, self.overlay_alpha)
+            return SegmentResult(labels, timings, overlay)
         start = time.perf_counter()
         batch = preprocess(frame_bgr, self.input_hw, self.card["mean"], self.card["std"], self._dtype)
         preprocessed = time.perf_counter()
@@ -57,11 +64,11 @@ class Segmenter(object):
         labels = labels_from_output(output, self.card, frame_bgr.shape[:2])
         timings = {"preprocess": preprocessed - start, "network": self.backend.last_infer_seconds,
                    "postprocess": time.perf_counter() - inferred}
-        return SegmentResult(labels, timings)
+        return SegmentResult(labels, timings, None)
 
     def render(self, renderer, frame_bgr, result, status_text=None):
         """`renderer.render(...)`, timed into `result.timings["overlay"]`."""
         start = time.perf_counter()
-        image = renderer.render(frame_bgr, result.labels, status_text)
+        image = renderer.render(frame_bgr, result.labels, status_text, blended=result.overlay)
         result.timings["overlay"] = time.perf_counter() - start
         return image

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 from cli_capture import run_cli
-from trt_stubs import TX2, FakeMemory, StubPycudaDriver, make_trt, write_engine_sidecar
+from trt_stubs import TX2, FakeMemory, StubGpuOps, StubPycudaDriver, make_trt, write_engine_sidecar
 
 from bisenet_deploy.engines.trt_api import TrtApi
 from bisenet_deploy.runtime import bench, bench_trt
@@ -85,7 +85,7 @@ def stub_trt_bench(tiny_onnx_labels, tmp_path, monkeypatch):
         def __init__(self, model_path, card, threads=None, memory="auto"):
             super(StubWiredTrtBackend, self).__init__(
                 model_path, card, threads, memory, api=TrtApi(trt=stub.module),
-                cuda=CudaContext(driver=StubPycudaDriver(stub.memory)), device=TX2)
+                cuda=CudaContext(driver=StubPycudaDriver(stub.memory)), device=TX2, gpu_ops=StubGpuOps(stub.memory))
 
     class Always(StubWiredTrtBackend):
         requires = ()

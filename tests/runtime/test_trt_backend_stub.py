@@ -3,7 +3,7 @@ binding order, copy vs mapped memory, the sidecar check before loading, context 
 
 import numpy as np
 import pytest
-from trt_stubs import TX2, FakeMemory, StubPycudaDriver, fake_network, make_trt, write_engine_sidecar
+from trt_stubs import TX2, FakeMemory, StubGpuOps, StubPycudaDriver, fake_network, make_trt, write_engine_sidecar
 
 from bisenet_deploy.engines.trt_api import IoTensor, TrtApi
 from bisenet_deploy.errors import InputError
@@ -11,6 +11,10 @@ from bisenet_deploy.runtime import trt_buffers
 from bisenet_deploy.runtime.backends.trt_backend import TrtBackend
 from bisenet_deploy.runtime.cuda_context import CudaContext
 from bisenet_deploy.runtime.model_info import load_model_card
+from bisenet_deploy.runtime.overlay import OverlayRenderer, blend, colorize
+from bisenet_deploy.runtime.postprocess import labels_from_output
+from bisenet_deploy.runtime.preprocess import preprocess
+from bisenet_deploy.runtime.segmenter import Segmenter
 
 
 
@@ -121,3 +125,47 @@ def test_wrong_memory_mode_is_bad_input(engine_file):
     engine, card, _ = engine_file
     with pytest.raises(InputError, match="--memory"):
         TrtBackend(engine, card, memory="unified")
+
+
+def frame(seed, height=120, width=160):
+    return np.random.RandomState(seed).randint(0, 256, (height, width, 3)).astype(np.uint8)
+
+
+def gpu_backend_with_stubs(engine_file, memory="copy"):
+    backend, stub, driver = backend_with_stubs(engine_file, "10", memory)
+    ops = StubGpuOps(stub.memory)
+    backend._gpu_ops = ops
+    return backend, ops
+
+
+@pytest.mark.parametrize("memory", ["copy", "mapped"])
+def test_segment_frame_runs_pre_network_post_on_bound_buffers_with_stub(engine_file, memory):
+    _, card, _ = engine_file
+    backend, ops = gpu_backend_with_stubs(engine_file, memory)
+    with backend:
+        for seed in range(3):
+            image = frame(seed)
+            labels, overlay, timings = backend.segment_frame(image, overlay_alpha=0.4)
+            network_out = fake_network(preprocess(image, (64, 96), card["mean"], card["std"]))
+            expected = labels_from_output(network_out, card, image.shape[:2])
+            np.testing.assert_array_equal(labels, expected)
+            np.testing.assert_array_equal(overlay, blend(image, colorize(expected, card["colors"]), 0.4))
+            assert set(timings) == {"preprocess", "network", "postprocess"}
+            assert backend.last_infer_seconds == timings["network"]
+    # kernels compiled once, one preprocessor, one postprocessor per alpha, all closed at the end
+    assert ops.calls.names().count("CudaKernels") == 1
+    assert ("GpuPreprocessor", (memory == "mapped",)) in ops.calls
+    assert ops.calls.names().count("GpuPostprocessor") == 1 and ops.calls.names().count("close") == 2
+
+
+def test_segmenter_hands_frames_to_the_gpu_and_the_renderer_keeps_its_overlay_with_stub(engine_file):
+    _, card, _ = engine_file
+    backend, _ = gpu_backend_with_stubs(engine_file)
+    renderer = OverlayRenderer(card, alpha=0.3, legend=False)
+    image = frame(7)
+    with Segmenter(backend, card, overlay_alpha=0.3) as segmenter:
+        result = segmenter.segment(image)
+        assert result.overlay is not None and result.labels.shape == image.shape[:2]
+        rendered = segmenter.render(renderer, image, result)
+    np.testing.assert_array_equal(rendered, renderer.render(image, result.labels))
+    assert rendered is not result.overlay

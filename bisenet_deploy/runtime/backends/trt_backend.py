@@ -4,6 +4,10 @@ On activation: the sidecar is checked against this TensorRT and GPU (before Tens
 obscurely), the engine is loaded, buffers are allocated once and bound once. Each inference is one
 upload, one enqueue and one download on a pycuda stream; the network time is measured with CUDA
 events. On a Jetson the copy and mapped (zero-copy) buffer schemes are both timed and the faster kept.
+
+`segment_frame` is the whole frame on the GPU: the camera frame is uploaded once, one kernel writes
+the engine's input, and after the engine one kernel makes the label map (and the blended overlay),
+so only those come back.
 """
 
 import logging
@@ -23,9 +27,11 @@ class TrtBackend(Backend):
     name = "trt"
     requires = ("tensorrt", "pycuda")
 
-    def __init__(self, model_path, card, threads=None, memory="auto", api=None, cuda=None, device=None):
-        """`memory`: auto | copy | mapped. `api` (TrtApi), `cuda` (CudaContext) and `device` (DeviceInfo)
-        are made on activation unless given."""
+    def __init__(self, model_path, card, threads=None, memory="auto", api=None, cuda=None, device=None,
+                 gpu_ops=None):
+        """`memory`: auto | copy | mapped. `api` (TrtApi), `cuda` (CudaContext), `device` (DeviceInfo) and
+        `gpu_ops` (module with GpuPreprocessor, GpuPostprocessor, CudaKernels) are made on activation
+        unless given."""
         super(TrtBackend, self).__init__(model_path, card, threads)
         if memory not in MEMORY_CHOICES:
             raise InputError("--memory must be one of {}, got {!r}".format(", ".join(MEMORY_CHOICES), memory))
@@ -38,6 +44,15 @@ class TrtBackend(Backend):
         self._stream = self._events = None
         self._buffers = []
         self.last_network_seconds = 0.0
+        self._gpu_ops = gpu_ops
+        self._kernels = self._pre = None
+        self._post = {}  # overlay alpha -> GpuPostprocessor
+        self._frame_events = None
+
+    @property
+    def segments_frames(self):
+        """True: the Segmenter hands whole frames to `segment_frame` (GPU pre/postprocessing)."""
+        return True
 
     @property
     def cuda(self):
@@ -74,6 +89,7 @@ class TrtBackend(Backend):
             driver = self._cuda.driver
             self._stream = driver.Stream()
             self._events = (driver.Event(), driver.Event())
+            self._frame_events = tuple(driver.Event() for _ in range(4))
             self._use_memory(self._pick_memory(specs), specs)
 
     def _check_io(self, specs):
@@ -144,10 +160,50 @@ class TrtBackend(Backend):
         start, end = self._events
         return end.time_since(start) / 1e3
 
+    def segment_frame(self, frame_bgr, overlay_alpha=None):
+        """(labels (H, W) uint8 at the frame's size, blended overlay or None, timings) for a BGR frame;
+        `overlay_alpha` None: labels only. The overlay is valid until the next call."""
+        if not self.is_active:
+            raise RuntimeError("trt backend used before activate()")
+        with self._cuda.active():
+            pre, post = self._frame_ops(overlay_alpha)
+            stream, (start, preprocessed, inferred, done) = self._stream, self._frame_events
+            start.record(stream)
+            frame = pre.run(frame_bgr, self.input_buffer.device_ptr, stream)
+            preprocessed.record(stream)
+            self._run(stream.handle)
+            inferred.record(stream)
+            labels, blended = post.run(self.output_buffer.device_ptr, frame, stream, overlay=overlay_alpha is not None)
+            done.record(stream)
+            stream.synchronize()
+        timings = {"preprocess": preprocessed.time_since(start) / 1e3, "network": inferred.time_since(preprocessed) / 1e3,
+                   "postprocess": done.time_since(inferred) / 1e3}
+        self.last_infer_seconds = self.last_network_seconds = timings["network"]
+        return labels.copy(), blended, timings
+
+    def _frame_ops(self, overlay_alpha):
+        """The pre/postprocessors, made on first use (the kernels compile once per process)."""
+        if self._pre is None:
+            ops = self._gpu_ops or _load_gpu_ops()
+            self._gpu_ops = ops
+            self._kernels = ops.CudaKernels()
+            self._pre = ops.GpuPreprocessor(self.card, self._input_dtype, self._kernels, self.memory == "mapped")
+        alpha = 0.5 if overlay_alpha is None else float(overlay_alpha)
+        if alpha not in self._post:
+            output = self.output_buffer.spec
+            self._post[alpha] = self._gpu_ops.GpuPostprocessor(self.card, output.shape, output.dtype, alpha,
+                                                               self._kernels, self.memory == "mapped")
+        return self._pre, self._post[alpha]
+
     def _deactivate(self):
         if self._cuda is None:
             return
         with self._cuda.active():
+            for ops in [self._pre] + list(self._post.values()):
+                if ops is not None:
+                    ops.close()
+            self._kernels = self._pre = None
+            self._post = {}
             trt_buffers.release(self._buffers)
             self._buffers = []
             self._run = self._context = self._engine = self._runtime = None
@@ -161,3 +217,7 @@ class TrtBackend(Backend):
             return "CUDA GPU"
         return "{} ({} buffers)".format(self._device.name, self.memory or self.memory_requested)
 
+
+def _load_gpu_ops():
+    from ..gpu import pycuda_ops  # imports pycuda's compiler only now
+    return pycuda_ops
