@@ -39,9 +39,10 @@ def names_used_by_adapter():
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
             used.add(node.attr)
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("hasattr", "getattr") \
-                and isinstance(node.args[1], ast.Constant):
-            used.add(node.args[1].value)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("hasattr", "getattr"):
+            name = getattr(node.args[1], "value", getattr(node.args[1], "s", None))  # ast.Str before 3.8
+            if isinstance(name, str):
+                used.add(name)
     return used - NOT_TENSORRT
 
 
