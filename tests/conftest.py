@@ -3,7 +3,7 @@
 import pytest
 
 from bisenet_deploy.export.demo import write_demo_checkpoint
-from bisenet_deploy.export.main import main as export_main
+from model_files import export_onnx
 
 TINY_INPUT_SIZE = "64x96"
 
@@ -16,10 +16,7 @@ def tiny_checkpoint(tmp_path_factory):
 
 
 def _export(checkpoint, tmp_path_factory, head):
-    output = str(tmp_path_factory.mktemp("tiny_onnx") / "tiny_{}.onnx".format(head))
-    code = export_main([checkpoint, "-o", output, "--input-size", TINY_INPUT_SIZE, "--head", head])
-    assert code == 0, "bisenet-export of the tiny checkpoint failed"
-    return output
+    return export_onnx(checkpoint, tmp_path_factory.mktemp("tiny_onnx"), "tiny", TINY_INPUT_SIZE, head)
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,15 @@
 """Fixtures for tests/calib: real images on disk, small exported models, and bisenet-calibrate in-process."""
 
-import contextlib
-import io
 import os
 
 import cv2
 import numpy as np
 import pytest
+from cli_capture import run_cli
+from model_files import export_onnx
 
 from bisenet_deploy.calib.main import main as calibrate_main
 from bisenet_deploy.export.demo import write_demo_checkpoint
-from bisenet_deploy.export.main import main as export_main
 
 SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "bisenet_deploy", "data", "sample.jpg")
 MODEL_SIZE = "64x96"
@@ -60,9 +59,7 @@ def four_class_checkpoint(tmp_path_factory):
 
 
 def _export(checkpoint, tmp_path_factory, head):
-    output = str(tmp_path_factory.mktemp("calib_onnx") / "four_{}.onnx".format(head))
-    assert export_main([checkpoint, "-o", output, "--input-size", MODEL_SIZE, "--head", head]) == 0
-    return output
+    return export_onnx(checkpoint, tmp_path_factory.mktemp("calib_onnx"), "four", MODEL_SIZE, head)
 
 
 @pytest.fixture(scope="session")
@@ -81,13 +78,4 @@ def labels_onnx(four_class_checkpoint, tmp_path_factory):
 def run_calibrate():
     """Run bisenet-calibrate in-process: returns (exit code, stdout, stderr)."""
 
-    def run(*argv):
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = calibrate_main([str(a) for a in argv])
-            except SystemExit as exc:  # argparse usage errors
-                code = exc.code
-        return code, out.getvalue(), err.getvalue()
-
-    return run
+    return lambda *argv: run_cli(calibrate_main, *argv)

@@ -2,7 +2,6 @@
 sessions; where TensorRT itself would run, a stand-in (named "stub") returns ONNX Runtime's output
 with a known share of pixels changed."""
 
-import numpy as np
 import pytest
 from trt_stubs import TX2
 

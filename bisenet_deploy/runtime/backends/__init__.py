@@ -3,7 +3,6 @@
 from ...errors import InputError
 from ...lazy import is_installed
 from ..model_info import model_kind
-from .base import Backend
 from .ort import OrtBackend
 from .torch_backend import TorchBackend
 from .trt_backend import TrtBackend
