@@ -54,6 +54,7 @@ class StubPycuda(object):
         self._next_address = 1 << 20
         self.driver = types.ModuleType("pycuda.driver")
         self.driver.host_alloc_flags = types.SimpleNamespace(DEVICEMAP=DEVICEMAP)
+        self.driver.Error = type("Error", (Exception,), {})
         self.driver.mem_alloc = self._mem_alloc
         self.driver.pagelocked_empty = self._pagelocked_empty
         self.driver.memcpy_htod = lambda dest, src: self.copies.append(("htod", int(dest), bytes(src), None))
@@ -224,3 +225,16 @@ def test_stub_postprocessor_refuses_an_output_that_does_not_fit_the_card():
     with stub_pycuda():
         with pytest.raises(InputError, match="5-class logits"):
             GpuPostprocessor(card("logits", 5), (1, 4, 8, 12), np.float32)
+
+
+def test_nvcc_is_found_in_jetpacks_folder_when_not_on_path(tmp_path, monkeypatch):
+    from bisenet_deploy.runtime.gpu import pycuda_ops
+
+    nvcc = tmp_path / "nvcc"
+    nvcc.write_text("#!/bin/sh\n")
+    nvcc.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(pycuda_ops, "JETPACK_NVCC", str(nvcc))
+    assert pycuda_ops.find_nvcc() == str(nvcc)
+    monkeypatch.setattr(pycuda_ops, "JETPACK_NVCC", str(tmp_path / "absent"))
+    assert pycuda_ops.find_nvcc() == "nvcc"  # pycuda then reports it missing, and the caller says where to look

@@ -152,10 +152,12 @@ def test_segment_frame_runs_pre_network_post_on_bound_buffers_with_stub(engine_f
             np.testing.assert_array_equal(overlay, blend(image, colorize(expected, card["colors"]), 0.4))
             assert set(timings) == {"preprocess", "network", "postprocess"}
             assert backend.last_infer_seconds == timings["network"]
-    # kernels compiled once, one preprocessor, one postprocessor per alpha, all closed at the end
+    # kernels compiled once, one preprocessor, one postprocessor per alpha (the default made at activation
+    # so a bad output is refused then), all closed at the end
     assert ops.calls.names().count("CudaKernels") == 1
     assert ("GpuPreprocessor", (memory == "mapped",)) in ops.calls
-    assert ops.calls.names().count("GpuPostprocessor") == 1 and ops.calls.names().count("close") == 2
+    assert [args for name, args in ops.calls if name == "GpuPostprocessor"] == [(0.5,), (0.4,)]
+    assert ops.calls.names().count("close") == 3
 
 
 def test_segmenter_hands_frames_to_the_gpu_and_the_renderer_keeps_its_overlay_with_stub(engine_file):
@@ -169,3 +171,23 @@ def test_segmenter_hands_frames_to_the_gpu_and_the_renderer_keeps_its_overlay_wi
         rendered = segmenter.render(renderer, image, result)
     np.testing.assert_array_equal(rendered, renderer.render(image, result.labels))
     assert rendered is not result.overlay
+
+
+def test_without_nvcc_frames_fall_back_to_cpu_preprocessing_with_stub(engine_file, caplog):
+    _, card, _ = engine_file
+    backend, ops = gpu_backend_with_stubs(engine_file)
+
+    class NoCompiler(object):
+        def __init__(self):
+            raise InputError("cannot compile the CUDA kernels with nvcc (No such file or directory)")
+
+    ops.CudaKernels = NoCompiler
+    image = frame(3)
+    with Segmenter(backend, card, overlay_alpha=0.5) as segmenter:
+        assert not backend.segments_frames
+        result = segmenter.segment(image)
+    assert result.overlay is None
+    expected = labels_from_output(fake_network(preprocess(image, (64, 96), card["mean"], card["std"])), card,
+                                  image.shape[:2])
+    np.testing.assert_array_equal(result.labels, expected)
+    assert "GPU pre/postprocessing is off" in caplog.text and "nvcc" in caplog.text

@@ -51,8 +51,8 @@ class TrtBackend(Backend):
 
     @property
     def segments_frames(self):
-        """True: the Segmenter hands whole frames to `segment_frame` (GPU pre/postprocessing)."""
-        return True
+        """True when the Segmenter should hand whole frames to `segment_frame` (GPU pre/postprocessing)."""
+        return self._pre is not None
 
     @property
     def cuda(self):
@@ -91,6 +91,7 @@ class TrtBackend(Backend):
             self._events = (driver.Event(), driver.Event())
             self._frame_events = tuple(driver.Event() for _ in range(4))
             self._use_memory(self._pick_memory(specs), specs)
+            self._prepare_gpu_ops()
 
     def _check_io(self, specs):
         inputs = [s for s in specs if s.is_input]
@@ -163,8 +164,8 @@ class TrtBackend(Backend):
     def segment_frame(self, frame_bgr, overlay_alpha=None):
         """(labels (H, W) uint8 at the frame's size, blended overlay or None, timings) for a BGR frame;
         `overlay_alpha` None: labels only. The overlay is valid until the next call."""
-        if not self.is_active:
-            raise RuntimeError("trt backend used before activate()")
+        if not self.segments_frames:
+            raise RuntimeError("trt backend: segment_frame needs an active backend with GPU pre/postprocessing")
         with self._cuda.active():
             pre, post = self._frame_ops(overlay_alpha)
             stream, (start, preprocessed, inferred, done) = self._stream, self._frame_events
@@ -181,13 +182,21 @@ class TrtBackend(Backend):
         self.last_infer_seconds = self.last_network_seconds = timings["network"]
         return labels.copy(), blended, timings
 
-    def _frame_ops(self, overlay_alpha):
-        """The pre/postprocessors, made on first use (the kernels compile once per process)."""
-        if self._pre is None:
+    def _prepare_gpu_ops(self):
+        """Compile the kernels (pycuda caches the binary) and make the preprocessor; without nvcc or with
+        more classes than the kernels return, frames are preprocessed on the CPU instead, with a warning."""
+        try:
             ops = self._gpu_ops or _load_gpu_ops()
-            self._gpu_ops = ops
             self._kernels = ops.CudaKernels()
             self._pre = ops.GpuPreprocessor(self.card, self._input_dtype, self._kernels, self.memory == "mapped")
+            self._gpu_ops = ops
+            self._frame_ops(None)  # the postprocessor checks the output (class count, dtype) now, not mid-run
+        except InputError as exc:
+            LOG.warning("GPU pre/postprocessing is off, frames are preprocessed on the CPU: %s", exc)
+            self._kernels = self._pre = None
+
+    def _frame_ops(self, overlay_alpha):
+        """The preprocessor, and the postprocessor for this overlay alpha (made on first use)."""
         alpha = 0.5 if overlay_alpha is None else float(overlay_alpha)
         if alpha not in self._post:
             output = self.output_buffer.spec

@@ -8,6 +8,9 @@ page-locked host memory directly (zero-copy: on a Jetson, CPU and GPU share that
 needs the context made with pycuda.driver.ctx_flags.MAP_HOST for that.
 """
 
+import os
+import shutil
+
 import numpy as np
 
 from ...errors import InputError
@@ -18,6 +21,13 @@ from .kernel_source import (PREPROCESS_KERNELS, SIGNATURES, DeviceFrame, blend_w
                             postprocess_call, postprocess_taps_calls, preprocess_call, preprocess_taps_calls)
 
 NEEDED_FOR = "GPU pre/postprocessing"
+JETPACK_NVCC = "/usr/local/cuda/bin/nvcc"  # JetPack installs it here but does not put it on PATH
+
+
+def find_nvcc():
+    # type: () -> str
+    """nvcc from PATH, else JetPack's; pycuda compiles the kernels with it at run time."""
+    return shutil.which("nvcc") or (JETPACK_NVCC if os.access(JETPACK_NVCC, os.X_OK) else "nvcc")
 
 
 def _driver():
@@ -29,7 +39,15 @@ class CudaKernels(object):
 
     def __init__(self, options=None, cache_dir=None):
         compiler = lazy_import("pycuda.compiler", NEEDED_FOR)
-        self._module = compiler.SourceModule(kernel_source(), no_extern_c=True, options=options, cache_dir=cache_dir)
+        driver = _driver()
+        nvcc = find_nvcc()
+        try:
+            self._module = compiler.SourceModule(kernel_source(), nvcc=nvcc, no_extern_c=True, options=options,
+                                                 cache_dir=cache_dir)
+        except (OSError, driver.Error) as exc:  # nvcc missing, or driver.CompileError
+            raise InputError("cannot compile the CUDA kernels with {} ({}); JetPack's nvcc is in /usr/local/cuda/bin, "
+                             "add it to PATH".format(nvcc, str(exc).strip().splitlines()[0] if str(exc).strip()
+                                                     else type(exc).__name__))
         self._functions = {}
 
     def launch(self, call, stream):
