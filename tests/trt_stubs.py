@@ -176,10 +176,14 @@ class StubTrt(object):
                 self.flags.append(flag)
 
             def create_timing_cache(self, data):
-                return TimingCache(data)
+                return None if data == b"GARBAGE" else TimingCache(data)  # the real call can return None
 
             def set_timing_cache(self, cache, ignore_mismatch):
+                """Like TensorRT: False for a cache made on another device (here: marked FOREIGN)."""
+                if cache.data.startswith(b"FOREIGN"):
+                    return False
                 self.timing_cache = cache
+                return True
 
             def get_timing_cache(self):
                 return self.timing_cache
@@ -374,6 +378,8 @@ class StubPycudaDriver(object):
                 return self.address
 
             def free(self):
+                if self.address not in driver.live_allocations:  # pycuda raises on a second free
+                    raise driver.Error("cuMemFree failed: invalid argument (freed twice)")
                 driver.live_allocations.discard(self.address)
 
         class Device(object):

@@ -66,12 +66,22 @@ def _entropy_calibrator_class(base):
             self._driver, self._summary = driver, summary
             self._batches = None
             self._device = None
+            self.error = None  # raised by the builder after TensorRT returns (see engines.build)
 
         def get_batch_size(self):
             return self._stream.batch_shape[0] if self._stream is not None else 1
 
         def get_batch(self, names, *unused):
-            """[device pointer] for the next batch, None when the images are exhausted."""
+            """[device pointer] for the next batch, None when the images are exhausted or reading failed.
+
+            An exception must not escape into TensorRT's C++ (7.x/8.x end the process): it is kept."""
+            try:
+                return self._next_batch()
+            except BaseException as exc:  # KeyboardInterrupt too: the build stops, then it is raised
+                self.error = exc
+                return None
+
+        def _next_batch(self):
             if self._stream is None:
                 return None
             if self._batches is None:
@@ -89,7 +99,10 @@ def _entropy_calibrator_class(base):
             return self._cached
 
         def write_calibration_cache(self, cache):
-            write_cache(self._cache_path, bytes(cache))
-            log.info("INT8: wrote the calibration cache %s", self._cache_path)
+            try:
+                write_cache(self._cache_path, bytes(cache))
+                log.info("INT8: wrote the calibration cache %s", self._cache_path)
+            except BaseException as exc:
+                self.error = exc
 
     return EntropyCalibrator

@@ -24,6 +24,7 @@ DEFAULT_WORKSPACE_MIB = 1024
 BuildRequest = collections.namedtuple("BuildRequest", "onnx_path output precision workspace_mib timing_cache "
                                                       "calib_images calib_cache calib_count force_int8")
 BuildResult = collections.namedtuple("BuildResult", "engine_path sidecar plan seconds")
+Built = collections.namedtuple("Built", "engine timing_cache calibration seconds")
 
 
 def workspace_bytes(requested_mib, device):
@@ -72,58 +73,86 @@ def _onnx_nodes(onnx_bytes):
 
 
 def build(request, api, device, calibrator_factory=None, say=LOG.info, heartbeat_seconds=DEFAULT_INTERVAL_SECONDS):
-    """Build `request` (a BuildRequest) with `api` (TrtApi) for `device` (DeviceInfo).
+    """Build `request` (a BuildRequest) with `api` (TrtApi) for `device` (DeviceInfo), inside the CUDA
+    context the caller made current; every TensorRT object is released before this returns or raises.
 
     `calibrator_factory(api, card, request)` returns (calibrator, summary) for implicit INT8.
     """
     onnx_bytes = read_onnx(request.onnx_path)
     card = load_model_card(request.onnx_path)
     builder = api.create_builder()
-    caps = capabilities(api, builder, device)
-    have_calibration = bool(request.calib_images or request.calib_cache)
-    plan = plan_precision(request.precision, caps, graph_facts(onnx_bytes, card), request.force_int8,
-                          have_calibration)
-    engine_path = request.output or engine_default_path(request.onnx_path, plan.used, api.version,
-                                                         device_slug(device))
-    workspace = workspace_bytes(request.workspace_mib, device)
-    say("building {} -> {}".format(request.onnx_path, engine_path))
-    say("  TensorRT {} on {}".format(api.version, describe(device)))
-    say("  precision: {} (requested {}); workspace {} MiB".format(plan.used.upper(), plan.requested.upper(),
-                                                                  workspace // MIB))
-    for note in plan.notes:
-        say("  note: {}".format(note))
-
-    network = api.create_network(builder)
-    parser, problems = api.parse_onnx(network, onnx_bytes)
-    if problems:
-        raise WorkFailed("TensorRT {}'s ONNX parser rejected {}:\n  {}".format(
-            api.version, request.onnx_path, "\n  ".join(describe_problems(problems, onnx_bytes))))
-    config = api.create_config(builder, workspace)
-    _load_timing_cache(api, config, request.timing_cache, say)
-    calibrator, calibration = None, None
-    if plan.calibrate:
-        calibrator, calibration = calibrator_factory(api, card, request)
-    api.enable_precision(config, plan.flags, calibrator)
-
-    start = time.monotonic()
-    with heartbeat("building the {} engine".format(plan.used.upper()), heartbeat_seconds, say):
-        engine_bytes = api.build_plan(builder, network, config)
-    seconds = time.monotonic() - start
-    del parser  # kept alive until the build is done: older parsers own the network's weights
+    try:
+        caps = capabilities(api, builder, device)
+        plan = plan_precision(request.precision, caps, graph_facts(onnx_bytes, card), request.force_int8,
+                              bool(request.calib_images or request.calib_cache))
+        engine_path = request.output or engine_default_path(request.onnx_path, plan.used, api.version,
+                                                             device_slug(device))
+        workspace = workspace_bytes(request.workspace_mib, device)
+        say("building {} -> {}".format(request.onnx_path, engine_path))
+        say("  TensorRT {} on {}".format(api.version, describe(device)))
+        say("  precision: {} (requested {}); workspace {} MiB".format(plan.used.upper(), plan.requested.upper(),
+                                                                      workspace // MIB))
+        for note in plan.notes:
+            say("  note: {}".format(note))
+        built = _build_with_tensorrt(api, builder, onnx_bytes, card, request, plan, workspace, calibrator_factory,
+                                     say, heartbeat_seconds)
+    finally:
+        builder = None  # freed now, while the caller's CUDA context is current, not at garbage collection
 
     sidecar = make_sidecar(card, request.onnx_path, hashlib.sha256(onnx_bytes).hexdigest(), api.version, device,
-                           plan, workspace, seconds, calibration)
-    write_bytes_atomic(engine_path, engine_bytes)
+                           plan, workspace, built.seconds, built.calibration)
+    write_bytes_atomic(engine_path, built.engine)
     try:
         write_sidecar(engine_path, sidecar)
     except BaseException:
         os.remove(engine_path)  # an engine without its sidecar would be refused at load anyway
         raise
-    _save_timing_cache(api, config, request.timing_cache, say)
+    if built.timing_cache:
+        write_bytes_atomic(request.timing_cache, built.timing_cache)
+        say("updated the timing cache {}".format(request.timing_cache))
     say("wrote {} ({:.1f} MB, {} in {}) and its sidecar {}.json".format(
-        engine_path, len(engine_bytes) / 1e6, plan.used.upper(), format_elapsed(seconds),
+        engine_path, len(built.engine) / 1e6, plan.used.upper(), format_elapsed(built.seconds),
         os.path.basename(engine_path)))
-    return BuildResult(engine_path, sidecar, plan, seconds)
+    return BuildResult(engine_path, sidecar, plan, built.seconds)
+
+
+def _build_with_tensorrt(api, builder, onnx_bytes, card, request, plan, workspace, calibrator_factory, say,
+                         heartbeat_seconds):
+    """Parse, configure and build: a Built, with every TensorRT object released on the way out."""
+    network = parser = config = calibrator = None
+    try:
+        network = api.create_network(builder)
+        parser, problems = api.parse_onnx(network, onnx_bytes)  # the parser owns weights the network uses
+        if problems:
+            raise WorkFailed("TensorRT {}'s ONNX parser rejected {}:\n  {}".format(
+                api.version, request.onnx_path, "\n  ".join(describe_problems(problems, onnx_bytes))))
+        config = api.create_config(builder, workspace)
+        _load_timing_cache(api, config, request.timing_cache, say)
+        calibration = None
+        if plan.calibrate:
+            calibrator, calibration = calibrator_factory(api, card, request)
+        api.enable_precision(config, plan.flags, calibrator)
+        start = time.monotonic()
+        try:
+            with heartbeat("building the {} engine".format(plan.used.upper()), heartbeat_seconds, say):
+                engine = api.build_plan(builder, network, config)
+        except WorkFailed:
+            _raise_calibrator_error(calibrator)  # the root cause, when the calibrator failed
+            raise
+        _raise_calibrator_error(calibrator)
+        timing_cache = api.timing_cache_bytes(config) if request.timing_cache and api.has_timing_cache(config) \
+            else None
+        return Built(engine, timing_cache, calibration, time.monotonic() - start)
+    finally:  # release while the CUDA context is current; the traceback would keep them alive otherwise
+        network = parser = config = calibrator = None  # noqa: F841
+
+
+def _raise_calibrator_error(calibrator):
+    """TensorRT calls the calibrator from C++, where a Python exception cannot pass: it is kept and
+    raised here, after the build."""
+    error = getattr(calibrator, "error", None)
+    if error is not None:
+        raise error
 
 
 def _load_timing_cache(api, config, path, say):
@@ -137,10 +166,6 @@ def _load_timing_cache(api, config, path, say):
         with open(path, "rb") as handle:
             data = handle.read()
         say("  timing cache: {} ({} bytes)".format(path, len(data)))
-    api.use_timing_cache(config, data)
-
-
-def _save_timing_cache(api, config, path, say):
-    if path and api.has_timing_cache(config):
-        write_bytes_atomic(path, api.timing_cache_bytes(config))
-        say("updated the timing cache {}".format(path))
+    if not api.use_timing_cache(config, data):
+        say("  note: TensorRT rejected the timing cache {} (made for another GPU or TensorRT?); starting a new "
+            "one".format(path))

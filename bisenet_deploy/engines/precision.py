@@ -15,7 +15,7 @@ from .device import has_fast_fp16, has_fast_int8
 PRECISIONS = ("fp32", "fp16", "int8")
 
 Capabilities = collections.namedtuple("Capabilities", "trt_version precision_flags calibrators fast_fp16 fast_int8 "
-                                                      "gpu_text compute_capability")
+                                                      "gpu_text compute_capability explicit_int8")
 # precision_flags/calibrators: what the TensorRT bindings have; fast_*: TensorRT's answer, or the
 # architecture table's where TensorRT 11 no longer answers
 GraphFacts = collections.namedtuple("GraphFacts", "qdq float16_weights")
@@ -31,7 +31,7 @@ def capabilities(api, builder, device):
         fast_fp16, fast_int8 = has_fast_fp16(device.compute_capability), has_fast_int8(device.compute_capability)
     return Capabilities(api.version, api.has_precision_flags, api.has_calibrators, fast_fp16, fast_int8,
                         "{} (sm_{})".format(device.name, device.compute_capability.replace(".", "")),
-                        device.compute_capability)
+                        device.compute_capability, api.supports_qdq(builder))
 
 
 def graph_facts(onnx_bytes, card):
@@ -99,6 +99,9 @@ def _int8_plan(caps, graph, force_int8, have_calibration_data):
     # layers TensorRT keeps out of INT8 run in FP16 where that is fast, as trtexec --int8 --fp16 does
     flags = ["INT8"] + (["FP16"] if caps.fast_fp16 else [])
     if graph.qdq:
+        if not caps.explicit_int8:
+            raise InputError("TensorRT {} cannot build explicit INT8 (QDQ) models (that came with 8.0); build the "
+                             "FP32 ONNX with --fp16, or with --int8 --calib-images".format(caps.trt_version))
         return PrecisionPlan("int8", "int8", flags, False, notes + ["explicit INT8 from the model's QDQ scales"])
     if not caps.calibrators:
         raise InputError("--int8 with TensorRT {} needs an explicit INT8 model (this version has no calibrators): "

@@ -20,7 +20,8 @@ API_GROUPS = collections.OrderedDict([
     ("core", ("Logger", "WARNING", "VERBOSE", "Builder", "create_network", "create_builder_config",
               "OnnxParser", "parse", "num_errors", "get_error", "desc", "node", "Runtime",
               "deserialize_cuda_engine", "create_execution_context", "__version__", "nptype")),
-    ("explicit_batch_flag", ("NetworkDefinitionCreationFlag", "EXPLICIT_BATCH")),   # 7.1 - 10
+    ("explicit_batch_flag", ("NetworkDefinitionCreationFlag", "EXPLICIT_BATCH")),   # 7.1 - 9 (ignored in 10)
+    ("strongly_typed_flag", ("STRONGLY_TYPED",)),                                    # 10 +: only detected
     ("workspace_attribute", ("max_workspace_size",)),                                # 7.1 - 8.x
     ("memory_pools", ("set_memory_pool_limit", "MemoryPoolType", "WORKSPACE")),      # 8.4 +
     ("build_engine", ("build_engine", "serialize")),                                 # 7.x only
@@ -85,11 +86,18 @@ class TrtApi(object):
         return self.trt.Builder(self.logger)
 
     def create_network(self, builder):
-        """An explicit-batch network: the flag on 7.1-10 (the ONNX parser needs it), default on 11."""
-        flags = getattr(self.trt, "NetworkDefinitionCreationFlag", None)
-        if flags is not None and hasattr(flags, "EXPLICIT_BATCH"):
+        """An explicit-batch network: the flag on 7.1-8.x (the ONNX parser needs it); from 10 (the
+        generation that has STRONGLY_TYPED) every network is explicit-batch and the flag is deprecated."""
+        flags = self.trt.NetworkDefinitionCreationFlag
+        if hasattr(flags, "EXPLICIT_BATCH") and not hasattr(flags, "STRONGLY_TYPED"):
             return builder.create_network(1 << int(flags.EXPLICIT_BATCH))
         return builder.create_network(0)
+
+    @staticmethod
+    def supports_qdq(builder):
+        # type: () -> bool
+        """Explicit quantization (Q/DQ layers) arrived in 8.0, with build_serialized_network."""
+        return hasattr(builder, "build_serialized_network")
 
     def parse_onnx(self, network, onnx_bytes):
         """(parser, problems): the parser must outlive the network; problems name the failing nodes."""
@@ -126,14 +134,20 @@ class TrtApi(object):
 
     @staticmethod
     def use_timing_cache(config, data):
-        """Start the build from a serialized timing cache (b"" for a new one); strict device check."""
-        cache = config.create_timing_cache(bytes(data))
-        config.set_timing_cache(cache, False)
+        # type: () -> bool
+        """Start the build from a serialized timing cache, strictly checked against this device and
+        TensorRT; False when TensorRT rejected it and the build starts from an empty cache instead."""
+        cache = config.create_timing_cache(bytes(data)) if data else None
+        if cache is not None and config.set_timing_cache(cache, False):
+            return True
+        config.set_timing_cache(config.create_timing_cache(b""), False)
+        return not data
 
     @staticmethod
     def timing_cache_bytes(config):
-        # type: () -> bytes
-        return bytes(config.get_timing_cache().serialize())
+        """The timing cache after the build, or None when TensorRT has none."""
+        cache = config.get_timing_cache()
+        return None if cache is None else bytes(cache.serialize())
 
     @staticmethod
     def build_plan(builder, network, config):

@@ -94,3 +94,15 @@ def test_too_few_images_is_bad_input_with_stub(tiny_onnx_labels, scene_images, t
     scene_images(tmp_path / "few", 3)
     with pytest.raises(InputError, match="fewer than"):
         stub_build(onnx_path, str(tmp_path / "few"), None)
+
+
+def test_unreadable_images_found_during_calibration_fail_the_build_cleanly_with_stub(tiny_onnx_labels, scene_images,
+                                                                                     tmp_path):
+    onnx_path = str(tmp_path / "model.onnx")
+    shutil.copy(tiny_onnx_labels, onnx_path)
+    scene_images(tmp_path / "frames", 4)
+    for index in range(8):  # enough files to pass the count check, too few of them readable
+        (tmp_path / "frames" / "broken{}.jpg".format(index)).write_bytes(b"\xff\xd8 truncated")
+    with pytest.raises(InputError, match="could be read"):
+        stub_build(onnx_path, str(tmp_path / "frames"), None)
+    assert not list(tmp_path.glob("*.engine"))

@@ -62,7 +62,9 @@ def test_fp16_build_sequence_per_generation_with_stub(generation, onnx_copy):
     assert config.flags == ["FP16"]
     # the workspace is always set (8.2 defaults it to 0): 1 GiB, under a quarter of the TX2's 8 GB
     assert config.workspace[1] == 1024 * MIB
-    assert ("explicit", stub.calls[[n for n, _ in stub.calls].index("create_network")][1]) == ("explicit", (1,))
+    # the explicit-batch flag where it means something (bit 0); from 10 every network is explicit-batch
+    create = [args for name, args in stub.calls if name == "create_network"]
+    assert create == [(0,)] if generation == "10" else [(1 << 0,)]
     with open(result.engine_path, "rb") as handle:
         assert handle.read() == b"PLAN ['FP16']"
     assert result.plan.used == "fp16"
@@ -206,3 +208,37 @@ def test_heartbeat_reports_during_a_long_build_with_stub(onnx_copy, monkeypatch)
     lines = []
     build(request(onnx_copy, "fp16"), api, TX2, say=lines.append, heartbeat_seconds=0.1)
     assert sum("still working" in line for line in lines) >= 2
+
+
+@pytest.mark.parametrize("content", [b"FOREIGN tactics", b"GARBAGE"])
+def test_rejected_timing_cache_starts_a_new_one_with_stub(onnx_copy, tmp_path, content):
+    cache = tmp_path / "tactics.cache"
+    cache.write_bytes(content)
+    stub, api = stub_api("8.2")
+    lines = []
+    build(request(onnx_copy, "fp16", timing_cache=str(cache)), api, TX2, say=lines.append)
+    assert any("rejected the timing cache" in line for line in lines)
+    assert cache.read_bytes() == b"+tactics"  # replaced by the new cache this build made
+
+
+def test_calibrator_failure_is_raised_after_tensorrt_returns_with_stub(onnx_copy, tmp_path):
+    """TensorRT calls the calibrator from C++; a failure there must surface as our error, not a crash."""
+    stub, api = stub_api("8.2", fast_int8=True)
+
+    class FailingCalibrator(object):
+        error = None
+
+        def read_calibration_cache(self):
+            return None
+
+        def get_batch(self, names):
+            self.error = InputError("only 3 of the 12 selected images in frames/ could be read")
+            return None
+
+        def write_calibration_cache(self, data):
+            pass
+
+    with pytest.raises(InputError, match="could be read"):
+        build(request(onnx_copy, "int8", calib_images="frames/"), api, TX2._replace(compute_capability="7.2"),
+              calibrator_factory=lambda *args: (FailingCalibrator(), {}), say=lambda line: None)
+    assert not list(tmp_path.glob("*.engine"))

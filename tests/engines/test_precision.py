@@ -7,8 +7,8 @@ from bisenet_deploy.engines.precision import Capabilities, GraphFacts, default_p
 from bisenet_deploy.errors import InputError
 
 
-def caps(flags=True, calibrators=True, fp16=True, int8=False, capability="6.2"):
-    return Capabilities("8.2.1", flags, calibrators, fp16, int8, "NVIDIA Tegra X2 (sm_62)", capability)
+def caps(flags=True, calibrators=True, fp16=True, int8=False, capability="6.2", qdq=True):
+    return Capabilities("8.2.1", flags, calibrators, fp16, int8, "NVIDIA Tegra X2 (sm_62)", capability, qdq)
 
 
 FLOAT = GraphFacts(qdq=False, float16_weights=False)
@@ -44,6 +44,11 @@ def test_forced_int8_keeps_fp16_fallback_and_warns():
 def test_qdq_model_builds_explicit_int8_without_calibrator():
     plan = plan_precision("int8", caps(int8=True, capability="7.2"), QDQ)
     assert plan.used == "int8" and not plan.calibrate and "INT8" in plan.flags
+
+
+def test_qdq_model_is_refused_where_tensorrt_predates_explicit_quantization():
+    with pytest.raises(InputError, match="cannot build explicit INT8"):
+        plan_precision("int8", caps(int8=True, capability="7.2", qdq=False), QDQ)
 
 
 def test_qdq_model_requires_int8_flag():

@@ -191,3 +191,14 @@ def test_without_nvcc_frames_fall_back_to_cpu_preprocessing_with_stub(engine_fil
                                   image.shape[:2])
     np.testing.assert_array_equal(result.labels, expected)
     assert "GPU pre/postprocessing is off" in caplog.text and "nvcc" in caplog.text
+
+
+def test_failed_activation_frees_what_it_made_with_stub(engine_file):
+    engine, card, onnx_path = engine_file
+    card = dict(card, output=dict(card["output"], name="scores"))  # the engine has no such output
+    backend, _, driver = backend_with_stubs((engine, card, onnx_path))
+    with pytest.raises(InputError, match="no output 'scores'"):
+        backend.activate()
+    assert not backend.is_active and driver.live_allocations == set()
+    names = [name for name, _ in driver.calls]
+    assert names[-1] == "pop" and names.count("push") == names.count("pop") - 1  # freed inside the context

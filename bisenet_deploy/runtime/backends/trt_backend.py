@@ -14,8 +14,12 @@ import logging
 
 import numpy as np
 
+from ...engines.device import query_device
+from ...engines.sidecar import check_sidecar, read_sidecar
+from ...engines.trt_api import TrtApi
 from ...errors import InputError
 from .. import trt_buffers
+from ..cuda_context import CudaContext
 from .base import Backend
 
 LOG = logging.getLogger("bisenet_deploy.runtime")
@@ -67,11 +71,13 @@ class TrtBackend(Backend):
         return next(b for b in self._buffers if b.spec.name == self.card["output"]["name"])
 
     def _activate(self):
-        from ...engines.device import query_device
-        from ...engines.sidecar import check_sidecar, read_sidecar
-        from ...engines.trt_api import TrtApi
-        from ..cuda_context import CudaContext
+        try:
+            self._load()
+        except BaseException:
+            self._deactivate()  # activate() never calls it for a failed activation: free what was made
+            raise
 
+    def _load(self):
         sidecar = read_sidecar(self.model_path)
         self._api = self._api or TrtApi()
         self._device = self._device or query_device()
@@ -121,6 +127,7 @@ class TrtBackend(Backend):
 
     def _use_memory(self, mode, specs):
         trt_buffers.release(self._buffers)
+        self._buffers = []  # never freed twice, even when the allocation below fails
         self._buffers = trt_buffers.allocate(specs, self._cuda.driver, mode)
         self._run = self._api.bind(self._engine, self._context, [b.spec for b in self._buffers],
                                    [b.device_ptr for b in self._buffers])
@@ -177,8 +184,9 @@ class TrtBackend(Backend):
             labels, blended = post.run(self.output_buffer.device_ptr, frame, stream, overlay=overlay_alpha is not None)
             done.record(stream)
             stream.synchronize()
-        timings = {"preprocess": preprocessed.time_since(start) / 1e3, "network": inferred.time_since(preprocessed) / 1e3,
-                   "postprocess": done.time_since(inferred) / 1e3}
+            timings = {"preprocess": preprocessed.time_since(start) / 1e3,
+                       "network": inferred.time_since(preprocessed) / 1e3,
+                       "postprocess": done.time_since(inferred) / 1e3}
         self.last_infer_seconds = self.last_network_seconds = timings["network"]
         return labels.copy(), blended, timings
 
@@ -216,7 +224,7 @@ class TrtBackend(Backend):
             trt_buffers.release(self._buffers)
             self._buffers = []
             self._run = self._context = self._engine = self._runtime = None
-            self._stream = self._events = None
+            self._stream = self._events = self._frame_events = None
         if self._owns_cuda:
             self._cuda.close()
             self._cuda = None
