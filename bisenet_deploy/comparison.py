@@ -14,6 +14,7 @@ from .runtime.preprocess import preprocess
 
 SAMPLE_IMAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "sample.jpg")
 
+RANDOM_PREFIX = "random #"  # names of the standard-normal inputs in verification tables
 Comparison = collections.namedtuple("Comparison", "name max_abs_diff rel_error agreement ref_max")
 
 
@@ -23,7 +24,7 @@ def verification_inputs(input_hw, batch, random_count=2, seed=0):
     inputs = [("sample image", np.repeat(sample, batch, axis=0))]
     rng = np.random.RandomState(seed)
     for index in range(random_count):
-        inputs.append(("random #{}".format(index + 1),
+        inputs.append(("{}{}".format(RANDOM_PREFIX, index + 1),
                        rng.standard_normal((batch, 3) + tuple(input_hw)).astype(np.float32)))
     return inputs
 

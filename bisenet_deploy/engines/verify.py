@@ -1,7 +1,7 @@
 """--verify: run the engine and ONNX Runtime on the same inputs and compare (Polygraphy's
 `run --trt --onnxrt`, for our model card): max abs diff of the scores and argmax agreement."""
 
-from ..comparison import compare, verification_inputs
+from ..comparison import RANDOM_PREFIX, compare, verification_inputs
 
 # Lowest argmax agreement accepted per precision actually used. FP32 differs from ONNX Runtime only
 # by kernel choice (and TF32 on Ampere and later); FP16 moves a few boundary pixels; INT8 more.
@@ -31,5 +31,7 @@ def default_inputs(card):
 
 
 def failures(rows, precision):
-    """The rows whose agreement is below what `precision` should reach."""
-    return [row for row in rows if row.agreement < MIN_AGREEMENT[precision]]
+    """The picture rows whose agreement is below what `precision` should reach. Random-noise inputs
+    are reported but not judged: their scores are near-ties everywhere, so FP16 rounding flips many
+    pixels even in a correct engine."""
+    return [row for row in rows if not row.name.startswith(RANDOM_PREFIX) and row.agreement < MIN_AGREEMENT[precision]]

@@ -3,6 +3,9 @@
 autoinit binds a context to whichever thread imports it first and pops it at exit; bisenet-run
 captures, infers and renders on different threads. So the context is created once, popped, and
 pushed around every use under a lock; created with MAP_HOST so mapped (zero-copy) buffers work.
+Any thread may push it, but pycuda frees memory and detaches a context only from the thread that
+created it, so objects are made and released on that thread (in our commands: the main thread; the
+capture thread never touches CUDA).
 """
 
 import contextlib
