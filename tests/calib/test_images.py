@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from bisenet_deploy.calib.images import SUGGESTED_IMAGES, CalibrationStream, open_image_source, shuffled
+from bisenet_deploy.calib.image_sources import open_image_source
+from bisenet_deploy.calib.images import SUGGESTED_IMAGES, CalibrationStream, shuffled
 from bisenet_deploy.errors import InputError
 from bisenet_deploy.modelcard import IMAGENET_MEAN, IMAGENET_STD
 from bisenet_deploy.runtime.preprocess import preprocess
