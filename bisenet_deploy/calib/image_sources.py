@@ -6,23 +6,12 @@ import glob
 import os
 
 import cv2
-import numpy as np
 
 from ..errors import InputError
+from ..runtime.sources import decode_image
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pnm")
 SPEC_FORMS = "a folder of images, a glob such as 'frames/*.jpg', or a video file"
-
-
-def _read_image(path):
-    """BGR uint8 image, or None when the file is missing, empty or not a decodable image."""
-    try:
-        data = np.fromfile(path, dtype=np.uint8)  # also copes with paths cv2.imread cannot open
-    except (IOError, OSError):
-        return None
-    if data.size == 0:
-        return None
-    return cv2.imdecode(data, cv2.IMREAD_COLOR)
 
 
 class ImageSource(object):
@@ -67,7 +56,7 @@ class ImageFiles(ImageSource):
 
     def read(self, keys):
         for key in keys:
-            yield key, _read_image(key)
+            yield key, decode_image(key)
 
     def describe(self):
         return "{} image files in {}".format(len(self.keys), self.location)

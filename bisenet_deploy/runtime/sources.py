@@ -238,7 +238,7 @@ class ImageFilesSource(FrameSource):
         while self._next < len(self._paths):
             path = self._paths[self._next]
             self._next += 1
-            frame = _decode_image(path)
+            frame = decode_image(path)
             if frame is not None:
                 return frame
             self.skipped += 1
@@ -253,7 +253,8 @@ class ImageFilesSource(FrameSource):
         self._next = len(self._paths)
 
 
-def _decode_image(path):
+def decode_image(path):
+    """BGR uint8 image, or None when the file is missing, empty or not a decodable image."""
     # Reading bytes ourselves also copes with paths cv2.imread cannot open (non-ASCII on Windows).
     try:
         data = np.fromfile(path, dtype=np.uint8)
