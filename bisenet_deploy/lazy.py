@@ -14,6 +14,7 @@ _INSTALL_HINTS = {
     "tensorrt": "on a Jetson: sudo apt-get install python3-libnvinfer (JetPack), or use docker/tx2",
     "pycuda": "pip install 'pycuda==2022.1' (needs nvcc on PATH)",
     "tqdm": "pip install tqdm",
+    "onnxconverter_common": "pip install onnxconverter-common",
 }
 
 

@@ -11,6 +11,7 @@ from ..atomic import write_bytes_atomic
 from ..errors import InputError, WorkFailed
 from ..runtime.model_info import load_model_card
 from .device import describe, device_slug
+from .fp16_onnx import convert_to_fp16
 from .heartbeat import DEFAULT_INTERVAL_SECONDS, format_elapsed, heartbeat
 from .precision import capabilities, graph_facts, plan_precision
 from .sidecar import engine_default_path, make_sidecar, write_sidecar
@@ -94,7 +95,8 @@ def build(request, api, device, calibrator_factory=None, say=LOG.info, heartbeat
                                                                       workspace // MIB))
         for note in plan.notes:
             say("  note: {}".format(note))
-        built = _build_with_tensorrt(api, builder, onnx_bytes, card, request, plan, workspace, calibrator_factory,
+        network_bytes = convert_to_fp16(onnx_bytes) if plan.convert_to_fp16 else onnx_bytes
+        built = _build_with_tensorrt(api, builder, network_bytes, card, request, plan, workspace, calibrator_factory,
                                      say, heartbeat_seconds)
     finally:
         builder = None  # freed now, while the caller's CUDA context is current, not at garbage collection

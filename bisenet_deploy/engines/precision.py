@@ -15,13 +15,17 @@ from .device import has_fast_fp16, has_fast_int8
 PRECISIONS = ("fp32", "fp16", "int8")
 
 Capabilities = collections.namedtuple("Capabilities", "trt_version precision_flags calibrators fast_fp16 fast_int8 "
-                                                      "gpu_text compute_capability explicit_int8")
+                                                      "gpu_text compute_capability explicit_int8 fp16_converter")
 # precision_flags/calibrators: what the TensorRT bindings have; fast_*: TensorRT's answer, or the
-# architecture table's where TensorRT 11 no longer answers
+# architecture table's where TensorRT 11 no longer answers; fp16_converter: an FP32 ONNX can be
+# converted to FP16 here (onnx + onnxconverter-common), which TensorRT 11 needs for FP16
 GraphFacts = collections.namedtuple("GraphFacts", "qdq float16_weights")
-PrecisionPlan = collections.namedtuple("PrecisionPlan", "requested used flags calibrate notes")
+PrecisionPlan = collections.namedtuple("PrecisionPlan", "requested used flags calibrate notes convert_to_fp16")
+PrecisionPlan.__new__.__defaults__ = (False,)  # namedtuple(defaults=) is Python 3.7
 # used: the precision the engine runs in; flags: BuilderFlag names to set; calibrate: an implicit
-# INT8 calibrator is needed; notes: lines for the build report
+# INT8 calibrator is needed; notes: lines for the build report; convert_to_fp16: build from an FP16
+# copy of the ONNX (TensorRT 11)
+FP16_CONVERTER_PACKAGES = ("onnx", "onnxconverter_common")
 
 
 def capabilities(api, builder, device):
@@ -31,7 +35,8 @@ def capabilities(api, builder, device):
         fast_fp16, fast_int8 = has_fast_fp16(device.compute_capability), has_fast_int8(device.compute_capability)
     return Capabilities(api.version, api.has_precision_flags, api.has_calibrators, fast_fp16, fast_int8,
                         "{} (sm_{})".format(device.name, device.compute_capability.replace(".", "")),
-                        device.compute_capability, api.supports_qdq(builder))
+                        device.compute_capability, api.supports_qdq(builder),
+                        all(is_installed(package) for package in FP16_CONVERTER_PACKAGES))
 
 
 def graph_facts(onnx_bytes, card):
@@ -54,7 +59,7 @@ def default_precision(caps, graph):
     (FP16 where the GPU has it and TensorRT can set it; the ONNX's own precision on TensorRT 11)."""
     if graph.qdq:
         return "int8"
-    if not caps.precision_flags:
+    if not caps.precision_flags and not caps.fp16_converter:
         return "fp16" if graph.float16_weights else "fp32"
     return "fp16" if caps.fast_fp16 else "fp32"
 
@@ -123,10 +128,14 @@ def _strongly_typed_plan(requested, caps, graph, force_int8):
         return PrecisionPlan("int8", "int8", [], False,
                              _int8_speed_notes(caps, force_int8) + ["explicit INT8 from the model's QDQ scales"])
     if requested == "fp16" and not graph.float16_weights:
-        raise InputError("--fp16 with TensorRT {}: this version has no FP16 builder flag and builds in the ONNX's "
-                         "own types; convert the model to FP16 first (NVIDIA ModelOpt AutoCast, or onnxconverter-"
-                         "common float16.convert_float_to_float16 with keep_io_types=True) and build that".format(
-                             caps.trt_version))
+        if not caps.fp16_converter:
+            raise InputError("--fp16 with TensorRT {}: this version has no FP16 builder flag and builds in the ONNX's "
+                             "own types; pip install onnx onnxconverter-common and the build converts the model "
+                             "itself, or convert it first (NVIDIA ModelOpt AutoCast) and build that".format(
+                                 caps.trt_version))
+        return PrecisionPlan("fp16", "fp16", [], False, [
+            "TensorRT {} has no FP16 flag: building from an FP16 copy of the ONNX (inputs and outputs stay "
+            "FP32)".format(caps.trt_version)], True)
     if requested == "fp32" and graph.float16_weights:
         raise InputError("--fp32: this ONNX has FP16 weights and TensorRT {} builds in the ONNX's own types; build "
                          "the FP32 ONNX it was converted from".format(caps.trt_version))

@@ -9,7 +9,7 @@ from trt_stubs import TX2, make_trt
 
 from bisenet_deploy.engines.build import MIB, BuildRequest, build, describe_problems
 from bisenet_deploy.engines.device import DeviceInfo
-from bisenet_deploy.engines.sidecar import read_sidecar
+from bisenet_deploy.engines.sidecar import file_sha256, read_sidecar
 from bisenet_deploy.engines.trt_api import ParseProblem, TrtApi
 from bisenet_deploy.errors import InputError, WorkFailed
 
@@ -138,17 +138,30 @@ def test_int8_on_xavier_needs_calibration_data_with_stub(onnx_copy):
         build(request(onnx_copy, "int8"), api, XAVIER, say=lambda line: None)
 
 
-def test_trt11_sequence_has_no_precision_flags_with_stub(onnx_copy):
+def test_trt11_builds_fp16_from_a_converted_onnx_without_flags_with_stub(onnx_copy):
+    import onnx
+
     stub, api = stub_api("11")
-    result = build(request(onnx_copy), api, RTX, say=lambda line: None)  # default: the ONNX's own precision
+    result = build(request(onnx_copy), api, RTX, say=lambda line: None)  # default: FP16, the GPU runs it fast
     assert is_subsequence(EXPECTED_SEQUENCE["11"], stub.calls.names())
-    assert "set_flag" not in stub.calls.names() and result.plan.used == "fp32"
-    create = [args for name, args in stub.calls if name == "create_network"]
-    assert create == [(0,)]
-    with pytest.raises(InputError, match="no FP16 builder flag"):
-        build(request(onnx_copy, "fp16"), api, RTX, say=lambda line: None)
+    assert "set_flag" not in stub.calls.names() and result.plan.used == "fp16" and result.plan.convert_to_fp16
+    assert [args for name, args in stub.calls if name == "create_network"] == [(0,)]
+    parsed = onnx.load_from_string(stub.parsed)  # what TensorRT was given: FP16 weights, FP32 input and output
+    assert {init.data_type for init in parsed.graph.initializer} <= {onnx.TensorProto.FLOAT16, onnx.TensorProto.INT64}
+    assert parsed.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert read_sidecar(result.engine_path)["onnx"]["sha256"] == file_sha256(onnx_copy)  # the user's file
     with pytest.raises(InputError, match="bisenet-calibrate"):
         build(request(onnx_copy, "int8", calib_images="x/"), api, RTX, say=lambda line: None)
+
+
+def test_trt11_without_the_converter_says_how_to_get_fp16_with_stub(onnx_copy, monkeypatch):
+    from bisenet_deploy.engines import precision
+
+    monkeypatch.setattr(precision, "is_installed", lambda name: name != "onnxconverter_common")
+    stub, api = stub_api("11")
+    assert build(request(onnx_copy), api, RTX, say=lambda line: None).plan.used == "fp32"
+    with pytest.raises(InputError, match="no FP16 builder flag.*onnxconverter-common"):
+        build(request(onnx_copy, "fp16"), api, RTX, say=lambda line: None)
 
 
 def test_default_precision_is_fp16_where_fast_with_stub(onnx_copy):

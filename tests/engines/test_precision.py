@@ -7,8 +7,9 @@ from bisenet_deploy.engines.precision import Capabilities, GraphFacts, default_p
 from bisenet_deploy.errors import InputError
 
 
-def caps(flags=True, calibrators=True, fp16=True, int8=False, capability="6.2", qdq=True):
-    return Capabilities("8.2.1", flags, calibrators, fp16, int8, "NVIDIA Tegra X2 (sm_62)", capability, qdq)
+def caps(flags=True, calibrators=True, fp16=True, int8=False, capability="6.2", qdq=True, converter=False):
+    return Capabilities("8.2.1", flags, calibrators, fp16, int8, "NVIDIA Tegra X2 (sm_62)", capability, qdq,
+                        converter)
 
 
 FLOAT = GraphFacts(qdq=False, float16_weights=False)
@@ -65,8 +66,11 @@ def test_trt11_precision_comes_from_the_onnx():
     trt11 = caps(flags=False, calibrators=False, fp16=True, int8=True, capability="8.9")
     assert plan_precision("fp16", trt11, HALF).used == "fp16"
     assert plan_precision("int8", trt11, QDQ).flags == []
-    with pytest.raises(InputError, match="convert the model to FP16"):
+    with pytest.raises(InputError, match="onnxconverter-common"):
         plan_precision("fp16", trt11, FLOAT)
+    converting = plan_precision("fp16", trt11._replace(fp16_converter=True), FLOAT)
+    assert converting.used == "fp16" and converting.convert_to_fp16 and converting.flags == []
+    assert not plan_precision("fp16", trt11, HALF).convert_to_fp16
     with pytest.raises(InputError, match="FP16 weights"):
         plan_precision("fp32", trt11, HALF)
     with pytest.raises(InputError, match="bisenet-calibrate"):
@@ -83,6 +87,7 @@ def test_default_precision():
     assert default_precision(caps(fp16=False), FLOAT) == "fp32"
     assert default_precision(caps(flags=False), FLOAT) == "fp32"
     assert default_precision(caps(flags=False), HALF) == "fp16"
+    assert default_precision(caps(flags=False, converter=True), FLOAT) == "fp16"
     assert default_precision(caps(), QDQ) == "int8"
 
 
