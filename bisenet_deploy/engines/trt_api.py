@@ -19,8 +19,9 @@ from ..lazy import lazy_import
 API_GROUPS = collections.OrderedDict([
     ("core", ("Logger", "WARNING", "VERBOSE", "Builder", "create_network", "create_builder_config",
               "OnnxParser", "parse", "num_errors", "get_error", "desc", "node", "Runtime",
-              "deserialize_cuda_engine", "create_execution_context", "__version__", "nptype")),
-    ("explicit_batch_flag", ("NetworkDefinitionCreationFlag", "EXPLICIT_BATCH")),   # 7.1 - 9 (ignored in 10)
+              "deserialize_cuda_engine", "create_execution_context", "__version__", "nptype",
+              "NetworkDefinitionCreationFlag")),
+    ("explicit_batch_flag", ("EXPLICIT_BATCH",)),                                    # 7.1 - 8.x (ignored in 10)
     ("strongly_typed_flag", ("STRONGLY_TYPED",)),                                    # 10 +: only detected
     ("workspace_attribute", ("max_workspace_size",)),                                # 7.1 - 8.x
     ("memory_pools", ("set_memory_pool_limit", "MemoryPoolType", "WORKSPACE")),      # 8.4 +
