@@ -9,8 +9,8 @@ import collections
 import re
 
 from ..errors import InputError
-from ..lazy import is_installed, lazy_import
-from ..runtime.bench_env import DEVICE_TREE_MODEL, TEGRA_RELEASE, parse_tegra_release
+from ..lazy import lazy_import
+from ..runtime.bench_env import DEVICE_TREE_MODEL, TEGRA_RELEASE, parse_tegra_release, read_text
 
 DeviceInfo = collections.namedtuple("DeviceInfo", "name compute_capability total_memory integrated l4t jetpack model")
 # compute_capability: "6.2"; total_memory: bytes; integrated: True on Jetson (CPU and GPU share DRAM);
@@ -44,27 +44,16 @@ def has_fast_int8(compute_capability):
     return compute_capability in FAST_INT8_BELOW_VOLTA or _version_tuple(compute_capability) >= VOLTA
 
 
-def _read_text(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", "replace").replace("\x00", "").strip() or None
-    except (IOError, OSError):
-        return None
-
-
 def jetson_release(tegra_release_path=TEGRA_RELEASE, model_path=DEVICE_TREE_MODEL):
     """(l4t, jetpack, model): all None off a Jetson; jetpack None for an L4T this table does not know."""
-    l4t = parse_tegra_release(_read_text(tegra_release_path))
-    model = _read_text(model_path) if l4t else None
+    l4t = parse_tegra_release(read_text(tegra_release_path))
+    model = read_text(model_path) if l4t else None
     return l4t, JETPACK_BY_L4T.get(l4t) if l4t else None, model
 
 
 def query_device(ordinal=0):
     # type: (int) -> DeviceInfo
     """The facts for CUDA device `ordinal`, from pycuda; InputError when there is no usable GPU."""
-    if not is_installed("pycuda"):
-        raise InputError("finding the GPU needs pycuda: pip install 'pycuda==2022.1' (nvcc on PATH); "
-                         "on a Jetson see docker/tx2")
     driver = lazy_import("pycuda.driver", "finding the GPU")
     try:
         driver.init()

@@ -13,14 +13,11 @@ import sys
 from ..cli import ArgumentParser, add_debug_flag, run_main
 from ..errors import InputError, WorkFailed
 from ..lazy import is_installed
+from ..runtime.backends import NOT_INSTALLED
 from .build import DEFAULT_WORKSPACE_MIB, BuildRequest, build, read_onnx
 
 LOG = logging.getLogger("bisenet_deploy.engines")
 DEFAULT_CALIB_COUNT = 500  # NVIDIA's sampleINT8: about 500 images calibrate an ImageNet-style network
-NO_TENSORRT = ("TensorRT is not installed (no Python module 'tensorrt'). On a Jetson it comes with JetPack: "
-               "sudo apt-get install python3-libnvinfer (a venv needs --system-site-packages to see it), or run "
-               "in the docker/tx2 image; on a desktop: pip install tensorrt")
-NO_PYCUDA = "pycuda is not installed: pip install 'pycuda==2022.1' with nvcc on PATH (or run in the docker/tx2 image)"
 
 EPILOG = """examples:
   bisenet-build-engine model.onnx                  FP16 where the GPU runs it fast, else FP32
@@ -77,9 +74,9 @@ def validate(args):
     if args.force_int8 and args.precision != "int8":
         raise InputError("--force-int8 only applies to --int8")
     read_onnx(args.onnx)  # a missing or foreign file is reported before anything heavier
-    for package, message in (("tensorrt", NO_TENSORRT), ("pycuda", NO_PYCUDA)):
+    for package in ("tensorrt", "pycuda"):
         if not is_installed(package):
-            raise InputError(message)
+            raise InputError(NOT_INSTALLED[package])
 
 
 def run(args):

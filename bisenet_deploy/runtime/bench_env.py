@@ -63,10 +63,12 @@ def environment_items(environment):
     return items
 
 
-def _read_text(path):
+def read_text(path):
+    # type: (str) -> str
+    """A small system file's text (device-tree strings end in NUL), or None when unreadable or empty."""
     try:
         with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", "replace").replace("\x00", "").strip()
+            return handle.read().decode("utf-8", "replace").replace("\x00", "").strip() or None
     except (IOError, OSError):
         return None
 
@@ -74,7 +76,7 @@ def _read_text(path):
 def cpu_model(cpuinfo_path="/proc/cpuinfo"):
     # type: (str) -> str
     """The CPU's marketing name; ARM kernels (the TX2's) print no 'model name', so fall back."""
-    text = _read_text(cpuinfo_path) or ""
+    text = read_text(cpuinfo_path) or ""
     fields = {}
     for line in text.splitlines():
         key, _, value = line.partition(":")
@@ -121,8 +123,8 @@ def parse_tegra_release(text):
 def jetson_facts():
     # type: () -> dict
     return {
-        "model": _read_text(DEVICE_TREE_MODEL),
-        "l4t": parse_tegra_release(_read_text(TEGRA_RELEASE)),
+        "model": read_text(DEVICE_TREE_MODEL),
+        "l4t": parse_tegra_release(read_text(TEGRA_RELEASE)),
         "nvpmodel": nvpmodel_mode(),
         "clocks": jetson_clocks_state(),  # flattened in reports as jetson_clocks
     }
@@ -161,8 +163,8 @@ def jetson_clocks_state(cpufreq_glob=CPU_FREQ_GLOB):
     """
     pinned = []
     for folder in sorted(glob.glob(cpufreq_glob)):
-        low = _read_text(os.path.join(folder, "scaling_min_freq"))
-        high = _read_text(os.path.join(folder, "scaling_max_freq"))
+        low = read_text(os.path.join(folder, "scaling_min_freq"))
+        high = read_text(os.path.join(folder, "scaling_max_freq"))
         if low is None or high is None:
             continue
         pinned.append(low == high)

@@ -109,7 +109,15 @@ class OverlayRenderer(object):
         self.names, self.colors = list(card["classes"]), list(card["colors"])
         self.alpha, self.mask_only, self.legend = float(alpha), mask_only, legend
         self.last_legend = []
-        self.last_mask = None  # the plain colour mask of the last frame, for outputs that want it too
+        self._labels = self._mask = None
+
+    @property
+    def last_mask(self):
+        """The plain colour mask of the last rendered frame, made on first use: when the GPU blended
+        the overlay, only an output that saves masks pays for it."""
+        if self._mask is None and self._labels is not None:
+            self._mask = colorize(self._labels, self.colors)
+        return self._mask
 
     def render(self, frame_bgr, labels, status_text=None, blended=None):
         # type: (np.ndarray, np.ndarray, str, np.ndarray) -> np.ndarray
@@ -117,13 +125,12 @@ class OverlayRenderer(object):
 
         `blended`: the frame already blended at this renderer's alpha (on the GPU); it is copied, not kept.
         """
-        mask = colorize(labels, self.colors)
-        self.last_mask = mask
+        self._labels, self._mask = labels, None
         # the legend and status are drawn on `image`, so mask-only needs its own copy to keep the mask plain
         if self.mask_only:
-            image = mask.copy()
+            image = self.last_mask.copy()
         else:
-            image = blended.copy() if blended is not None else blend(frame_bgr, mask, self.alpha)
+            image = blended.copy() if blended is not None else blend(frame_bgr, self.last_mask, self.alpha)
         self.last_legend = legend_entries(labels, self.names) if self.legend else []
         _draw_legend_entries(image, self.last_legend, self.colors)
         if status_text:

@@ -47,10 +47,10 @@ def build_parser():
     return parser
 
 
-def _write(sinks, index, frame_labels, image, mask):
+def _write(sinks, index, frame_labels, image, renderer):
     for sink in sinks:
         if isinstance(sink, DirectorySink):
-            sink.write(index, frame_labels, mask)
+            sink.write(index, frame_labels, renderer.last_mask)
         else:
             sink.write(image)
 
@@ -82,7 +82,7 @@ def run(args, log_line=print):
                 index, frame = item
                 result = segmenter.segment(frame)
                 image = segmenter.render(renderer, frame, result, stats.status_line())
-                _write(sinks, index, result.labels, image, renderer.last_mask)
+                _write(sinks, index, result.labels, image, renderer)
                 stats.add(result.timings)
                 if any(getattr(s, "closed", False) for s in sinks):
                     break

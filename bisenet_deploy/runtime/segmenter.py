@@ -13,7 +13,8 @@ from .preprocess import preprocess
 STAGES = ("preprocess", "network", "postprocess", "overlay")
 SegmentResult = collections.namedtuple("SegmentResult", "labels timings overlay")
 # timings: {stage: seconds}; "network" is the backend's own measurement of the network call alone;
-# overlay: the frame blended with the label colours when the backend made it (on the GPU), else None
+# overlay: the frame blended with the label colours when the backend made it (on the GPU), else None;
+# on the GPU path labels and overlay are the backend's reused buffers, valid until the next segment()
 
 
 class Segmenter(object):

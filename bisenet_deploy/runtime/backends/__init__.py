@@ -23,7 +23,7 @@ KIND_BACKEND_HINT = {
 NOT_INSTALLED = {
     "tensorrt": "TensorRT is not installed (no Python module 'tensorrt'); on a Jetson it comes with JetPack: "
                 "sudo apt-get install python3-libnvinfer (in a venv: --system-site-packages), or use the "
-                "docker/tx2 image",
+                "docker/tx2 image; on a desktop: pip install tensorrt",
     "pycuda": "pycuda is not installed; pip install 'pycuda==2022.1' with nvcc on PATH (or use the docker/tx2 image)",
     "onnxruntime": "ONNX Runtime is not installed; pip install onnxruntime (Jetson: the onnxruntime-gpu wheel for your JetPack)",
     "torch": "PyTorch is not installed; pip install 'bisenet-deploy[export]'",

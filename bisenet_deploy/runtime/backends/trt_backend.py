@@ -170,7 +170,8 @@ class TrtBackend(Backend):
 
     def segment_frame(self, frame_bgr, overlay_alpha=None):
         """(labels (H, W) uint8 at the frame's size, blended overlay or None, timings) for a BGR frame;
-        `overlay_alpha` None: labels only. The overlay is valid until the next call."""
+        `overlay_alpha` None: labels only. Labels and overlay live in page-locked buffers reused by the
+        next call (no per-frame allocation): use or copy them before segmenting again."""
         if not self.segments_frames:
             raise RuntimeError("trt backend: segment_frame needs an active backend with GPU pre/postprocessing")
         with self._cuda.active():
@@ -188,7 +189,7 @@ class TrtBackend(Backend):
                        "network": inferred.time_since(preprocessed) / 1e3,
                        "postprocess": done.time_since(inferred) / 1e3}
         self.last_infer_seconds = self.last_network_seconds = timings["network"]
-        return labels.copy(), blended, timings
+        return labels, blended, timings
 
     def _prepare_gpu_ops(self):
         """Compile the kernels (pycuda caches the binary) and make the preprocessor; without nvcc or with
