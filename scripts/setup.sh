@@ -1,7 +1,68 @@
 #!/usr/bin/env bash
-# Installs bisenet-deploy for the workstation (export, CPU runtime, tests) into the current Python.
-# torch comes first and pinned: an unpinned torch would pull a multi-GB CUDA build.
+# Installs bisenet-deploy into a project virtual environment, so it works on a system Python that is
+# externally managed (PEP 668) as well as on any other.
+#
+#   ./scripts/setup.sh            workstation: .venv with export, CPU runtime and test tools
+#   ./scripts/setup.sh --robot    the robot mirror: Debian's ROS 1, OpenCV with GStreamer, GStreamer
+#                                 plugins, the RTSP server and Chromium, and .venv-robot that sees them
+#
+# torch is installed first and pinned: an unpinned torch on Linux pulls a multi-GB CUDA build.
+# BISENET_TORCH_INDEX=URL takes torch from that package index instead (for example PyTorch's CPU index,
+# https://download.pytorch.org/whl/cpu, about 200 MB instead of several GB of nvidia-* wheels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet "torch==2.13.0"
-python3 -m pip install --quiet -e ".[export,runtime,dev]"
+
+TORCH_PIN="torch==2.13.0"
+ROBOT_APT_PACKAGES=(
+    python3 python3-venv python3-pip
+    ros-core python3-rospy python3-sensor-msgs python3-std-msgs python3-rosbag
+    python3-opencv python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0
+    gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+    gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+    chromium
+)
+
+install_torch() {
+    local python="$1"
+    if [[ -n "${BISENET_TORCH_INDEX:-}" ]]; then
+        "$python" -m pip install --quiet --index-url "$BISENET_TORCH_INDEX" "$TORCH_PIN"
+    else
+        "$python" -m pip install --quiet "$TORCH_PIN"
+    fi
+}
+
+setup_workstation() {
+    if [[ ! -x .venv/bin/python ]]; then
+        python3 -m venv .venv
+    fi
+    install_torch .venv/bin/python
+    .venv/bin/python -m pip install --quiet -e ".[export,runtime,openvino,ros,dev]"
+}
+
+setup_robot() {
+    if ! dpkg -s "${ROBOT_APT_PACKAGES[@]}" >/dev/null 2>&1; then
+        local sudo=""
+        [[ "$(id -u)" -eq 0 ]] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${ROBOT_APT_PACKAGES[@]}"
+    fi
+    # The system Python, like JetPack's: its OpenCV (with GStreamer), rospy and python3-gi must be the
+    # ones imported, so the venv sees system site packages and the OpenCV wheel is never installed.
+    if [[ ! -x .venv-robot/bin/python ]]; then
+        /usr/bin/python3 -m venv --system-site-packages .venv-robot
+    fi
+    install_torch .venv-robot/bin/python
+    .venv-robot/bin/python -m pip install --quiet --no-deps -e .
+    .venv-robot/bin/python -m pip install --quiet -r scripts/robot-requirements.txt
+    .venv-robot/bin/python - <<'EOF'
+import cv2
+if "GStreamer:                   YES" not in cv2.getBuildInformation():
+    raise SystemExit("setup.sh --robot: {} has no GStreamer; the system OpenCV is shadowed".format(cv2.__file__))
+EOF
+}
+
+case "${1:-}" in
+    "") setup_workstation ;;
+    --robot) setup_robot ;;
+    *) echo "usage: $0 [--robot]" >&2; exit 2 ;;
+esac
