@@ -8,13 +8,16 @@ import argparse
 import logging
 import os
 import sys
-import tempfile
 
 import cv2
 import numpy as np
 
-from ..atomic import write_bytes_atomic
-from ..errors import InputError
+from .. import leftovers
+from ..atomic import publish, temporary_sibling, write_bytes_atomic
+from ..errors import InputError, WorkFailed
+from ..outpaths import check_output, refuse_same_file
+from ..wording import count
+from .video_check import incomplete_video_reason
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +29,8 @@ outputs:
   (default)           window with the overlay, legend and FPS; q or Esc quits
   --headless          no window; print the summary only (or combine with --output)
   --output FILE.mp4   overlay video (.mp4: mp4v, .avi: MJPG), same frame size and count as the input
-  --output DIR/       per frame: 000000_labels.png (class indices) and 000000_mask.png (class colours)
+  --output DIR/       per frame: NAME_labels.png (class indices) and NAME_mask.png (class colours), NAME
+                      the image file's stem for --images, the frame number (000000) otherwise
 """
 
 
@@ -83,20 +87,13 @@ class VideoFileSink(_Sink):
         self.frame_size_wh = (int(frame_size_wh[0]), int(frame_size_wh[1]))
         self.frames_written = 0
         self._warned_resize = False
-        directory = os.path.dirname(self.path)
-        try:
-            os.makedirs(directory, exist_ok=True)
-            # Not atomic_path: OpenCV picks the container from the extension, so the temp name must keep it.
-            handle, self._tmp = tempfile.mkstemp(prefix="." + os.path.basename(self.path) + ".",
-                                                 suffix=".part" + extension, dir=directory)
-        except OSError as exc:
-            raise InputError("cannot write video into {}: {}".format(directory, exc.strerror or exc))
-        os.close(handle)
+        # Not atomic_path: OpenCV picks the container from the extension, so the temp name must keep it.
+        self._tmp = temporary_sibling(self.path, suffix=".part" + extension)
         fourcc = VIDEO_FOURCCS[extension]
         self._writer = cv2.VideoWriter(self._tmp, cv2.VideoWriter_fourcc(*fourcc), float(fps), self.frame_size_wh)
         if not self._writer.isOpened():
             self._writer = None
-            os.remove(self._tmp)
+            leftovers.discard(self._tmp)
             raise InputError("this OpenCV cannot encode {} ({}) video; try --output {}".format(
                 extension, fourcc, os.path.splitext(path)[0] + (".avi" if extension != ".avi" else ".mp4")))
 
@@ -114,24 +111,31 @@ class VideoFileSink(_Sink):
         self.frames_written += 1
 
     def close(self, success=True):
-        """Finalize: keep the video if `success` and a frame was written, else delete the partial file."""
+        """Finalize: keep the video if `success` and every frame is in it, else delete the partial file.
+
+        OpenCV's writer does not report failed writes (a full disk), so the finished file is read back:
+        a video that does not hold all its frames is an error (WorkFailed) and is not kept."""
         if self._writer is None:
             return
         self._writer.release()
         self._writer = None
         try:
             if success and self.frames_written:
-                os.replace(self._tmp, self.path)
-                log.info("wrote %s (%d frames)", self.path, self.frames_written)
+                problem = incomplete_video_reason(self._tmp, self.frames_written)
+                if problem:
+                    raise WorkFailed("the video {} was not written completely ({}); nothing kept".format(
+                        self.path, problem))
+                publish(self._tmp, self.path)
+                log.info("wrote %s (%s)", self.path, count(self.frames_written, "frame"))
             elif success:
                 log.warning("no frames were written; %s not created", self.path)
         finally:
-            if os.path.exists(self._tmp):
-                os.remove(self._tmp)
+            leftovers.discard(self._tmp)
 
 
 class DirectorySink(_Sink):
-    """Per frame `{index:06d}_labels.png` (class indices, exact) and `{index:06d}_mask.png` (BGR colours).
+    """Per frame `NAME_labels.png` (class indices, exact) and `NAME_mask.png` (BGR colours); NAME is the
+    source item's name (an image's file stem) or the frame number `{index:06d}`, made unique if repeated.
 
     Labels are 8-bit PNGs, or 16-bit when the model has more than 255 classes (or, with `num_classes`
     unknown, when a frame holds a label above 255).
@@ -141,19 +145,24 @@ class DirectorySink(_Sink):
         self.path = os.path.abspath(path)
         self.num_classes = num_classes
         self.frames_written = 0
-        if os.path.exists(self.path) and not os.path.isdir(self.path):
-            raise InputError("--output {} is a file, not a folder".format(path))
-        try:
-            os.makedirs(self.path, exist_ok=True)
-        except OSError as exc:
-            raise InputError("cannot create output folder {}: {}".format(path, exc.strerror or exc))
+        self._used_names = set()
+        check_output(path, "--output", folder=True)
+        os.makedirs(self.path, exist_ok=True)
 
     def _label_dtype(self, labels):
         if self.num_classes is not None:
             return np.uint16 if self.num_classes > 255 else np.uint8
         return np.uint16 if labels.size and labels.max() > 255 else np.uint8
 
-    def write(self, index, labels, mask):
+    def _unique(self, name):
+        candidate, number = name, 1
+        while candidate in self._used_names:  # a.png and a.jpg, or one stem in two folders
+            number += 1
+            candidate = "{}-{}".format(name, number)
+        self._used_names.add(candidate)
+        return candidate
+
+    def write(self, index, labels, mask, name=None):
         labels = np.asarray(labels)
         if labels.ndim != 2 or labels.dtype.kind not in "iu":
             raise ValueError("labels must be an (h, w) integer array, got {} {}".format(labels.shape, labels.dtype))
@@ -161,7 +170,7 @@ class DirectorySink(_Sink):
         if labels.size and (labels.min() < 0 or labels.max() > np.iinfo(dtype).max):
             raise ValueError("labels {}..{} do not fit {}".format(labels.min(), labels.max(), np.dtype(dtype).name))
         _check_bgr(mask)
-        stem = os.path.join(self.path, "{:06d}".format(index))
+        stem = os.path.join(self.path, self._unique(name if name else "{:06d}".format(index)))
         _write_png(stem + "_labels.png", labels.astype(dtype))
         _write_png(stem + "_mask.png", mask)
         self.frames_written += 1
@@ -223,6 +232,21 @@ def _output_kind(path):
     if os.path.splitext(path)[1].lower() in VIDEO_FOURCCS:
         return "video"
     raise InputError("--output expects FILE.mp4, FILE.avi or a folder ending in '/', got {!r}".format(path))
+
+
+def check_output_args(ns):
+    """Refuse a bad --output now, before the model loads: its kind, whether it can be written, and
+    whether it is one of the inputs."""
+    target = getattr(ns, "output", None)
+    if not target:
+        return
+    kind = _output_kind(target)
+    check_output(target, "--output", folder=kind == "dir")
+    inputs = {"--model": getattr(ns, "model", None), "--video": getattr(ns, "video", None)}
+    images = getattr(ns, "images", None)
+    if images and os.path.isfile(images):
+        inputs["--images"] = images
+    refuse_same_file(target, "--output", inputs)
 
 
 def open_outputs(ns, fps, frame_size_wh, num_classes=None):

@@ -9,8 +9,9 @@ from ..errors import InputError
 from .backends import BACKEND_CHOICES, create_backend
 from .capture import CaptureThread
 from .model_info import load_model_card
-from .outputs import OUTPUT_EXAMPLES, DirectorySink, add_output_args, open_outputs
+from .outputs import OUTPUT_EXAMPLES, DirectorySink, add_output_args, check_output_args, open_outputs
 from .overlay import OverlayRenderer
+from .progress import Progress
 from .run_stats import RunStats
 from .segmenter import Segmenter
 from .sources import SOURCE_EXAMPLES, add_source_args, open_source, source_from_args
@@ -47,10 +48,10 @@ def build_parser():
     return parser
 
 
-def _write(sinks, index, frame_labels, image, renderer):
+def _write(sinks, index, frame_labels, image, renderer, name):
     for sink in sinks:
         if isinstance(sink, DirectorySink):
-            sink.write(index, frame_labels, renderer.last_mask)
+            sink.write(index, frame_labels, renderer.last_mask, name)
         else:
             sink.write(image)
 
@@ -59,10 +60,11 @@ def run(args, log_line=print):
     if args.queue < 1 or (args.max_frames is not None and args.max_frames < 1):
         raise InputError("--queue and --max-frames must be at least 1")
     spec = source_from_args(args)
+    check_output_args(args)  # before the model loads: a wrong --output costs nothing
     card = load_model_card(args.model, model_overrides(args))
     backend = create_backend(args.backend, args.model, card, threads=args.threads)
     renderer = OverlayRenderer(card, alpha=args.alpha, mask_only=args.mask_only, legend=not args.no_legend)
-    interrupted = False
+    interrupted = None
     with contextlib.ExitStack() as stack:
         source = stack.enter_context(open_source(spec))
         log_line(source.describe())
@@ -71,7 +73,10 @@ def run(args, log_line=print):
         sinks = [stack.enter_context(s) for s in open_outputs(args, source.fps, source.frame_size_wh,
                                                                   card["num_classes"])]
         capture = stack.enter_context(CaptureThread(source, maxsize=args.queue))
-        stats = RunStats()  # the clock starts once everything is open
+        progress = _progress_for(source, args)
+        if progress is not None:
+            stack.callback(progress.close)
+        stats = RunStats(segmenter.input_hw)  # the clock starts once everything is open
         try:
             while args.max_frames is None or stats.frames < args.max_frames:
                 item = capture.get(timeout=CAPTURE_TIMEOUT_S)
@@ -82,15 +87,30 @@ def run(args, log_line=print):
                 index, frame = item
                 result = segmenter.segment(frame)
                 image = segmenter.render(renderer, frame, result, stats.status_line())
-                _write(sinks, index, result.labels, image, renderer)
+                _write(sinks, index, result.labels, image, renderer, source.frame_name(index))
                 stats.add(result.timings)
+                if progress is not None:
+                    progress.update()
                 if any(getattr(s, "closed", False) for s in sinks):
                     break
-        except KeyboardInterrupt:
-            interrupted = True  # sinks still close normally below, so the video is finalized
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP (see interrupts.py)
+            interrupted = exc  # sinks still close normally below, so the video is finalized
         dropped = capture.dropped
-    log_line(stats.summary(dropped=dropped, interrupted=interrupted))
+    log_line(stats.summary(dropped=dropped, interrupted=interrupted is not None))
+    source.report_shortfall()
+    if interrupted is not None:
+        raise interrupted  # after the summary: the exit status still says the run was cut short
     return stats
+
+
+def _progress_for(source, args):
+    """Progress on a file source (a video or images, whose length is known); live sources run forever."""
+    if source.live:
+        return None
+    total = source.frame_count
+    if total and args.max_frames:
+        total = min(total, args.max_frames)
+    return Progress(total)
 
 
 def main(argv=None):

@@ -1,26 +1,32 @@
-"""Per-stage timing statistics of a run, and the summary printed at its end."""
+"""Per-stage timing statistics of a run, and the summary printed at its end (constant memory)."""
 
 import time
 
-import numpy as np
-
+from ..wording import count
+from .latency import LatencyHistogram, RecentWindow
 from .segmenter import STAGES
 
 
 class RunStats(object):
     """Collects per-frame stage timings; end-to-end FPS is frames over the loop's wall time."""
 
-    def __init__(self):
-        self.samples = {stage: [] for stage in STAGES}
+    def __init__(self, input_hw=None):
+        self.histograms = {stage: LatencyHistogram() for stage in STAGES}
+        self.recent_network = RecentWindow()
+        self.recent_frame_ends = RecentWindow()
         self.frames = 0
+        self.input_hw = input_hw
         self.started = time.perf_counter()
         self._last_frame_end = None
 
     def add(self, timings):
         for stage, seconds in timings.items():
-            self.samples.setdefault(stage, []).append(seconds)
+            self.histograms.setdefault(stage, LatencyHistogram()).add(seconds)
+        if "network" in timings:
+            self.recent_network.add(timings["network"])
         self.frames += 1
         self._last_frame_end = time.perf_counter()
+        self.recent_frame_ends.add(self._last_frame_end)
 
     @property
     def wall_seconds(self):
@@ -31,22 +37,29 @@ class RunStats(object):
         return self.frames / self.wall_seconds if self.frames else 0.0
 
     def network_fps(self):
-        network = self.samples.get("network") or []
-        return 1.0 / float(np.median(network)) if network else 0.0
+        median = self.histograms["network"].quantile(50)
+        return 1.0 / median if median else 0.0
 
     def status_line(self):
-        """Short status line for the overlay: network and end-to-end FPS over the run so far."""
-        return "net {:.1f} FPS | e2e {:.1f} FPS".format(self.network_fps(), self.end_to_end_fps())
+        """Short status line for the overlay: network and end-to-end FPS over the last few seconds;
+        None until a frame has been measured (no '0.0 FPS' on the first frame)."""
+        network = self.recent_network.median()
+        if network is None:
+            return None
+        recent_fps = self.recent_frame_ends.rate()
+        text = "net {:.1f} FPS".format(1.0 / network if network > 0 else 0.0)
+        return text if recent_fps is None else text + " | e2e {:.1f} FPS".format(recent_fps)
 
     def percentiles_ms(self, stage):
-        values = self.samples.get(stage) or []
-        if not values:
+        histogram = self.histograms.get(stage)
+        if histogram is None or not histogram.count:
             return None
-        return tuple(1000.0 * float(np.percentile(values, q)) for q in (50, 95))
+        return tuple(1000.0 * histogram.quantile(q) for q in (50, 95))
 
     def summary(self, dropped=0, interrupted=False):
-        lines = ["{} frames in {:.2f}s{}{}: end-to-end {:.2f} FPS, network-only {:.2f} FPS".format(
-            self.frames, self.wall_seconds, ", {} dropped".format(dropped) if dropped else "",
+        size = " at {}x{}".format(*self.input_hw) if self.input_hw else ""
+        lines = ["{} in {:.2f}s{}{}{}: end-to-end {:.2f} FPS, network-only {:.2f} FPS".format(
+            count(self.frames, "frame"), self.wall_seconds, size, ", {} dropped".format(dropped) if dropped else "",
             " (interrupted)" if interrupted else "", self.end_to_end_fps(), self.network_fps())]
         for stage in STAGES:
             pair = self.percentiles_ms(stage)

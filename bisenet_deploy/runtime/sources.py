@@ -139,6 +139,8 @@ class FrameSource(object):
         self.fps = fps
         self.frame_count = frame_count
         self.frame_size_wh = None
+        self.frames_read = 0
+        self.reached_end = False  # read() returned None because the source had no more frames
         self._first_frame = None
 
     def _read_next(self):
@@ -158,8 +160,27 @@ class FrameSource(object):
         """Next BGR uint8 frame, or None at end of stream."""
         if self._first_frame is not None:
             frame, self._first_frame = self._first_frame, None
-            return frame
-        return self._read_next()
+        else:
+            frame = self._read_next()
+        if frame is None:
+            self.reached_end = True
+        else:
+            self.frames_read += 1
+        return frame
+
+    def frame_name(self, index):
+        """The name results of frame `index` are saved under: None (numbered) unless the source has names."""
+        return None
+
+    def report_shortfall(self):
+        """Warn when a file source ended before the frame count it declared (a truncated video)."""
+        if self.live or not self.reached_end or not self.frame_count or self.frames_read >= self.frame_count:
+            return
+        log.warning("%s ended early: read %d of the %d frames it declares (truncated or damaged?)",
+                    self.describe_short(), self.frames_read, self.frame_count)
+
+    def describe_short(self):
+        return "the source"
 
     def describe(self):
         raise NotImplementedError
@@ -203,6 +224,9 @@ class CaptureSource(FrameSource):
         self._label = label
         self._transform = transform
 
+    def describe_short(self):
+        return self._label
+
     def _read_next(self):
         if self._capture is None:
             return None
@@ -233,6 +257,13 @@ class ImageFilesSource(FrameSource):
         self._location = location
         self._next = 0
         self.skipped = 0
+        self._stems = []  # per frame read, in order: the file's stem, so outputs map back to inputs
+
+    def frame_name(self, index):
+        return self._stems[index] if 0 <= index < len(self._stems) else None
+
+    def report_shortfall(self):
+        """Unreadable files were warned about one by one as they were skipped."""
 
     def _read_next(self):
         while self._next < len(self._paths):
@@ -240,6 +271,7 @@ class ImageFilesSource(FrameSource):
             self._next += 1
             frame = decode_image(path)
             if frame is not None:
+                self._stems.append(os.path.splitext(os.path.basename(path))[0])
                 return frame
             self.skipped += 1
             log.warning("skipping %s: not a readable image", path)

@@ -63,9 +63,9 @@ def test_images_to_directory_writes_exact_label_maps(tmp_path, tiny_onnx_logits)
     card = load_model_card(tiny_onnx_logits)
     with Segmenter(create_backend("ort", tiny_onnx_logits, card), card) as segmenter:
         for i, frame in enumerate(frames):
-            written = cv2.imread(os.path.join(out_dir, "{:06d}_labels.png".format(i)), cv2.IMREAD_UNCHANGED)
+            written = cv2.imread(os.path.join(out_dir, "f{}_labels.png".format(i)), cv2.IMREAD_UNCHANGED)
             assert np.array_equal(written, segmenter.segment(frame).labels)
-            mask = cv2.imread(os.path.join(out_dir, "{:06d}_mask.png".format(i)))
+            mask = cv2.imread(os.path.join(out_dir, "f{}_mask.png".format(i)))
             colour = card["colors"][int(written[0, 0])]
             assert list(mask[0, 0]) == colour[::-1]  # RGB card colours, BGR on disk
 
@@ -84,7 +84,7 @@ def test_ctrl_c_finalizes_the_video_and_prints_the_summary(tmp_path, tiny_onnx_l
     monkeypatch.setattr(Segmenter, "segment", interrupt_on_sixth_frame)
     code, stdout, _ = run_cli("--model", tiny_onnx_labels, "--video", source, "--headless",
                               "--output", tmp_path / "cut.mp4")
-    assert code == 0 and "(interrupted)" in stdout and "5 frames" in stdout
+    assert code == 130 and "(interrupted)" in stdout and "5 frames" in stdout
     assert frame_count(tmp_path / "cut.mp4")[0] == 5
 
 
