@@ -14,13 +14,13 @@ LINE_INTERVAL_S = 10.0  # a log (systemd, CI, a file) gets one line this often, 
 class Progress(object):
     """`update()` once per frame; `close()` at the end. `total` may be None (unknown length)."""
 
-    def __init__(self, total, stream=None, interval_s=LINE_INTERVAL_S):
+    def __init__(self, total, stream=None, interval_s=None):
         self.total = total
         self.stream = stream or sys.stderr
         self.done = 0
-        self._interval = interval_s
+        self._interval = LINE_INTERVAL_S if interval_s is None else interval_s
         self._started = time.monotonic()
-        self._next_line = self._started + interval_s
+        self._next_line = self._started + self._interval
         self._bar = None
         if _is_terminal(self.stream):
             tqdm = lazy_import("tqdm", "the progress bar of bisenet-run")

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputError
+from ..wording import count
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +240,7 @@ class CaptureSource(FrameSource):
         width, height = self.frame_size_wh
         details = ["{}x{}".format(width, height), "{:.1f} fps".format(self.fps) if self.fps else "fps unknown"]
         if self.frame_count:
-            details.append("{} frames".format(self.frame_count))
+            details.append(count(self.frame_count, "frame"))
         return "opened {} ({})".format(self._label, ", ".join(details))
 
     def _release(self):
@@ -279,7 +280,8 @@ class ImageFilesSource(FrameSource):
 
     def describe(self):
         width, height = self.frame_size_wh
-        return "opened images {} ({} files, first {}x{})".format(self._location, self.frame_count, width, height)
+        return "opened images {} ({}, first {}x{})".format(self._location, count(self.frame_count, "file"), width,
+                                                            height)
 
     def _release(self):
         self._next = len(self._paths)
