@@ -1,8 +1,8 @@
 """Backends by name, and the rules for which backend runs which model file."""
 
-from ...errors import InputError
-from ...lazy import is_installed
-from ..model_info import model_kind
+from ...core.errors import InputError
+from ...core.lazy import is_installed
+from ...core.model_info import model_kind
 from .ort import OrtBackend
 from .torch_backend import TorchBackend
 from .trt_backend import TrtBackend

@@ -5,8 +5,8 @@ import time
 
 import numpy as np
 
-from ...errors import InputError
-from ...lazy import is_installed
+from ...core.errors import InputError
+from ...core.lazy import is_installed
 
 
 class Backend(object):
@@ -15,6 +15,8 @@ class Backend(object):
     name = "base"  # registry key
     requires = ()  # top-level Python packages the backend imports on activation
     precision = "fp32"
+    # True when the backend takes whole BGR frames (segment_frame) instead of preprocessed batches
+    segments_frames = False
 
     def __init__(self, model_path, card, threads=None):
         # type: (str, dict, int) -> None

@@ -2,8 +2,8 @@
 
 import os
 
-from ...errors import InputError
-from ...lazy import lazy_import
+from ...core.errors import InputError
+from ...core.lazy import lazy_import
 from .base import Backend
 
 CUDA_PROVIDER = "CUDAExecutionProvider"

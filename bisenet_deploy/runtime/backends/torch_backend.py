@@ -3,7 +3,7 @@
 Named torch_backend so the module can never be mistaken for the torch package.
 """
 
-from ...lazy import lazy_import
+from ...core.lazy import lazy_import
 from ..postprocess import head_align_corners
 from .base import Backend
 

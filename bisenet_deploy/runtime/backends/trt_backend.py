@@ -17,9 +17,9 @@ import numpy as np
 from ...engines.device import query_device
 from ...engines.sidecar import check_sidecar, read_sidecar
 from ...engines.trt_api import TrtApi
-from ...errors import InputError
-from .. import trt_buffers
-from ..cuda_context import CudaContext
+from ...core.errors import InputError
+from ...engines import buffers as trt_buffers
+from ...core.cuda_context import CudaContext
 from .base import Backend
 
 LOG = logging.getLogger("bisenet_deploy.runtime")
