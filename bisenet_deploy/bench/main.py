@@ -24,8 +24,8 @@ from ..core.errors import InputError, WorkFailed
 from ..export.names import ARCHS, VARIANTS
 from ..core.lazy import is_installed, lazy_import
 from . import trt as bench_trt
-from ..runtime.backends import BACKENDS, KIND_TEXT, RUNS_KIND, create_backend, unusable_reason
-from ..runtime.backends.ort import CPU_PROVIDER, CUDA_PROVIDER
+from ..core.model_info import KIND_TEXT
+from ..runtime.backends import BACKENDS, PREFERENCE, RUNS_KIND, create_backend, unusable_reason
 from ..core.machine import capture_environment, usable_cores
 from .report import csv_text, markdown_report, size_text, write_text_atomic
 from ..core.defaults import NETWORK_STRIDE
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MODELS = ("resnet18:32",)
 DEFAULT_INPUT_SIZE = (512, 512)  # the seed's speed table
 CAMERA_FRAME = (480, 640)  # end-to-end runs on what a camera delivers, not on a network-sized frame
-BENCH_BACKENDS = ("torch", "ort", "trt")  # column order: the seed's CPU (PyTorch) column first
+BENCH_BACKENDS = tuple(reversed(PREFERENCE))  # column order: the seed's CPU (PyTorch) column first
 SPEC_FORMS = "ARCH:IN_PLANES[:VARIANT] (ARCH {}, VARIANT {}) or a .pth/.onnx/.engine file".format(
     "|".join(ARCHS), "|".join(VARIANTS))
 EPILOG = """examples:
@@ -86,27 +86,11 @@ def select_columns(requested):
         reason = _skip_reason(name)
         if reason:
             log.warning("skipping %s: %s", name, reason)
-        elif name == "torch":
-            cuda = lazy_import("torch", "the torch backend").cuda.is_available()
-            columns += [Column(name, device, {"device": device}) for device in ("cpu",) + (("cuda",) if cuda else ())]
-        elif name == "ort":
-            offered = lazy_import("onnxruntime", "the ort backend").get_available_providers()
-            columns.append(Column(name, "cpu", {"providers": [CPU_PROVIDER]}))
-            if CUDA_PROVIDER in offered:
-                columns.append(Column(name, "cuda", {"providers": [CUDA_PROVIDER, CPU_PROVIDER]}))
-        else:
-            columns += trt_columns()
+            continue
+        columns += [Column(name, device, options) for device, options in BACKENDS[name].bench_columns()]
     if not columns:
         raise InputError("none of the requested backends ({}) can run on this machine".format(", ".join(requested)))
     return columns
-
-
-def trt_columns():
-    """TensorRT with copies; on a Jetson (CPU and GPU share memory) also with mapped zero-copy buffers."""
-    from ..engines.device import query_device
-
-    modes = ("copy", "mapped") if query_device().integrated else ("copy",)
-    return [Column("trt", "cuda", {"memory": mode}) for mode in modes]
 
 
 def export_for_ort(checkpoint, workdir, input_size, debug):

@@ -21,6 +21,10 @@ SIDECAR_SUFFIX = ".json"
 SIDECAR_CARD_KEY = "model_card"
 HEADS = ("labels", "logits")
 
+KIND_TEXT = {"engine": "TensorRT .engine files", "onnx": ".onnx models", "checkpoint": ".pth checkpoints"}
+# what else can be done with a file of each kind
+KIND_CONVERSION = {"engine": "or run the .onnx it was built from", "onnx": "or build an engine from it with "
+                   "bisenet-build-engine", "checkpoint": "or export it to ONNX with bisenet-export"}
 # override key -> the command-line flag that sets it (used to name missing flags in errors)
 OVERRIDE_FLAGS = collections.OrderedDict([
     ("input_size", "--input-size"),

@@ -13,8 +13,8 @@ import sys
 from ..core.cli import ArgumentParser, add_common_flags, run_main
 from ..core.errors import InputError, WorkFailed
 from ..core.defaults import CALIBRATION_IMAGES
-from ..core.lazy import is_installed
-from ..runtime.backends import NOT_INSTALLED
+from ..core.lazy import is_installed, not_installed
+
 from .build import DEFAULT_WORKSPACE_MIB, BuildRequest, build, read_onnx
 
 LOG = logging.getLogger("bisenet_deploy.engines")
@@ -76,7 +76,7 @@ def validate(args):
     read_onnx(args.onnx)  # a missing or foreign file is reported before anything heavier
     for package in ("tensorrt", "pycuda"):
         if not is_installed(package):
-            raise InputError(NOT_INSTALLED[package])
+            raise InputError(not_installed(package))
 
 
 def run(args):

@@ -90,9 +90,11 @@ def stub_trt_bench(tiny_onnx_labels, tmp_path, monkeypatch):
     class Always(StubWiredTrtBackend):
         requires = ()
 
+        @classmethod
+        def bench_columns(cls):  # the Jetson's two buffer schemes, as on the TX2 the stub stands for
+            return [("cuda", {"memory": m}) for m in ("copy", "mapped")]
+
     monkeypatch.setitem(BACKENDS, "trt", Always)
-    monkeypatch.setattr(bench, "trt_columns", lambda: [bench.Column("trt", "cuda", {"memory": m})
-                                                       for m in ("copy", "mapped")])
     return engine
 
 

@@ -164,6 +164,7 @@ def test_wrong_backend_for_the_file_is_refused(name, model, words):
 class _TrtStub(Backend):
     """Stands in for the TensorRT backend of a later issue."""
     name = "trt"
+    kinds = ("engine",)
     requires = ()
 
 
