@@ -8,14 +8,13 @@ import sys
 import tempfile
 
 from .. import __version__
-from ..atomic import atomic_path
-from ..cli import ArgumentParser, add_debug_flag, run_main
-from ..errors import InputError, WorkFailed
-from ..lazy import lazy_import
+from ..core.atomic import atomic_path
+from ..core.cli import ArgumentParser, add_common_flags, run_main
+from ..core.errors import InputError, WorkFailed
+from ..core.lazy import lazy_import
 from .compare import compare_models, comparison_record, find_labels, format_comparison
 from .images import SUGGESTED_IMAGES, CalibrationStream
-from .qdq import (METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batch,
-                  qdq_summary, quantize_to_qdq, quantized_op_types, record_calibration)
+from .qdq import METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batch, qdq_summary, quantize_to_qdq, quantized_op_types, record_calibration
 
 DEFAULT_COUNT = SUGGESTED_IMAGES
 DEFAULT_EVAL_COUNT = 100
@@ -70,7 +69,7 @@ def build_parser():
     check.add_argument("--min-agreement", type=float, default=DEFAULT_MIN_AGREEMENT, metavar="F",
                        help="lowest pixel agreement (0-1) with FP32 for the model to be written (default: {})".format(
                            DEFAULT_MIN_AGREEMENT))
-    add_debug_flag(parser)
+    add_common_flags(parser)
     return parser
 
 

@@ -6,7 +6,7 @@ Frames, FPS and ETA go to stderr, so stdout keeps only the summary a script may 
 import sys
 import time
 
-from ..lazy import lazy_import
+from ..core.lazy import lazy_import
 
 LINE_INTERVAL_S = 10.0  # a log (systemd, CI, a file) gets one line this often, not one per frame
 

@@ -2,7 +2,7 @@
 
 import time
 
-from ..wording import count
+from ..core.wording import count
 from .latency import LatencyHistogram, RecentWindow
 from .segmenter import STAGES
 
@@ -19,11 +19,12 @@ class RunStats(object):
         self.started = time.perf_counter()
         self._last_frame_end = None
 
-    def add(self, timings):
-        for stage, seconds in timings.items():
-            self.histograms.setdefault(stage, LatencyHistogram()).add(seconds)
-        if "network" in timings:
-            self.recent_network.add(timings["network"])
+    def add(self, timings_ms):
+        """One frame's {stage: milliseconds} (a FrameResult's timings)."""
+        for stage, milliseconds in timings_ms.items():
+            self.histograms.setdefault(stage, LatencyHistogram()).add(milliseconds / 1e3)
+        if "network" in timings_ms:
+            self.recent_network.add(timings_ms["network"] / 1e3)
         self.frames += 1
         self._last_frame_end = time.perf_counter()
         self.recent_frame_ends.add(self._last_frame_end)

@@ -4,7 +4,7 @@ import os
 
 import cv2
 
-from ..wording import count
+from ..core.wording import count
 
 
 def readable_frames(path):
