@@ -35,9 +35,21 @@ GENERATIONS = {
     "7.1": ("8.6.1", "7.1.3.0", ARRIVED_8_0 | ARRIVED_8_4 | ARRIVED_8_5),
     "8.2": ("8.6.1", "8.2.1.8", ARRIVED_8_4 | ARRIVED_8_5),
     "8.6": ("8.6.1", "8.6.1", set()),
+    # 9.x: 8.6's API (binding API included, removed only in 10.0) plus NetworkDefinitionCreationFlag.
+    # STRONGLY_TYPED, which arrived in 9 (onnxruntime's TensorRT provider: "#if NV_TENSORRT_MAJOR > 8").
+    "9": ("8.6.1", "9.3.0.1", set()),
     "10": ("10.16.1", "10.16.1", set()),
     "11": ("11.4.0", "11.4.0", set()),
 }
+
+
+ARRIVED_9 = {"STRONGLY_TYPED"}
+EXTRA_NAMES = {"9": ARRIVED_9}  # present in a generation although its names file (an older one) lacks them
+# trt.nptype in 8.0-8.5 builds {..., DataType.BOOL: np.bool}; numpy 1.24 removed np.bool
+# (NVIDIA/TensorRT#2557, #2567), so every call raises AttributeError there with numpy 1.24-1.26, the
+# numpys those bindings (built for the numpy 1.x ABI) run with. numpy 2 brought np.bool back, so the
+# stub raises what numpy 1.24-1.26 raise instead of looking the name up.
+NPTYPE_BUILDS_NP_BOOL = {"7.1", "8.2"}
 
 
 def reference_names(version):
@@ -124,7 +136,7 @@ class StubTrt(object):
     """Build with `make_trt(generation, memory, fast_fp16=, fast_int8=)`; state in attributes."""
 
     def __init__(self, generation, memory, fast_fp16, fast_int8, io_order, input_shape, output_shape,
-                 parse_errors=(), build_fails=False):
+                 parse_errors=(), build_fails=False, parse_fails_silently=False, refuse_addresses_of=()):
         names_file, version, absent = GENERATIONS[generation]
         names = reference_names(names_file)
         self.generation = generation
@@ -133,22 +145,32 @@ class StubTrt(object):
         self.built_configs = []
         stub = self
 
+        extra = EXTRA_NAMES.get(generation, set())
+
         def allowed(name):
-            return name not in absent and present(name, names)
+            return name in extra or (name not in absent and present(name, names))
 
         def wrap(obj, extra_absent=()):
             return Restricted(obj, lambda n: n not in extra_absent and allowed(n), stub.calls)
 
         self.wrap = wrap
-        io = {"input": (True, tuple(input_shape), np.float32), "labels": (False, tuple(output_shape), np.int32)}
+        data_type = Enum(FLOAT="DataType.FLOAT", HALF="DataType.HALF", INT8="DataType.INT8",
+                         INT32="DataType.INT32", BOOL="DataType.BOOL", UINT8="DataType.UINT8",
+                         INT64="DataType.INT64", BF16="DataType.BF16")
+        io = {"input": (True, tuple(input_shape), data_type.FLOAT),
+              "labels": (False, tuple(output_shape), data_type.INT32)}
         io_names = list(io_order)
+
+        class LoggerInstance(object):
+            def __init__(self, severity):
+                self.min_severity = severity
 
         class Logger(object):
             WARNING, VERBOSE = 2, 4
 
             def __call__(self, severity):
                 stub.calls.append(("Logger", (severity,)))
-                return ("logger", severity)
+                return wrap(LoggerInstance(severity))
 
         class TimingCache(object):
             def __init__(self, data):
@@ -241,7 +263,10 @@ class StubTrt(object):
                 self.addresses = {}
 
             def set_tensor_address(self, name, address):
+                if name in refuse_addresses_of:
+                    return False  # as TensorRT does for a wrong name or a misaligned pointer
                 self.addresses[name] = address
+                return True
 
             def _run(self):
                 x = stub.memory.view(self.addresses["input"], io["input"][1], np.float32)
@@ -275,7 +300,7 @@ class StubTrt(object):
 
             def parse(self, data):
                 stub.parsed = data
-                return not self.errors
+                return not self.errors and not parse_fails_silently
 
             @property
             def num_errors(self):
@@ -339,7 +364,17 @@ class StubTrt(object):
         module.MemoryPoolType = wrap(Enum(WORKSPACE="WORKSPACE"))
         module.TensorIOMode = wrap(Enum(INPUT="INPUT", OUTPUT="OUTPUT"))
         module.IInt8EntropyCalibrator2 = EntropyCalibratorBase
-        module.nptype = np.dtype
+        module.ICudaEngine = wrap(Engine)
+        module.DataType = wrap(data_type)
+        numpy_by_member = dict((getattr(data_type, n), t) for n, t in (("FLOAT", np.float32), ("HALF", np.float16),
+                               ("INT8", np.int8), ("INT32", np.int32), ("BOOL", np.bool_), ("UINT8", np.uint8)))
+
+        def nptype(trt_type):
+            if generation in NPTYPE_BUILDS_NP_BOOL:
+                raise AttributeError("module 'numpy' has no attribute 'bool'")
+            return numpy_by_member[trt_type]
+
+        module.nptype = nptype
         self.module = wrap(module)
 
 

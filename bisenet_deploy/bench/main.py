@@ -20,6 +20,8 @@ import time
 import numpy as np
 
 from ..core.cli import ArgumentParser, add_common_flags, parse_size, run_main
+from ..core.leftovers import scratch_folder
+from ..core.outpaths import check_output, refuse_same_file
 from ..core.errors import InputError, WorkFailed
 from ..export.names import ARCHS, VARIANTS
 from ..core.lazy import is_installed, lazy_import
@@ -234,7 +236,7 @@ def run_bench(args, specs, columns, environment):
     """Measure every (model, column) pair; returns the records in table order."""
     kinds = {RUNS_KIND[column.backend] for column in columns}
     records = []
-    with tempfile.TemporaryDirectory(prefix="bisenet-bench-") as workdir:
+    with scratch_folder("bisenet-bench-") as workdir:
         jobs = []
         for spec in specs:
             model_dir = tempfile.mkdtemp(dir=workdir)  # one folder per spec: two model.pth never collide
@@ -323,9 +325,13 @@ def validate_args(args):
         raise InputError("--iters must be at least 1 and --warmup at least 0")
     if args.threads is not None and args.threads < 1:
         raise InputError("--threads must be at least 1, got {}".format(args.threads))
-    for path in (args.json, args.markdown, args.csv):
-        if path and os.path.isdir(path):
-            raise InputError("{} is a folder; give a file name".format(path))
+    written = {}
+    models = dict(("--models " + text, text) for text in args.models)
+    for flag, path in (("--json", args.json), ("--markdown", args.markdown), ("--csv", args.csv)):
+        if path:  # before the measuring, not after
+            check_output(path, flag)
+            refuse_same_file(path, flag, dict(models, **written))
+            written[flag] = path
 
 
 def bench(args):

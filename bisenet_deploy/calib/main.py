@@ -3,15 +3,15 @@ calibrated on your images, then checked against the FP32 model with ONNX Runtime
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 
 from .. import __version__
 from ..core.atomic import atomic_path
 from ..core.cli import ArgumentParser, add_common_flags, run_main
 from ..core.errors import InputError, WorkFailed
 from ..core.lazy import lazy_import
+from ..core.leftovers import scratch_folder
+from ..core.outpaths import check_output, refuse_same_file
 from .compare import compare_models, comparison_record, find_labels, format_comparison
 from .images import SUGGESTED_IMAGES, CalibrationStream
 from .qdq import METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batch, qdq_summary, quantize_to_qdq, quantized_op_types, record_calibration
@@ -148,8 +148,8 @@ def calibrate(args, out=print):
     onnx = lazy_import("onnx", "making a QDQ INT8 model")
     validate_args(args)
     output = args.output or default_output(args.model)
-    if os.path.abspath(output) == os.path.abspath(args.model):
-        raise InputError("the output would overwrite the FP32 model {}; choose another -o".format(args.model))
+    check_output(output, "--output")  # before the calibration, not after
+    refuse_same_file(output, "--output", {"MODEL": args.model, "--images": args.images})
     model = load_onnx(args.model)
     card, has_card = card_for_calibration(model, args.model)
     check_quantizable(model, args.model, args.quantize_deconv)
@@ -164,8 +164,7 @@ def calibrate(args, out=print):
     if labels is not None:  # before the long part, so a wrong folder fails now
         _check_labels_match(stream, comparison_images(stream, args.eval_count)[0], labels, args.labels)
     out("quantizing: {}".format(_settings_text(args, batch)))
-    scratch = tempfile.mkdtemp(prefix="bisenet-calibrate.")
-    try:
+    with scratch_folder("bisenet-calibrate.") as scratch:
         qdq_path = os.path.join(scratch, "model.qdq.onnx")
         opset = quantize_to_qdq(model, stream, qdq_path, args.method, args.per_channel, args.quantize_deconv)
         out("calibrated on {} images ({} unreadable skipped, {} left out to fill whole batches)".format(
@@ -192,8 +191,6 @@ def calibrate(args, out=print):
         record_calibration(qdq_model, card, has_card, entry, opset)
         with atomic_path(output) as tmp:
             onnx.save(qdq_model, tmp)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     out("wrote {}".format(output))
     return 0
 

@@ -19,11 +19,10 @@ import io
 import json
 import logging
 import os
-import shutil
-import tempfile
 
 from ..core.errors import InputError, WorkFailed
 from ..core.lazy import lazy_import
+from ..core.leftovers import scratch_folder
 from ..core.modelcard import IMAGENET_MEAN, IMAGENET_STD, MODEL_CARD_KEY, card_from_metadata, card_to_json
 
 log = logging.getLogger(__name__)
@@ -209,8 +208,7 @@ def quantize_to_qdq(model, stream, output_path, method="entropy", per_channel=Fa
         opset = PER_CHANNEL_OPSET
     stream.check_readable()
     reader = StreamDataReader(stream, stream.card["input"]["name"])
-    scratch = tempfile.mkdtemp(prefix="bisenet-calibrate.")
-    try:
+    with scratch_folder("bisenet-calibrate.") as scratch:
         model_path = os.path.join(scratch, "fp32.onnx")
         onnx.save(model, model_path)
         with _quiet_onnxruntime():
@@ -227,8 +225,6 @@ def quantize_to_qdq(model, stream, output_path, method="entropy", per_channel=Fa
             except Exception as exc:  # onnxruntime's quantizer raises plain exceptions for models it cannot handle
                 raise WorkFailed("onnxruntime {} could not quantize the model: {} (--debug shows where)".format(
                     lazy_import("onnxruntime", "making a QDQ INT8 model").__version__, _first_line(exc)))
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return opset
 
 

@@ -6,8 +6,10 @@ Ctrl-C, SIGTERM, a second signal during clean-up). atexit covers a caller that i
 """
 
 import atexit
+import contextlib
 import os
 import shutil
+import tempfile
 import threading
 
 _lock = threading.Lock()
@@ -53,3 +55,14 @@ def remove_all(keep=()):
 
 
 atexit.register(remove_all)
+
+
+@contextlib.contextmanager
+def scratch_folder(prefix, parent=None):
+    """A temporary folder that is removed when the block ends, and by the CLI's clean-up if a second
+    signal cuts the block's own clean-up short."""
+    path = register(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        yield path
+    finally:
+        discard(path)

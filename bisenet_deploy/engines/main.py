@@ -14,6 +14,7 @@ from ..core.cli import ArgumentParser, add_common_flags, run_main
 from ..core.errors import InputError, WorkFailed
 from ..core.defaults import CALIBRATION_IMAGES
 from ..core.lazy import is_installed, not_installed
+from ..core.outpaths import check_output, refuse_same_file
 
 from .build import DEFAULT_WORKSPACE_MIB, BuildRequest, build, read_onnx
 
@@ -74,9 +75,25 @@ def validate(args):
     if args.force_int8 and args.precision != "int8":
         raise InputError("--force-int8 only applies to --int8")
     read_onnx(args.onnx)  # a missing or foreign file is reported before anything heavier
+    check_build_outputs(args)
     for package in ("tensorrt", "pycuda"):
         if not is_installed(package):
             raise InputError(not_installed(package))
+
+
+def check_build_outputs(args):
+    """Every file the build will write, checked before TensorRT spends minutes on it."""
+    if args.output:
+        check_output(args.output, "--output")
+        check_output(args.output + ".json", "--output (its sidecar)")
+        refuse_same_file(args.output, "--output", {"MODEL.onnx": args.onnx})
+    else:  # named after the precision and GPU once they are known, next to the ONNX
+        check_output(os.path.dirname(os.path.abspath(args.onnx)), "the engine's folder (next to the ONNX)",
+                     folder=True)
+    for flag, path in (("--timing-cache", args.timing_cache), ("--calib-cache", args.calib_cache)):
+        if path:
+            check_output(path, flag)
+            refuse_same_file(path, flag, {"MODEL.onnx": args.onnx, "--output": args.output})
 
 
 def run(args):

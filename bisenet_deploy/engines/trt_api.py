@@ -8,6 +8,7 @@ NVIDIA's real bindings for the generations that use it.
 """
 
 import collections
+import weakref
 
 import numpy as np
 
@@ -19,10 +20,11 @@ from ..core.lazy import lazy_import
 API_GROUPS = collections.OrderedDict([
     ("core", ("Logger", "WARNING", "VERBOSE", "Builder", "create_network", "create_builder_config",
               "OnnxParser", "parse", "num_errors", "get_error", "desc", "node", "Runtime",
-              "deserialize_cuda_engine", "create_execution_context", "__version__", "nptype",
-              "NetworkDefinitionCreationFlag")),
-    ("explicit_batch_flag", ("EXPLICIT_BATCH",)),                                    # 7.1 - 8.x (ignored in 10)
-    ("strongly_typed_flag", ("STRONGLY_TYPED",)),                                    # 10 +: only detected
+              "deserialize_cuda_engine", "create_execution_context", "__version__",
+              "NetworkDefinitionCreationFlag", "ICudaEngine", "DataType", "FLOAT", "HALF", "INT32", "BOOL")),
+    ("logger_severity", ("min_severity",)),                                          # all: one Logger per process
+    ("newer_data_types", ("UINT8", "INT64")),                                        # 8.5 + / 10 +: looked up if there
+    ("explicit_batch_flag", ("EXPLICIT_BATCH",)),                                    # 7.1 - 9.x (ignored in 10)
     ("workspace_attribute", ("max_workspace_size",)),                                # 7.1 - 8.x
     ("memory_pools", ("set_memory_pool_limit", "MemoryPoolType", "WORKSPACE")),      # 8.4 +
     ("build_engine", ("build_engine", "serialize")),                                 # 7.x only
@@ -38,6 +40,17 @@ API_GROUPS = collections.OrderedDict([
     ("parser_node_names", ("node_name",)),                                           # 10 +
 ])
 
+# DataType member -> numpy type, looked up by member name. Not trt.nptype: in TensorRT 8.0-8.5 it builds
+# a dict holding np.bool, which numpy 1.24 removed, so every engine load raised AttributeError there
+# (NVIDIA/TensorRT#2557, #2567). Members a TensorRT lacks (UINT8 before 8.5, INT64 before 10) are skipped.
+NUMPY_BY_MEMBER = collections.OrderedDict([
+    ("FLOAT", "float32"), ("HALF", "float16"), ("INT8", "int8"), ("INT32", "int32"), ("BOOL", "bool_"),
+    ("UINT8", "uint8"), ("INT64", "int64"),
+])
+
+# One Logger per process: TensorRT 8+ warns when a second one is made; keyed by the module in use.
+_LOGGERS = weakref.WeakKeyDictionary()
+
 IoTensor = collections.namedtuple("IoTensor", "name is_input shape dtype")
 # shape: tuple of ints; dtype: numpy dtype; listed in the engine's I/O (binding) order
 ParseProblem = collections.namedtuple("ParseProblem", "node_index node_name message")
@@ -48,7 +61,7 @@ class TrtApi(object):
 
     def __init__(self, trt=None, verbose=False):
         self.trt = trt if trt is not None else lazy_import("tensorrt", "building or running TensorRT engines")
-        self.logger = self.trt.Logger(self.trt.Logger.VERBOSE if verbose else self.trt.Logger.WARNING)
+        self.logger = process_logger(self.trt, verbose)
 
     @property
     def version(self):
@@ -86,11 +99,19 @@ class TrtApi(object):
     def create_builder(self):
         return self.trt.Builder(self.logger)
 
+    @property
+    def has_binding_api(self):
+        # type: () -> bool
+        """The binding API (num_bindings...) exists: TensorRT 7.1 to 9.x; 10 removed it."""
+        return hasattr(self.trt.ICudaEngine, "num_bindings")
+
     def create_network(self, builder):
-        """An explicit-batch network: the flag on 7.1-8.x (the ONNX parser needs it); from 10 (the
-        generation that has STRONGLY_TYPED) every network is explicit-batch and the flag is deprecated."""
+        """An explicit-batch network. The flag is passed wherever it exists and still counts: 7.1 to 9.x
+        (the ONNX parser of 9.0 still asserts explicit batch, although 9.x also has STRONGLY_TYPED).
+        10 keeps the member but ignores it ("networks are always explicit batch"), 11 dropped it; both
+        are recognised by the binding API being gone, which left in the same release."""
         flags = self.trt.NetworkDefinitionCreationFlag
-        if hasattr(flags, "EXPLICIT_BATCH") and not hasattr(flags, "STRONGLY_TYPED"):
+        if hasattr(flags, "EXPLICIT_BATCH") and self.has_binding_api:
             return builder.create_network(1 << int(flags.EXPLICIT_BATCH))
         return builder.create_network(0)
 
@@ -105,6 +126,9 @@ class TrtApi(object):
         parser = self.trt.OnnxParser(network, self.logger)
         if parser.parse(onnx_bytes):
             return parser, []
+        if parser.num_errors == 0:  # a failure is a failure, even when the parser names no error
+            return parser, [ParseProblem(-1, None, "the parser reported failure without an error message "
+                                                   "(rerun with --verbose for TensorRT's log)")]
         problems = []
         for index in range(parser.num_errors):
             error = parser.get_error(index)
@@ -182,17 +206,26 @@ class TrtApi(object):
                 name = engine.get_tensor_name(index)
                 tensors.append(IoTensor(name, engine.get_tensor_mode(name) == self.trt.TensorIOMode.INPUT,
                                         tuple(engine.get_tensor_shape(name)),
-                                        np.dtype(self.trt.nptype(engine.get_tensor_dtype(name)))))
+                                        self.numpy_dtype(engine.get_tensor_dtype(name))))
         else:
             for index in range(engine.num_bindings):
                 tensors.append(IoTensor(engine.get_binding_name(index), bool(engine.binding_is_input(index)),
                                         tuple(engine.get_binding_shape(index)),
-                                        np.dtype(self.trt.nptype(engine.get_binding_dtype(index)))))
+                                        self.numpy_dtype(engine.get_binding_dtype(index))))
         dynamic = [t.name for t in tensors if any(d < 0 for d in t.shape)]
         if dynamic:
             raise InputError("the engine has dynamic dimensions on {}; export the ONNX with a fixed --input-size "
                              "and rebuild".format(", ".join(dynamic)))
         return tensors
+
+    def numpy_dtype(self, trt_dtype):
+        """The numpy dtype of a DataType member, matched by member name (see NUMPY_BY_MEMBER)."""
+        data_types = self.trt.DataType
+        for member, numpy_name in NUMPY_BY_MEMBER.items():
+            if hasattr(data_types, member) and getattr(data_types, member) == trt_dtype:
+                return np.dtype(getattr(np, numpy_name))
+        raise InputError("the engine has an input or output of TensorRT type {}, which has no numpy type here; "
+                         "export the ONNX with float32/int32 inputs and outputs and rebuild".format(trt_dtype))
 
     @staticmethod
     def create_context(engine):
@@ -209,7 +242,9 @@ class TrtApi(object):
         """
         if hasattr(engine, "num_io_tensors"):
             for tensor, address in zip(tensors, addresses):
-                context.set_tensor_address(tensor.name, int(address))
+                if not context.set_tensor_address(tensor.name, int(address)):  # False: name or pointer refused
+                    raise WorkFailed("TensorRT refused the buffer for tensor {!r}; rebuild the engine with this "
+                                     "version of bisenet-build-engine".format(tensor.name))
 
             def run(stream_handle):
                 if not context.execute_async_v3(stream_handle):
@@ -222,3 +257,14 @@ class TrtApi(object):
             if not context.execute_async_v2(bindings, stream_handle):
                 raise WorkFailed("TensorRT failed to enqueue the inference")
         return run_bindings
+
+
+def process_logger(trt, verbose=False):
+    """The one trt.Logger of this process, at WARNING or VERBOSE as the latest caller asks."""
+    severity = trt.Logger.VERBOSE if verbose else trt.Logger.WARNING
+    logger = _LOGGERS.get(trt)
+    if logger is None:
+        logger = _LOGGERS[trt] = trt.Logger(severity)
+    elif hasattr(logger, "min_severity"):
+        logger.min_severity = severity
+    return logger

@@ -12,6 +12,7 @@ from ..core.atomic import atomic_path
 from ..core.cli import ArgumentParser, add_common_flags, parse_size, run_main
 from ..core.errors import InputError
 from ..core.lazy import is_installed
+from ..core.outpaths import check_output, refuse_same_file
 from ..runtime.backends import BACKEND_CHOICES, BACKENDS, create_backend
 from .datasets import LAYOUTS, detect_layout, discover, load_pair, resize_label
 from ..core.metrics import ConfusionMatrix, agreement, format_class_table, report_dict
@@ -65,6 +66,9 @@ def _progress(items, label):
 def evaluate(args, log=print):
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1")
+    if args.json:  # before the evaluation, not after
+        check_output(args.json, "--json")
+        refuse_same_file(args.json, "--json", {"--model": args.model, "--compare": args.compare})
     layout = detect_layout(args.data, args.split) if args.layout == "auto" else args.layout
     samples = discover(args.data, layout, args.split)[: args.limit]
     card = load_model_card(args.model, model_overrides(args))

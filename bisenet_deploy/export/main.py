@@ -7,6 +7,7 @@ import sys
 from ..core.cli import ArgumentParser, add_common_flags, parse_size, run_main
 from ..core.errors import InputError
 from ..core.lazy import lazy_import
+from ..core.outpaths import check_output, refuse_same_file
 from .names import ARCHS, DEFAULT_LINT_TARGET, HEADS, LINT_TARGETS, UPSAMPLE_MODES, VARIANTS
 
 DEFAULT_INPUT_SIZE = (480, 640)
@@ -100,15 +101,17 @@ def default_output(checkpoint):
 def export(args, log=print):
     """Run the whole export; returns the card of the written model."""
     validate_args(args)
+    output = args.output or default_output(args.checkpoint)
+    if not output.endswith(".onnx"):
+        raise InputError("output must end in .onnx: {}".format(output))
+    check_output(output, "--output")  # before minutes of export, not after
+    refuse_same_file(output, "--output", {"CHECKPOINT": args.checkpoint, "--classes": args.classes})
     # Fail with an install hint before any work, rather than deep inside a stage.
     for package in ("torch", "onnx", "onnxruntime") + (() if args.no_simplify else ("onnxsim",)):
         lazy_import(package, "bisenet-export")
     from . import pipeline
 
     args.upsample = resolve_upsample(args.upsample, args.target_trt)
-    output = args.output or default_output(args.checkpoint)
-    if not output.endswith(".onnx"):
-        raise InputError("output must end in .onnx: {}".format(output))
     return pipeline.run(args, output, log)
 
 

@@ -132,7 +132,7 @@ def _empty_folder(root):
     (lambda root, model, images: [model, "--images", images, "--count", "0"], "--count must be at least 1"),
     (lambda root, model, images: [model, "--images", images, "--count", "3"], "fewer than the 10 needed"),
     (lambda root, model, images: [model, "--images", images, "--batch-size", "2"], "batches of exactly 1"),
-    (lambda root, model, images: [model, "--images", images, "-o", model], "overwrite the FP32 model"),
+    (lambda root, model, images: [model, "--images", images, "-o", model], "same file as MODEL"),
     (lambda root, model, images: [model, "--images", images, "--min-agreement", "2"], "between 0 and 1"),
     (lambda root, model, images: [model, "--images", images, "--labels", str(root / "nolabels")], "not found"),
     (lambda root, model, images: [model, "--images", images, "--method", "mse"], "invalid choice"),

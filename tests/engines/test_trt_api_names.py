@@ -14,7 +14,7 @@ from trt_stubs import ARRIVED_8_0, ARRIVED_8_4, ARRIVED_8_5, present, reference_
 from bisenet_deploy.engines import trt_api
 from bisenet_deploy.engines.trt_api import API_GROUPS, TrtApi
 
-COMMON = ("core", "build_serialized_network", "timing_cache")
+COMMON = ("core", "logger_severity", "build_serialized_network", "timing_cache")
 WEAK_TYPING = ("precision_flags", "platform_queries", "calibrators")
 # generation -> (names file, groups its code path uses, names that did not exist yet)
 GENERATIONS = {
@@ -22,15 +22,20 @@ GENERATIONS = {
             + WEAK_TYPING, ARRIVED_8_0 | ARRIVED_8_4 | ARRIVED_8_5),
     "8.0/8.2": ("8.6.1", COMMON + ("explicit_batch_flag", "workspace_attribute", "binding_api") + WEAK_TYPING,
                 ARRIVED_8_4 | ARRIVED_8_5),
-    "8.5/8.6": ("8.6.1", COMMON + ("explicit_batch_flag", "memory_pools", "tensor_api") + WEAK_TYPING, set()),
-    "10": ("10.16.1", COMMON + ("strongly_typed_flag", "memory_pools", "tensor_api", "parser_node_names")
+    "8.5/8.6": ("8.6.1", COMMON + ("explicit_batch_flag", "memory_pools", "tensor_api", "binding_api")
+                + WEAK_TYPING, set()),
+    # 9.x: 8.6's bindings plus STRONGLY_TYPED (the names are not published; see trt_stubs.GENERATIONS)
+    "9": ("8.6.1", COMMON + ("explicit_batch_flag", "memory_pools", "tensor_api", "binding_api") + WEAK_TYPING,
+          set()),
+    "10": ("10.16.1", COMMON + ("memory_pools", "tensor_api", "parser_node_names", "newer_data_types")
            + WEAK_TYPING, set()),
-    "11": ("11.4.0", COMMON + ("strongly_typed_flag", "memory_pools", "tensor_api", "parser_node_names"), set()),
+    "11": ("11.4.0", COMMON + ("memory_pools", "tensor_api", "parser_node_names", "newer_data_types"), set()),
 }
 # Removed in 11 by the migration guide although their names survive as tails of other strings there
 REMOVED_IN_11 = {"FP16", "INT8", "EXPLICIT_BATCH"}
 # Attribute names in trt_api.py that are Python's, numpy's or the adapter's own, not TensorRT's
-NOT_TENSORRT = {"OrderedDict", "namedtuple", "append", "format", "join", "dtype", "shape", "name", "trt", "logger"}
+NOT_TENSORRT = {"OrderedDict", "namedtuple", "append", "format", "join", "dtype", "shape", "name", "trt", "logger",
+                "WeakKeyDictionary", "get", "items"}
 
 
 def names_used_by_adapter():
@@ -43,14 +48,15 @@ def names_used_by_adapter():
             name = getattr(node.args[1], "value", getattr(node.args[1], "s", None))  # ast.Str before 3.8
             if isinstance(name, str):
                 used.add(name)
-    return used - NOT_TENSORRT
+    return (used | set(trt_api.NUMPY_BY_MEMBER)) - NOT_TENSORRT  # DataType members are looked up by name
 
 
 def test_every_tensorrt_name_in_the_adapter_is_declared_in_a_group():
     declared = {name for group in API_GROUPS.values() for name in group}
     assert names_used_by_adapter() - declared - set(dir(TrtApi)) == set()
-    # and nothing is declared that the code does not reach (INT8 is looked up by name from the plan)
-    assert declared - names_used_by_adapter() == {"INT8"}
+    # and nothing is declared that the code does not reach (INT8, the BuilderFlag, is looked up by name
+    # from the plan, and DataType.INT8 through NUMPY_BY_MEMBER)
+    assert declared - names_used_by_adapter() == set()
 
 
 @pytest.mark.parametrize("generation", sorted(GENERATIONS))
