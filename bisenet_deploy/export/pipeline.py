@@ -103,6 +103,11 @@ def run(checkpoint_path, settings, output, log):
         "max_abs_diff": max(r.max_abs_diff for r in rows),
         "lint_violations": len(violations),
     }
+    return _write(onnx_model, card, output, clock, started, log)
+
+
+def _write(onnx_model, card, output, clock, started, log):
+    """Attach the card, write the ONNX atomically, report the stage times; returns the card."""
     to_onnx.attach_card(onnx_model, card)
     serialized = onnx_model.SerializeToString()
     write_bytes_atomic(output, serialized)
