@@ -24,7 +24,8 @@ from ..core.lazy import is_installed, lazy_import
 from . import trt as bench_trt
 from ..core.model_info import KIND_TEXT
 from ..runtime.backends import BACKENDS, PREFERENCE, RUNS_KIND, create_backend, unusable_reason
-from ..core.machine import capture_environment, usable_cores
+from ..core.machine import usable_cores
+from .environment import capture_environment
 from .report import csv_text, markdown_report, size_text, write_text_atomic
 from ..core.defaults import NETWORK_STRIDE
 from ..core.model_info import model_kind
