@@ -10,6 +10,7 @@ import tempfile
 from .. import __version__
 from ..core.atomic import atomic_path
 from ..core.cli import ArgumentParser, add_alias, add_common_flags, run_main
+from ..core.comparison import QDQ_MIN_AGREEMENT, agrees
 from ..core.errors import InputError, WorkFailed
 from ..core.lazy import lazy_import
 from .compare import compare_models, comparison_record, find_labels, format_comparison
@@ -18,10 +19,7 @@ from .qdq import METHODS, card_for_calibration, check_quantizable, describe_summ
 
 DEFAULT_COUNT = SUGGESTED_IMAGES
 DEFAULT_EVAL_COUNT = 100
-# A usable INT8 segmentation model changes almost no pixels: mmdeploy's BiSeNetV1 loses 0.01 mIoU
-# points in INT8 (74.44 -> 74.43). When 5% of the pixels change class, some layer's range was
-# clipped or too coarse, and mIoU is at risk by several points: stop and let the user look.
-DEFAULT_MIN_AGREEMENT = 0.95
+DEFAULT_MIN_AGREEMENT = QDQ_MIN_AGREEMENT
 # Fewer held-out images than this measure too little; compare on calibration images instead.
 MIN_HELD_OUT = 10
 QDQ_SUFFIX = ".qdq.onnx"
@@ -186,9 +184,9 @@ def calibrate(args, out=print):
         out("QDQ INT8 vs FP32 on {} {} images (ONNX Runtime, CPU):".format(result.images, kind))
         out(format_comparison(result, card["head"]))
         verdict = "pixel agreement {:.3f}% {} --min-agreement {:.3f}%".format(
-            100.0 * result.agreement, ">=" if result.agreement >= args.min_agreement else "<",
+            100.0 * result.agreement, ">=" if agrees(result.agreement, args.min_agreement) else "<",
             100.0 * args.min_agreement)
-        if result.agreement < args.min_agreement:
+        if not agrees(result.agreement, args.min_agreement):
             out("FAILED | {}".format(verdict))
             raise WorkFailed("the INT8 model disagrees with FP32 too often ({}); nothing written. Try more or more "
                              "representative images, --method percentile or minmax, --per-channel; --min-agreement 0 "

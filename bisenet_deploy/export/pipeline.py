@@ -6,7 +6,7 @@ import time
 from .. import __version__
 from ..core.atomic import write_bytes_atomic
 from ..core.classes import load_classes
-from ..core.comparison import format_table, verification_inputs
+from ..core.comparison import EXPORT_MIN_AGREEMENT, agrees, format_table, verification_inputs
 from ..core.errors import WorkFailed
 from ..core.modelcard import make_card
 from . import to_onnx, trt_lint, verify
@@ -41,7 +41,7 @@ def _verdict(rows, exact, min_agreement, mode):
                        "(max abs diff {:.3e}); this is a bug, please report it".format(
                            max(row.max_abs_diff for row in rows)))
     hint = "--upsample resize (TensorRT >= 8.0) or --upsample matmul (any TensorRT) are exact"
-    if worst < min_agreement:
+    if not agrees(worst, min_agreement):
         return False, ("FAILED | --upsample {} approximates align_corners=True bilinear: worst argmax agreement "
                        "{:.4f}% < --min-agreement {:.4f}%; {}".format(mode, 100 * worst, 100 * min_agreement, hint))
     return True, ("PASSED | approximate: --upsample {} stands in for align_corners=True bilinear, worst argmax "
@@ -84,7 +84,7 @@ def run(checkpoint_path, settings, output, log):
     inputs = verification_inputs(input_hw, settings.batch)
     rows = verify.verify(onnx_model, reference_graph(model, head, input_hw), head, inputs)
     log(format_table(rows))
-    min_agreement = verify.DEFAULT_MIN_AGREEMENT if settings.min_agreement is None else settings.min_agreement
+    min_agreement = EXPORT_MIN_AGREEMENT if settings.min_agreement is None else settings.min_agreement
     passed, verdict = _verdict(rows, exact, min_agreement, mode)
     log("  " + verdict)
     clock.stop()
