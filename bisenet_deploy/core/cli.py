@@ -12,8 +12,8 @@ from .errors import InputError, WorkFailed
 from .outpaths import describe_os_error
 from .quiet import quiet_opencv
 
-# TensorRT's own messages arrive on this logger (engines/trt_log.py); --verbose shows its chatter.
-TENSORRT_LOGGER = "bisenet_deploy.tensorrt"
+# TensorRT's own messages arrive on this logger (engines/trt_api.python_logger); --verbose shows its chatter.
+TENSORRT_LOGGER = "bisenet_deploy.tensorrt"  # the same name as engines.trt_api.TENSORRT_LOG
 
 
 class ArgumentParser(argparse.ArgumentParser):

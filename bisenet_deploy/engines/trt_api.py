@@ -8,6 +8,7 @@ NVIDIA's real bindings for the generations that use it.
 """
 
 import collections
+import logging
 import weakref
 
 import numpy as np
@@ -18,7 +19,8 @@ from ..core.lazy import lazy_import
 # Which TensorRT names each feature needs, and the generations whose bindings have them
 # (facts: docs/tensorrt-tx2.md section 3.1 and reference/tensorrt-api/).
 API_GROUPS = collections.OrderedDict([
-    ("core", ("Logger", "WARNING", "VERBOSE", "Builder", "create_network", "create_builder_config",
+    ("core", ("Logger", "ILogger", "Severity", "INTERNAL_ERROR", "ERROR", "WARNING", "INFO", "VERBOSE", "log",
+              "Builder", "create_network", "create_builder_config",
               "OnnxParser", "parse", "num_errors", "get_error", "desc", "node", "Runtime",
               "deserialize_cuda_engine", "create_execution_context", "__version__",
               "NetworkDefinitionCreationFlag", "ICudaEngine", "DataType", "FLOAT", "HALF", "INT32", "BOOL")),
@@ -50,6 +52,9 @@ NUMPY_BY_MEMBER = collections.OrderedDict([
 
 # One Logger per process: TensorRT 8+ warns when a second one is made; keyed by the module in use.
 _LOGGERS = weakref.WeakKeyDictionary()
+
+# TensorRT's messages go to this logger (core.cli shows WARNING and up, everything with --verbose or --debug)
+TENSORRT_LOG = logging.getLogger("bisenet_deploy.tensorrt")
 
 IoTensor = collections.namedtuple("IoTensor", "name is_input shape dtype")
 # shape: tuple of ints; dtype: numpy dtype; listed in the engine's I/O (binding) order
@@ -260,11 +265,30 @@ class TrtApi(object):
 
 
 def process_logger(trt, verbose=False):
-    """The one trt.Logger of this process, at WARNING or VERBOSE as the latest caller asks."""
-    severity = trt.Logger.VERBOSE if verbose else trt.Logger.WARNING
+    """The one TensorRT logger of this process (TensorRT 8+ warns about a second one): made once by
+    python_logger; where TensorRT's own stderr logger is used, its severity follows the latest caller."""
     logger = _LOGGERS.get(trt)
     if logger is None:
-        logger = _LOGGERS[trt] = trt.Logger(severity)
-    elif hasattr(logger, "min_severity"):
-        logger.min_severity = severity
+        logger = _LOGGERS[trt] = python_logger(trt, verbose)
+    elif not hasattr(trt, "ILogger") and hasattr(logger, "min_severity"):
+        logger.min_severity = trt.Logger.VERBOSE if verbose else trt.Logger.WARNING
     return logger
+
+
+def python_logger(trt, verbose=False):
+    """A TensorRT logger that hands every message to Python logging (TENSORRT_LOG), so --verbose, --debug
+    and log capture work as for our own messages; bindings without ILogger keep TensorRT's stderr logger."""
+    if not hasattr(trt, "ILogger"):
+        return trt.Logger(trt.Logger.VERBOSE if verbose else trt.Logger.WARNING)
+    severity = trt.ILogger.Severity
+    levels = {severity.INTERNAL_ERROR: logging.CRITICAL, severity.ERROR: logging.ERROR,
+              severity.WARNING: logging.WARNING, severity.INFO: logging.INFO, severity.VERBOSE: logging.DEBUG}
+
+    class PythonLogger(trt.ILogger):
+        def __init__(self):
+            trt.ILogger.__init__(self)
+
+        def log(self, message_severity, message):
+            TENSORRT_LOG.log(levels.get(message_severity, logging.INFO), "TensorRT: %s", message)
+
+    return PythonLogger()
