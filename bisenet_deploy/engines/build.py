@@ -145,7 +145,11 @@ def _build_with_tensorrt(api, builder, onnx_bytes, card, request, plan, workspac
         timing_cache = api.timing_cache_bytes(config) if request.timing_cache and api.has_timing_cache(config) \
             else None
         return Built(engine, timing_cache, calibration, time.monotonic() - start)
-    finally:  # release while the CUDA context is current; the traceback would keep them alive otherwise
+    finally:
+        # Drop the config and calibrator while the CUDA context is current (a traceback would keep them
+        # alive). Network and parser are NOT freed by this: the OnnxParser binding ties them to each
+        # other (py::keep_alive both ways, NVIDIA's python/src/parsers/pyOnnx.cpp), so both live until
+        # the process exits. That costs one network definition per build, and a command builds once.
         network = parser = config = calibrator = None  # noqa: F841
 
 
