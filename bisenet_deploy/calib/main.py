@@ -152,7 +152,7 @@ def calibrate(args, out=print):
     validate_args(args)
     output = args.output or default_output(args.model)
     check_output(output, "--output")  # before the calibration, not after
-    refuse_same_file(output, "--output", {"MODEL": args.model, "--images": args.images})
+    refuse_same_file(output, "--output", {"MODEL": args.model, "--calib-images": args.calib_images})
     model = load_onnx(args.model)
     card, has_card = card_for_calibration(model, args.model)
     check_quantizable(model, args.model, args.quantize_deconv)
