@@ -208,13 +208,14 @@ def test_failed_activation_frees_what_it_made_with_stub(engine_file):
 def test_memory_probe_times_the_whole_round_trip_on_real_input_with_stub(engine_file):
     """In copy mode the probe uploads the input and downloads the output each run (the costs zero-copy
     removes), on the packaged sample picture rather than zeros."""
+    from bisenet_deploy.engines import runner
     from bisenet_deploy.runtime.backends import trt_backend
 
     backend, stub, driver = backend_with_stubs(engine_file, memory="auto", integrated=True)
     with backend:
         copies = [name for name, _ in driver.calls if name.startswith("memcpy")]
-        runs = trt_backend.PROBE_RUNS + 1
+        runs = runner.PROBE_RUNS + 1
         assert copies == ["memcpy_htod_async", "memcpy_dtoh_async"] * runs  # the copy scheme's probe only
     card = engine_file[1]
-    frame = trt_backend._probe_frame(card)
+    frame = trt_backend.probe_frame(card)
     assert frame.shape[:2] == tuple(card["input_size"]) and frame.std() > 10  # a real picture, not a constant
