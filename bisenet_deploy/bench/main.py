@@ -17,7 +17,8 @@ import time
 
 import numpy as np
 
-from ..core.cli import ArgumentParser, add_common_flags, parse_size, run_main
+from ..core.cli import ArgumentParser, add_card_overrides, add_common_flags, model_overrides, parse_size, run_main
+from ..core.defaults import DEFAULT_INPUT_SIZE
 from ..core.leftovers import scratch_folder
 from ..core.outpaths import check_output, refuse_same_file
 from ..core.errors import InputError, WorkFailed
@@ -38,13 +39,13 @@ from ..runtime.segmenter import Segmenter
 log = logging.getLogger(__name__)
 
 DEFAULT_MODELS = ("resnet18:32",)
-DEFAULT_INPUT_SIZE = (512, 512)  # the seed's speed table
 CAMERA_FRAME = (480, 640)  # end-to-end runs on what a camera delivers, not on a network-sized frame
 BENCH_BACKENDS = tuple(reversed(PREFERENCE))  # column order: the seed's CPU (PyTorch) column first
 SPEC_FORMS = "ARCH:IN_PLANES[:VARIANT] (ARCH {}, VARIANT {}) or a .pth/.onnx/.engine file".format(
     "|".join(ARCHS), "|".join(VARIANTS))
 EPILOG = """examples:
-  bisenet-bench                                          resnet18:32 at 512x512 on every backend here
+  bisenet-bench                                          resnet18:32 at 480x640 on every backend here
+  bisenet-bench --input-size 512x512                     at the size of the seed's speed table
   bisenet-bench --models resnet18:32 resnet50:16:upsample --markdown speed.md
   bisenet-bench --models model.onnx model.engine --json speed.json
 """
@@ -255,8 +256,9 @@ def run_bench(args, specs, columns, environment):
 
 
 def measure_job(spec, column, path, args, frame, environment, progress):
-    # a checkpoint takes any size (model_info defaults to the seed's 512x512); a file's own size must match
-    card = load_model_card(path, {"input_size": args.input_size})
+    # a checkpoint takes any size (the toolchain's default unless --input-size); a file's own size must match
+    card = load_model_card(path, dict(model_overrides(args), input_size=args.input_size or DEFAULT_INPUT_SIZE
+                                      if model_kind(path) == "checkpoint" else args.input_size))
     backend = create_backend(column.backend, path, card, args.threads, **column.options)
     progress.describe("{} on {} {}".format(spec.text, column.backend, column.device))
     with Segmenter(backend, card) as segmenter:
@@ -285,8 +287,10 @@ def build_parser():
     models.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), metavar="SPEC",
                         help="ARCH:IN_PLANES[:VARIANT] (random weights, e.g. resnet18:32, resnet50:16:upsample) "
                              "or .pth/.onnx/.engine files (default: resnet18:32)")
+    add_card_overrides(models)
     models.add_argument("--input-size", type=parse_size, metavar="HxW",
-                        help="network input for grid specs and checkpoints, multiples of 16 (default: 512x512; "
+                        help="network input for grid specs and checkpoints, multiples of 16 (default: 480x640, as "
+                             "bisenet-export; "
                              ".onnx/.engine files keep their own size)")
     timing = parser.add_argument_group("timing")
     timing.add_argument("--backends", metavar="LIST",

@@ -62,16 +62,29 @@ def add_model_args(parser, backend_choices):
     group.add_argument("--backend", choices=backend_choices, default="auto",
                        help="auto (default): trt for an engine with TensorRT present, ort for ONNX, torch for .pth")
     group.add_argument("--threads", type=int, help="CPU threads for the network (default: the backend's choice)")
-    group.add_argument("--input-size", type=parse_size, metavar="HxW", help="override/supply the input size")
+    group.add_argument("--input-size", type=parse_size, metavar="HxW",
+                       help="supply the input size for an ONNX without a card; a checkpoint runs at it "
+                            "(default: 480x640, as bisenet-export)")
+    add_card_overrides(group)
+    return group
+
+
+def add_card_overrides(group):
+    """What an ONNX made by another tool cannot say about itself (bisenet-export's card says it all)."""
     group.add_argument("--num-classes", type=int, help="supply the class count for an ONNX without a model card")
     group.add_argument("--head", choices=("labels", "logits"), help="supply the head for an ONNX without a card")
+    group.add_argument("--mean", type=float, nargs=3, metavar=("R", "G", "B"),
+                       help="normalization mean of an ONNX made elsewhere, on 0..1 pixels (default: ImageNet's)")
+    group.add_argument("--std", type=float, nargs=3, metavar=("R", "G", "B"),
+                       help="normalization std of an ONNX made elsewhere (default: ImageNet's)")
     group.add_argument("--classes", help="CSV of name,r,g,b overriding the card's class names and colours")
     return group
 
 
 def model_overrides(ns):
-    """The card overrides the 'model' group's flags ask for (None: not given)."""
-    return {"input_size": ns.input_size, "num_classes": ns.num_classes, "head": ns.head, "classes_csv": ns.classes}
+    """The card overrides the model flags ask for (None: not given)."""
+    return {"input_size": getattr(ns, "input_size", None), "num_classes": ns.num_classes, "head": ns.head,
+            "mean": ns.mean, "std": ns.std, "classes_csv": ns.classes}
 
 
 def _configure_logging(args):

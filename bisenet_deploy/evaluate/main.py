@@ -12,6 +12,8 @@ from ..core.atomic import atomic_path
 from ..core.cli import ArgumentParser, add_common_flags, parse_size, run_main
 from ..core.errors import InputError
 from ..core.lazy import is_installed
+from ..core.model_info import model_kind
+from ..core.wording import count
 from ..core.outpaths import check_output, refuse_same_file
 from ..runtime.backends import BACKEND_CHOICES, BACKENDS, create_backend
 from .datasets import LAYOUTS, detect_layout, discover, load_pair, resize_label
@@ -19,6 +21,7 @@ from ..core.metrics import ConfusionMatrix, agreement, format_class_table, repor
 from ..runtime.model_card import load_model_card
 from ..core.cli import add_model_args, model_overrides
 from ..runtime.segmenter import Segmenter
+from .checks import UnknownLabels, comparison_sizes
 
 EPILOG = """datasets:
   generic   ROOT/images/NAME.jpg + ROOT/labels/NAME.png (class indices, 255 = ignore)
@@ -44,6 +47,9 @@ def build_parser():
     parser.add_argument("--compare", metavar="BACKEND|MODEL",
                         help="also run this backend on the same model, or another model file, and report agreement")
     parser.add_argument("--json", metavar="FILE", help="write the full report as JSON")
+    data.add_argument("--strict-labels", action="store_true",
+                      help="fail on label values that are neither a class nor the ignore index 255 (default: "
+                           "count them, warn, leave them out of the metrics and record them in the JSON)")
     add_common_flags(parser)
     return parser
 
@@ -71,19 +77,14 @@ def evaluate(args, log=print):
         refuse_same_file(args.json, "--json", {"--model": args.model, "--compare": args.compare})
     layout = detect_layout(args.data, args.split) if args.layout == "auto" else args.layout
     samples = discover(args.data, layout, args.split)[: args.limit]
-    card = load_model_card(args.model, model_overrides(args))
-    segmenters = [Segmenter(create_backend(args.backend, args.model, card, threads=args.threads), card)]
-    if args.compare:
-        other_path, other_backend = _comparison_model(args.compare, args.model)
-        # the flags describe --model; another model file brings its own card
-        other_card = load_model_card(other_path, model_overrides(args) if other_path == args.model else None)
-        if other_card["num_classes"] != card["num_classes"]:
-            raise InputError("--compare {} predicts {} classes, the model {}".format(
-                args.compare, other_card["num_classes"], card["num_classes"]))
-        segmenters.append(Segmenter(create_backend(other_backend, other_path, other_card, args.threads), other_card))
+    cards = _cards(args)
+    card = cards[0][2]
+    segmenters = [Segmenter(create_backend(backend, path, c, threads=args.threads), c) for path, backend, c in cards]
     matrices = [ConfusionMatrix(card["num_classes"]) for _ in segmenters]
     agreements = []
-    log("evaluating {} samples ({} layout) with {}".format(len(samples), layout, args.model))
+    unknown = UnknownLabels(card["num_classes"], strict=args.strict_labels)
+    log("evaluating {} ({} layout) with {} at {}x{}".format(count(len(samples), "sample"), layout, args.model,
+                                                           card["input_size"][0], card["input_size"][1]))
     with contextlib.ExitStack() as stack:
         for segmenter in segmenters:
             stack.enter_context(segmenter)
@@ -92,17 +93,45 @@ def evaluate(args, log=print):
             if args.eval_size:
                 image = cv2.resize(image, (args.eval_size[1], args.eval_size[0]), interpolation=cv2.INTER_LINEAR)
                 label = resize_label(label, args.eval_size)
+            unknown.check(sample.name, label)
             predictions = [s.segment(image).labels for s in segmenters]
             for matrix, prediction in zip(matrices, predictions):
                 matrix.update(label, prediction)
             if len(predictions) == 2:
                 agreements.append((agreement(predictions[0], predictions[1]), predictions[0].size))
-    return _report(args, card, layout, samples, matrices, agreements, log)
+    if unknown.warning():
+        log(unknown.warning())
+    return _report(args, card, layout, samples, matrices, agreements, log, unknown)
 
 
-def _report(args, card, layout, samples, matrices, agreements, log):
+def _cards(args):
+    """[(path, backend, card)] for --model and --compare, at one input size: a checkpoint (which has
+    none of its own) runs at the other model's size unless --input-size says; different sizes are refused."""
+    overrides = model_overrides(args)
+    if not args.compare:
+        return [(args.model, args.backend, load_model_card(args.model, overrides))]
+    other_path, other_backend = _comparison_model(args.compare, args.model)
+    checkpoint_first = model_kind(args.model) == "checkpoint" and other_path != args.model
+    if checkpoint_first and not args.input_size and model_kind(other_path) != "checkpoint":
+        other_card = load_model_card(other_path)
+        card = load_model_card(args.model, dict(overrides, input_size=tuple(other_card["input_size"])))
+    else:
+        card = load_model_card(args.model, overrides)
+        # the flags describe --model; another model file brings its own card (a checkpoint: at --model's size)
+        other_overrides = overrides if other_path == args.model else (
+            {"input_size": tuple(card["input_size"])} if model_kind(other_path) == "checkpoint" else None)
+        other_card = load_model_card(other_path, other_overrides)
+    if other_card["num_classes"] != card["num_classes"]:
+        raise InputError("--compare {} predicts {} classes, the model {}".format(
+            args.compare, other_card["num_classes"], card["num_classes"]))
+    comparison_sizes(card, other_card, args.model, args.compare)
+    return [(args.model, args.backend, card), (other_path, other_backend, other_card)]
+
+
+def _report(args, card, layout, samples, matrices, agreements, log, unknown):
     names = card["classes"]
     report = {"model": args.model, "data": args.data, "layout": layout, "samples": len(samples),
+              "input_size": list(card["input_size"]), "unknown_labels": unknown.record(),
               "eval_size": list(args.eval_size) if args.eval_size else "label resolution",
               "results": [dict(report_dict(matrices[0], names), backend=args.backend)]}
     log(format_class_table(names, matrices[0].class_iou(), matrices[0].class_accuracy()))

@@ -5,14 +5,13 @@ bisenet-bench both call it; it imports torch and onnx only when it runs."""
 import collections
 import os
 
-from ..core.defaults import NETWORK_STRIDE
+from ..core.defaults import DEFAULT_INPUT_SIZE, NETWORK_STRIDE
 from ..core.errors import InputError
 from ..core.lazy import lazy_import
 from ..core.outpaths import check_output, refuse_same_file
 from ..core.model_info import CHECKPOINT_SUFFIXES
 from .names import DEFAULT_LINT_TARGET
 
-DEFAULT_INPUT_SIZE = (480, 640)
 DEFAULT_OPSET = 11  # the highest opset every TensorRT from 7.1 parses
 MAX_SIDE = 4096
 

@@ -3,7 +3,7 @@ rebuilding the network (export/, which imports torch only when a checkpoint is a
 
 from .. import __version__
 from ..core.classes import load_classes
-from ..core.defaults import DEFAULT_CHECKPOINT_INPUT, NETWORK_STRIDE
+from ..core.defaults import DEFAULT_INPUT_SIZE, NETWORK_STRIDE
 from ..core.errors import InputError
 from ..core.model_info import load_model_card as _load_card
 from ..core.modelcard import make_card
@@ -20,7 +20,7 @@ def card_from_checkpoint(checkpoint_path, overrides):
     """Rebuild the network from a .pth to learn its config; the card says how the torch backend runs it."""
     from ..export.checkpoint import load_checkpoint  # imports torch: only checkpoint users pay for it
 
-    height, width = overrides.get("input_size", DEFAULT_CHECKPOINT_INPUT)
+    height, width = overrides.get("input_size", DEFAULT_INPUT_SIZE)
     if height % NETWORK_STRIDE or width % NETWORK_STRIDE:
         raise InputError("--input-size {}x{}: both sides must be multiples of {} to run a checkpoint".format(
             height, width, NETWORK_STRIDE))

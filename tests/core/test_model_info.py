@@ -115,7 +115,7 @@ def test_checkpoint_card(tiny_checkpoint):
     assert card["head"] == "logits" and card["architecture"] == "resnet18" and card["in_planes"] == 8
     assert card["input"]["shape"] == [1, 3, 64, 96] and card["output"]["shape"] == [1, 37, 8, 12]
     assert card["source_checkpoint"]["sha256"] == file_sha256(tiny_checkpoint)
-    assert load_model_card(tiny_checkpoint)["input_size"] == [512, 512]
+    assert load_model_card(tiny_checkpoint)["input_size"] == [480, 640]  # the toolchain default
     assert load_model_card(tiny_checkpoint, {"input_size": (64, 96), "head": "labels"})["output"]["shape"] == [1, 64, 96]
     with pytest.raises(InputError, match="multiples of 16"):
         load_model_card(tiny_checkpoint, {"input_size": (60, 96)})
