@@ -7,6 +7,7 @@ unless the user passes --trust-checkpoint. The architecture is read off the tens
 
 import collections
 import hashlib
+import logging
 import os
 import re
 
@@ -20,6 +21,8 @@ Checkpoint = collections.namedtuple("Checkpoint", "model config sha256 metadata 
 _TRUST_HINT = ("pass --trust-checkpoint only if you trust where the file came from "
                "(it lets the file run code while loading)")
 _MAX_LISTED = 6
+
+log = logging.getLogger(__name__)
 
 
 def file_sha256(path):
@@ -75,9 +78,19 @@ def read_checkpoint_file(path, trust=False):
         if blocked and not trust:
             raise InputError("refusing to unpickle {}: it needs {}, which is not a tensor or one of the seed's "
                              "numpy metrics; {}".format(path, blocked.group(1), _TRUST_HINT))
-        first_line = message.strip().splitlines()[0][:160] if message.strip() else "unexpected end of data"
-        raise InputError("cannot read {} as a PyTorch checkpoint (truncated or not a checkpoint): {}: {}".format(
-            path, type(exc).__name__, first_line))
+        log.debug("torch.load(%s) failed: %s: %s", path, type(exc).__name__, message)  # torch's words: --debug
+        raise InputError(_unreadable_message(path))
+
+
+def _unreadable_message(path):
+    """What the file is not, in our words (torch's own message advises on weights_only, beside the point)."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80":  # torch.save's zip archive, or a legacy pickle
+        return ("cannot read {}: it starts like a PyTorch checkpoint but is truncated or damaged; copy it again "
+                "from where it was trained (--debug shows PyTorch's message)".format(path))
+    return ("{} is not a PyTorch checkpoint: it is neither the zip archive torch.save writes nor a legacy pickle; "
+            "give the .pth / .pth.tar file the trainer saved (--debug shows PyTorch's message)".format(path))
 
 
 def extract_state_dict(obj, path):
