@@ -14,7 +14,8 @@ from ..core.lazy import lazy_import
 from ..core.leftovers import scratch_folder
 from ..core.outpaths import check_output, refuse_same_file
 from .compare import compare_models, comparison_record, find_labels, format_comparison
-from .images import SUGGESTED_IMAGES, CalibrationStream
+from ..core.wording import count
+from .images import MIN_IMAGES, SUGGESTED_IMAGES, CalibrationStream
 from .qdq import METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batch, qdq_summary, quantize_to_qdq, quantized_op_types, record_calibration
 
 DEFAULT_COUNT = SUGGESTED_IMAGES
@@ -29,6 +30,8 @@ EPILOG = """calibration images (--calib-images):
   GLOB          the images the pattern matches        --calib-images 'SUNRGBD/train/image/*.jpg'
   VIDEO         frames of a video (--frame-step K)    --calib-images walk.mp4 --frame-step 10
   --calib-count picks a seeded random subset; the images not picked are held out for the FP32 check.
+  At least {min_images} usable images are needed. With fewer than {held_out} left out of the subset, the
+  FP32 check runs on calibration images instead (the output says so; that agreement is optimistic).
 examples:
   bisenet-calibrate model.onnx --calib-images calib/                      -> model.qdq.onnx
   bisenet-calibrate model.onnx --calib-images calib/ --labels calib_labels/   also mIoU of FP32 and INT8
@@ -37,14 +40,16 @@ examples:
 
 
 def build_parser():
-    parser = ArgumentParser(prog="bisenet-calibrate", description=__doc__, epilog=EPILOG,
+    parser = ArgumentParser(prog="bisenet-calibrate", description=__doc__,
+                            epilog=EPILOG.format(min_images=MIN_IMAGES, held_out=MIN_HELD_OUT),
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="FP32 ONNX (from bisenet-export)")
     parser.add_argument("-o", "--output", help="QDQ ONNX to write (default: MODEL.qdq.onnx next to the model)")
     images = parser.add_argument_group("calibration images")
     images.add_argument("--calib-images", metavar="DIR|GLOB|VIDEO", help="folder, glob or video (required)")
     images.add_argument("--calib-count", type=int, default=DEFAULT_COUNT, metavar="N",
-                        help="use at most N images (default: {}, NVIDIA's suggestion)".format(DEFAULT_COUNT))
+                        help="use at most N images (default: {}, NVIDIA's suggestion; at least {} usable "
+                             "images are needed)".format(DEFAULT_COUNT, MIN_IMAGES))
     # the names before bisenet-build-engine and bisenet-calibrate shared theirs; kept for one release
     add_alias(images, "--images", "--calib-images")
     add_alias(images, "--count", "--calib-count", type=int)
@@ -171,8 +176,8 @@ def calibrate(args, out=print):
     with scratch_folder("bisenet-calibrate.") as scratch:
         qdq_path = os.path.join(scratch, "model.qdq.onnx")
         opset = quantize_to_qdq(model, stream, qdq_path, args.method, args.per_channel, args.quantize_deconv)
-        out("calibrated on {} images ({} unreadable skipped, {} left out to fill whole batches)".format(
-            stream.used, stream.skipped, stream.dropped))
+        out("calibrated on {} ({} unreadable skipped, {} left out to fill whole batches)".format(
+            count(stream.used, "image"), stream.skipped, stream.dropped))
         qdq_model = onnx.load(qdq_path)
         summary = qdq_summary(qdq_model)
         out("quantized: {}".format(describe_summary(summary)))
