@@ -201,3 +201,21 @@ def test_opencv_log_lines_are_silenced_unless_debug(tmp_path, tiny_onnx_labels):
                             "--images", str(images), "--headless"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert child.returncode == 0, child.stderr
     assert b"[ WARN" not in child.stderr and b"libpng" not in child.stderr
+
+
+def test_label_maps_on_a_full_disk_are_one_line_exit_2_and_leave_no_partial_file(tmp_path, tiny_onnx_labels,
+                                                                                  full_disk):
+    images = tmp_path / "frames"
+    images.mkdir()
+    rng = np.random.RandomState(1)
+    for index in range(12):
+        cv2.imwrite(str(images / "f{:02d}.png".format(index)), rng.randint(0, 255, (240, 320, 3)).astype(np.uint8))
+    out = os.path.join(full_disk, "seg") + os.sep
+    os.makedirs(out)
+    filler = os.path.join(full_disk, "filler")
+    with open(filler, "wb") as handle:  # leave a few KiB: the first label maps fit, a later one does not
+        free = os.statvfs(full_disk).f_bavail * os.statvfs(full_disk).f_frsize
+        handle.write(b"\0" * max(free - 24 * 1024, 0))
+    code, _, stderr = run_cli("--model", tiny_onnx_labels, "--images", images, "--headless", "--output", out)
+    assert code == 2 and "disk is full" in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    assert not [name for name in names_under(full_disk) if ".part" in name]
