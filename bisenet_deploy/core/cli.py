@@ -121,18 +121,25 @@ def run_main(body, parser, argv=None):
 
 def _run_body(body, args, prog, debug):
     try:
-        return body(args) or 0
-    except (InputError, WorkFailed) as exc:
+        code = body(args) or 0
+    except (InputError, WorkFailed, OSError) as exc:
+        if interrupts.received() is not None:  # the signal surfaced as this error (see interrupts.received)
+            return _interrupted(prog, interrupts.Interrupted(interrupts.received()))
         if debug:
             raise
+        if isinstance(exc, OSError):  # an output the OS refused: said in words, as bad input (2)
+            sys.stderr.write("{}: {}\n".format(prog, describe_os_error(exc)))
+            return 2
         sys.stderr.write("{}: {}\n".format(prog, exc))
         return exc.exit_code
-    except OSError as exc:  # an output the OS refused: said in words, as bad input (2)
-        if debug:
-            raise
-        sys.stderr.write("{}: {}\n".format(prog, describe_os_error(exc)))
-        return 2
     except KeyboardInterrupt as exc:
-        sys.stderr.write("{}: interrupted ({})\n".format(prog, interrupts.signal_name(
-            interrupts.interruption_signal(exc))))
-        return interrupts.exit_code(exc)
+        return _interrupted(prog, exc)
+    if interrupts.received() is not None:  # some library swallowed the exception the signal raised
+        return _interrupted(prog, interrupts.Interrupted(interrupts.received()))
+    return code
+
+
+def _interrupted(prog, exc):
+    sys.stderr.write("{}: interrupted ({})\n".format(prog, interrupts.signal_name(
+        interrupts.interruption_signal(exc))))
+    return interrupts.exit_code(exc)

@@ -8,7 +8,8 @@ a shell reports a process killed by that signal: 130 for Ctrl-C, 143 for SIGTERM
 
 import signal
 
-HANDLED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+# SIGINT too: Python's own handler raises KeyboardInterrupt as well, but does not record the signal
+HANDLED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class Interrupted(KeyboardInterrupt):
@@ -38,13 +39,25 @@ def exit_code(exc):
     return 128 + int(interruption_signal(exc))
 
 
+_received = []  # signals that arrived since install(), first first
+
+
+def received():
+    """The first signal that arrived since install(), or None. A signal can surface as another error:
+    raised inside a C extension's import, pybind turns it into ImportError("initialization failed"),
+    so the CLI asks this rather than trusting the exception it got."""
+    return _received[0] if _received else None
+
+
 def _raise_interrupted(signum, frame):
+    _received.append(signum)
     raise Interrupted(signum)
 
 
 def install():
-    """Make SIGTERM and SIGHUP raise Interrupted; a later one raises again, so a second signal aborts
-    the finalizing (what is left half-written is removed by the temporary-file registry)."""
+    """Make SIGINT, SIGTERM and SIGHUP raise Interrupted; a later one raises again, so a second signal
+    aborts the finalizing (what is left half-written is removed by the temporary-file registry)."""
+    del _received[:]
     for signum in HANDLED:
         if signal.getsignal(signum) is signal.SIG_IGN:
             continue  # started under nohup: the user asked for this signal to be ignored
@@ -53,7 +66,7 @@ def install():
 
 def ignore_all():
     """Ignore further interruptions while the last clean-up runs."""
-    for signum in HANDLED + (signal.SIGINT,):
+    for signum in HANDLED:
         signal.signal(signum, signal.SIG_IGN)
 
 
@@ -63,4 +76,4 @@ def restore(previous):
 
 
 def current_handlers():
-    return dict((signum, signal.getsignal(signum)) for signum in HANDLED + (signal.SIGINT,))
+    return dict((signum, signal.getsignal(signum)) for signum in HANDLED)
