@@ -219,3 +219,30 @@ def test_label_maps_on_a_full_disk_are_one_line_exit_2_and_leave_no_partial_file
     code, _, stderr = run_cli("--model", tiny_onnx_labels, "--images", images, "--headless", "--output", out)
     assert code == 2 and "disk is full" in stderr and len(stderr.strip().splitlines()) == 1, stderr
     assert not [name for name in names_under(full_disk) if ".part" in name]
+
+
+def test_progress_is_a_bar_on_a_terminal(tmp_path, tiny_onnx_labels):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    source = write_video(tmp_path / "in.avi", frames=30)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))  # a terminal has a width
+    child = subprocess.Popen([sys.executable, "-m", "bisenet_deploy.runtime.run", "--model", tiny_onnx_labels,
+                              "--video", str(source), "--headless"], stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    child.communicate(timeout=WAIT_S)
+    assert child.returncode == 0
+    assert b"/30" in seen and b"frame/s" in seen  # tqdm's bar: n/total and the rate
