@@ -27,6 +27,7 @@ outputs:
   --headless          no window; print the summary only (or combine with --output)
   --output FILE.mp4   overlay video (.mp4: mp4v, .avi: MJPG), same frame size and count as the input
   --output DIR/       per frame: 000000_labels.png (class indices) and 000000_mask.png (class colours)
+  --output OUT.bag    with --rosbag: the input bag's messages plus T/class_mask, T/color_mask, T/overlay, T/stats
 """
 
 
@@ -43,8 +44,9 @@ def _alpha(text):
 def add_output_args(parser):
     """Add the 'output' group: window or not, a video or folder to write, and how the overlay looks."""
     group = parser.add_argument_group("output", "where results go (default: a window)")
-    group.add_argument("--output", metavar="FILE.mp4|DIR/",
-                       help="write an overlay video (.mp4 or .avi) or, for a path ending in '/', per-frame PNGs")
+    group.add_argument("--output", metavar="FILE.mp4|DIR/|OUT.bag",
+                       help="write an overlay video (.mp4 or .avi), for a path ending in '/' per-frame PNGs, or "
+                            "with --rosbag a bag with the results")
     group.add_argument("--headless", action="store_true", help="do not open a window")
     group.add_argument("--alpha", type=_alpha, default=0.5,
                        help="opacity of the class colours over the frame, 0..1 (default 0.5)")
@@ -222,7 +224,9 @@ def _output_kind(path):
         return "dir"
     if os.path.splitext(path)[1].lower() in VIDEO_FOURCCS:
         return "video"
-    raise InputError("--output expects FILE.mp4, FILE.avi or a folder ending in '/', got {!r}".format(path))
+    if path.lower().endswith(".bag"):
+        return "bag"  # opened by the run loop, since it copies the source bag
+    raise InputError("--output expects FILE.mp4, FILE.avi, a folder ending in '/' or OUT.bag, got {!r}".format(path))
 
 
 def open_outputs(ns, fps, frame_size_wh, num_classes=None):

@@ -7,7 +7,9 @@ import sys
 from ..cli import ArgumentParser, add_debug_flag, parse_size, run_main
 from ..errors import InputError
 from .backends import BACKEND_CHOICES, create_backend
+from .bag_sink import BagSink, is_bag_output
 from .capture import CaptureThread
+from .frame_view import FrameView
 from .model_info import load_model_card
 from .outputs import OUTPUT_EXAMPLES, DirectorySink, add_output_args, open_outputs
 from .overlay import OverlayRenderer
@@ -47,9 +49,16 @@ def build_parser():
     return parser
 
 
-def _write(sinks, index, frame_labels, image, renderer):
+def _frame_meta(source, index):
+    """The source's metadata of frame `index` (a bag's header), or {} for sources without any."""
+    return source.frame_meta(index) if hasattr(source, "frame_meta") else {}
+
+
+def _write(sinks, index, frame_labels, image, renderer, view):
     for sink in sinks:
-        if isinstance(sink, DirectorySink):
+        if isinstance(sink, BagSink):
+            sink.write(view)
+        elif isinstance(sink, DirectorySink):
             sink.write(index, frame_labels, renderer.last_mask)
         else:
             sink.write(image)
@@ -70,6 +79,8 @@ def run(args, log_line=print):
         log_line(backend.describe())
         sinks = [stack.enter_context(s) for s in open_outputs(args, source.fps, source.frame_size_wh,
                                                                   card["num_classes"])]
+        if is_bag_output(args.output):
+            sinks.append(stack.enter_context(BagSink(args.output, source, card)))
         capture = stack.enter_context(CaptureThread(source, maxsize=args.queue))
         stats = RunStats()  # the clock starts once everything is open
         try:
@@ -82,7 +93,9 @@ def run(args, log_line=print):
                 index, frame = item
                 result = segmenter.segment(frame)
                 image = segmenter.render(renderer, frame, result, stats.status_line())
-                _write(sinks, index, result.labels, image, renderer)
+                view = FrameView(index, frame, result.labels, result.timings, card["colors"], args.alpha,
+                                 _frame_meta(source, index), result.overlay)
+                _write(sinks, index, result.labels, image, renderer, view)
                 stats.add(result.timings)
                 if any(getattr(s, "closed", False) for s in sinks):
                     break

@@ -24,7 +24,8 @@ SourceSpec = collections.namedtuple("SourceSpec", "kind location options")
 SourceSpec.__doc__ = """What to open: kind in camera|csi|gst|video|images|rtsp; location is the camera index or
 CSI sensor id (int), pipeline, path, glob or URL; options holds width/height/fps/flip for cameras."""
 
-ACCEPTED_FORMS = "--camera [N|csi[:N]], --video FILE, --images DIR|GLOB, --rtsp URL, --gst PIPELINE"
+ACCEPTED_FORMS = ("--camera [N|csi[:N]], --video FILE, --images DIR|GLOB, --rtsp URL, --gst PIPELINE, "
+                  "--rosbag BAG --topic T")
 SOURCE_EXAMPLES = """\
 sources (one of):
   --camera [N]        USB/V4L2 camera N (default 0)         --camera 1
@@ -33,6 +34,7 @@ sources (one of):
   --images DIR|GLOB   images in name order, every one       --images 'frames/*.png'
   --rtsp URL          network stream                        --rtsp rtsp://192.168.1.5:8554/cam
   --gst PIPELINE      GStreamer pipeline ending in appsink  --gst 'videotestsrc ! videoconvert ! appsink'
+  --rosbag BAG        images of a ROS 1/2 bag, every one    --rosbag run.bag --topic /camera/rgb/image_raw
 """
 CAMERA_DEFAULTS = {"width": 1280, "height": 720, "fps": 30, "flip": 0}
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pnm")
@@ -48,6 +50,8 @@ def add_source_args(parser):
     which.add_argument("--images", metavar="DIR|GLOB", help="image folder or glob, in name order")
     which.add_argument("--rtsp", metavar="URL", help="RTSP stream, rtsp://host[:port]/path")
     which.add_argument("--gst", metavar="PIPELINE", help="GStreamer pipeline ending in appsink")
+    which.add_argument("--rosbag", metavar="BAG", help="ROS 1 .bag, or ROS 2 bag folder (sqlite3 or mcap); with --topic")
+    group.add_argument("--topic", help="the bag's sensor_msgs/Image or CompressedImage topic (with --rosbag)")
     # Defaults are applied in source_from_args, so giving these with a file source can be refused.
     group.add_argument("--width", type=int, help="camera capture width (default {})".format(CAMERA_DEFAULTS["width"]))
     group.add_argument("--height", type=int,
@@ -62,12 +66,15 @@ def add_source_args(parser):
 def source_from_args(ns):
     # type: (object) -> SourceSpec
     """The one SourceSpec the parsed flags ask for; InputError listing the accepted forms otherwise."""
-    given = [(kind, getattr(ns, kind, None)) for kind in ("camera", "video", "images", "rtsp", "gst")]
+    given = [(kind, getattr(ns, kind, None)) for kind in ("camera", "video", "images", "rtsp", "gst", "rosbag")]
     given = [(kind, value) for kind, value in given if value is not None]
     if len(given) != 1:
         raise InputError("{}; give one source: {}".format(
             "no source given" if not given else "more than one source given", ACCEPTED_FORMS))
     kind, value = given[0]
+    topic = getattr(ns, "topic", None)
+    if (kind == "rosbag") != (topic is not None):
+        raise InputError("--rosbag needs --topic T" if kind == "rosbag" else "--topic goes with --rosbag BAG")
     camera_settings = dict((name, getattr(ns, name, None)) for name in CAMERA_DEFAULTS)
     if kind != "camera":
         extra = sorted(name for name, setting in camera_settings.items() if setting is not None)
@@ -76,7 +83,7 @@ def source_from_args(ns):
                 ", ".join("--" + name for name in extra), kind))
         if kind == "rtsp" and not re.match(r"rtsps?://", value):
             raise InputError("--rtsp expects a URL such as rtsp://host:8554/path, got {!r}".format(value))
-        return SourceSpec(kind, value, {})
+        return SourceSpec(kind, value, {"topic": topic} if topic else {})
     options = dict((name, CAMERA_DEFAULTS[name] if setting is None else setting)
                    for name, setting in camera_settings.items())
     for name in ("width", "height", "fps"):
@@ -383,8 +390,13 @@ def _open_rtsp(url, options):
     return source
 
 
+def _open_rosbag(path, options):
+    from .bag_source import open_bag_source  # the bag libraries load only for bags
+    return open_bag_source(path, options["topic"])
+
+
 _OPENERS = {"video": _open_video, "images": _open_images, "camera": _open_usb_camera, "csi": _open_csi_camera,
-            "gst": _open_gst, "rtsp": _open_rtsp}  # each: (location, options) -> FrameSource
+            "gst": _open_gst, "rtsp": _open_rtsp, "rosbag": _open_rosbag}  # each: (location, options) -> FrameSource
 
 
 def open_source(spec):
