@@ -15,6 +15,14 @@ _INSTALL_HINTS = {
     "pycuda": "pip install 'pycuda==2022.1' (needs nvcc on PATH)",
     "tqdm": "pip install tqdm",
     "onnxconverter_common": "pip install onnxconverter-common",
+    # ROS 1 comes from the OS, never from pip
+    "rospy": "it comes with ROS 1: source /opt/ros/noetic/setup.bash (Noetic), apt-get install python3-rospy "
+             "(Debian 12), or on a TX2 ROS Melodic built for Python 3 or a Noetic container (README: ROS)",
+    "sensor_msgs": "apt-get install python3-sensor-msgs (Debian) or ros-noetic-sensor-msgs, then source ROS's setup.bash",
+    "std_msgs": "apt-get install python3-std-msgs (Debian) or ros-noetic-std-msgs, then source ROS's setup.bash",
+    "rosbag": "apt-get install python3-rosbag (Debian) or ros-noetic-rosbag; on Python >= 3.8: pip install rosbags",
+    "genpy": "apt-get install python3-genpy (Debian) or ros-noetic-genpy",
+    "rosbags": "pip install 'bisenet-deploy[ros]' (Python >= 3.8)",
 }
 
 
