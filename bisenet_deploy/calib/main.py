@@ -12,6 +12,7 @@ from ..atomic import atomic_path
 from ..cli import ArgumentParser, add_debug_flag, run_main
 from ..errors import InputError, WorkFailed
 from ..lazy import lazy_import
+from .bag_images import open_bag_images
 from .compare import compare_models, comparison_record, find_labels, format_comparison
 from .images import SUGGESTED_IMAGES, CalibrationStream
 from .qdq import (METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batch,
@@ -31,6 +32,7 @@ EPILOG = """calibration images (--images):
   DIR           every image in the folder             --images calib/
   GLOB          the images the pattern matches        --images 'SUNRGBD/train/image/*.jpg'
   VIDEO         frames of a video (--frame-step K)    --images walk.mp4 --frame-step 10
+  --rosbag BAG --topic T   a recorded camera topic    --rosbag run.bag --topic /camera/rgb/image_raw
   --count picks a seeded random subset; the images not picked are held out for the FP32 check.
 examples:
   bisenet-calibrate model.onnx --images calib/                            -> model.qdq.onnx
@@ -45,7 +47,9 @@ def build_parser():
     parser.add_argument("model", help="FP32 ONNX (from bisenet-export)")
     parser.add_argument("-o", "--output", help="QDQ ONNX to write (default: MODEL.qdq.onnx next to the model)")
     images = parser.add_argument_group("calibration images")
-    images.add_argument("--images", required=True, metavar="DIR|GLOB|VIDEO", help="folder, glob or video")
+    images.add_argument("--images", metavar="DIR|GLOB|VIDEO", help="folder, glob or video")
+    images.add_argument("--rosbag", metavar="BAG", help="instead of --images: a ROS 1/2 bag, with --topic")
+    images.add_argument("--topic", help="the bag's image topic (with --rosbag)")
     images.add_argument("--count", type=int, default=DEFAULT_COUNT, metavar="N",
                         help="use at most N images (default: {}, NVIDIA's suggestion)".format(DEFAULT_COUNT))
     images.add_argument("--batch-size", type=int, metavar="N", help="images per batch (default: the model's batch)")
@@ -81,6 +85,8 @@ def default_output(model_path):
 
 
 def validate_args(args):
+    if (args.images is None) == (args.rosbag is None) or (args.rosbag is None) != (args.topic is None):
+        raise InputError("give the calibration images as --images DIR|GLOB|VIDEO or as --rosbag BAG --topic T")
     for name in ("count", "batch_size", "eval_count", "frame_step"):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -130,8 +136,8 @@ def calibration_entry(args, stream, summary, result, kind):
         "per_channel": bool(args.per_channel),
         "activations": "int8 symmetric per-tensor",
         "weights": "int8 symmetric {}".format("per-channel" if args.per_channel else "per-tensor"),
-        "images": {"source": args.images, "used": stream.used, "skipped": stream.skipped,
-                   "dropped": stream.dropped, "batch_size": stream.batch_size},
+        "images": {"source": args.images or "{} {}".format(args.rosbag, args.topic), "used": stream.used,
+                   "skipped": stream.skipped, "dropped": stream.dropped, "batch_size": stream.batch_size},
         "seed": args.seed,
         "count": args.count,
         "quantized_op_types": op_types,
@@ -159,7 +165,8 @@ def calibrate(args, out=print):
     if labels is not None and not card.get("num_classes"):
         raise InputError("--labels needs the number of classes, which {} (no bisenet-deploy card) does not "
                          "state".format(args.model))
-    stream = CalibrationStream(args.images, card, batch, args.count, args.seed, progress=not args.no_progress,
+    spec = open_bag_images(args.rosbag, args.topic, args.frame_step) if args.rosbag else args.images
+    stream = CalibrationStream(spec, card, batch, args.count, args.seed, progress=not args.no_progress,
                                frame_step=args.frame_step)
     out("calibration images: {}".format(stream.describe()))
     if labels is not None:  # before the long part, so a wrong folder fails now

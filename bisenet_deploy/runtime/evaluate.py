@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..lazy import is_installed
 from .backends import BACKEND_CHOICES, BACKENDS, create_backend
 from .datasets import LAYOUTS, detect_layout, discover, load_pair, resize_label
+from .evaluate_bag import add_bag_args, check_bag_args, evaluate_bag
 from .metrics import ConfusionMatrix, agreement, format_class_table, report_dict
 from .model_info import load_model_card
 from .run import add_model_args, model_overrides
@@ -25,6 +26,7 @@ EPILOG = """datasets:
 examples:
   bisenet-eval --model model.onnx --data SUNRGBD --eval-size 512x512          the seed's test protocol
   bisenet-eval --model model_fp16.engine --data SUNRGBD --compare model.onnx  did FP16 cost accuracy?
+  bisenet-eval --model model_fp16.engine --rosbag run.bag --topic /camera/rgb/image_raw --compare model.onnx
 """
 
 
@@ -33,13 +35,14 @@ def build_parser():
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_args(parser)
     data = parser.add_argument_group("data")
-    data.add_argument("--data", required=True, metavar="ROOT", help="dataset folder")
+    data.add_argument("--data", metavar="ROOT", help="dataset folder (or --rosbag below)")
     data.add_argument("--layout", choices=("auto",) + LAYOUTS, default="auto", help="default: detect")
     data.add_argument("--split", default="test", help="split for the sunrgbd layout (default: test)")
     data.add_argument("--eval-size", type=parse_size, metavar="HxW",
                       help="resize image (bilinear) and label (nearest) to this size first, as the seed's "
                            "512x512 test does (default: evaluate at label resolution)")
     data.add_argument("--limit", type=int, help="evaluate only the first N samples")
+    add_bag_args(parser)
     parser.add_argument("--compare", metavar="BACKEND|MODEL",
                         help="also run this backend on the same model, or another model file, and report agreement")
     parser.add_argument("--json", metavar="FILE", help="write the full report as JSON")
@@ -62,12 +65,7 @@ def _progress(items, label):
     return items
 
 
-def evaluate(args, log=print):
-    if args.limit is not None and args.limit < 1:
-        raise InputError("--limit must be at least 1")
-    layout = detect_layout(args.data, args.split) if args.layout == "auto" else args.layout
-    samples = discover(args.data, layout, args.split)[: args.limit]
-    card = load_model_card(args.model, model_overrides(args))
+def _segmenters(args, card):
     segmenters = [Segmenter(create_backend(args.backend, args.model, card, threads=args.threads), card)]
     if args.compare:
         other_path, other_backend = _comparison_model(args.compare, args.model)
@@ -77,6 +75,25 @@ def evaluate(args, log=print):
             raise InputError("--compare {} predicts {} classes, the model {}".format(
                 args.compare, other_card["num_classes"], card["num_classes"]))
         segmenters.append(Segmenter(create_backend(other_backend, other_path, other_card, args.threads), other_card))
+    return segmenters
+
+
+def evaluate(args, log=print):
+    if args.limit is not None and args.limit < 1:
+        raise InputError("--limit must be at least 1")
+    on_bag = check_bag_args(args)
+    if not on_bag and args.data is None:
+        raise InputError("give a dataset with --data ROOT, or a bag with --rosbag BAG --topic T and --compare")
+    card = load_model_card(args.model, model_overrides(args))
+    if on_bag:
+        segmenters = _segmenters(args, card)
+        with contextlib.ExitStack() as stack:
+            for segmenter in segmenters:
+                stack.enter_context(segmenter)
+            return evaluate_bag(args, segmenters, card["classes"], log)
+    layout = detect_layout(args.data, args.split) if args.layout == "auto" else args.layout
+    samples = discover(args.data, layout, args.split)[: args.limit]
+    segmenters = _segmenters(args, card)
     matrices = [ConfusionMatrix(card["num_classes"]) for _ in segmenters]
     agreements = []
     log("evaluating {} samples ({} layout) with {}".format(len(samples), layout, args.model))
