@@ -265,3 +265,35 @@ def test_slow_node_drops_stale_frames_and_takes_the_newest(start_node, tiny_onnx
     stats = json.loads(listener.got["stats"][-1].data)
     assert stats["frames_dropped"] >= 1 and stats["frames_dropped"] + len(indices) <= sent
     assert node.process.poll() is None
+
+
+def test_launch_file_starts_the_node_with_its_arguments(rospy_on_master, tmp_path, tiny_onnx_labels):
+    from sensor_msgs.msg import Image
+    rospy, env = rospy_on_master
+    package_path = os.path.join(os.path.dirname(__file__), "..", "..", "ros")
+    env = dict(env, ROS_PACKAGE_PATH=os.path.abspath(package_path), BISENET_PYTHON=sys.executable)
+    log_path = str(tmp_path / "roslaunch.log")
+    with open(log_path, "w") as log:
+        launch = subprocess.Popen(["roslaunch", "bisenet_ros", "segnet.launch", "name:=segnet_launched",
+                                   "model_path:=" + tiny_onnx_labels, "input:=" + IN_TOPIC + "_launch",
+                                   "mask_filter:=point"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        publisher = rospy.Publisher(IN_TOPIC + "_launch", Image, queue_size=1)
+        listener = Listener(rospy, "segnet_launched", names=("class_mask",))
+
+        def ready():
+            assert launch.poll() is None, open(log_path).read()
+            return publisher.get_num_connections() > 0 and listener.connected()
+        _wait_for(ready, START_TIMEOUT, "the launched node")
+        frame = sample_frames(1, seed=4)[0]
+        publisher.publish(image_message(rospy, frame, "bgr8", 7, "launched"))
+        _wait_for(lambda: listener.count("class_mask") > 0, REPLY_TIMEOUT, "a class mask")
+        listener.close()
+        message = listener.got["class_mask"][0]
+        expected, _ = runtime_labels(tiny_onnx_labels, [frame])
+        assert message.header.frame_id == "launched"
+        np.testing.assert_array_equal(pixels(message, 1), expected[0])
+        assert rospy.get_param("/segnet_launched/mask_filter") == "point"
+    finally:
+        _stop(launch)
