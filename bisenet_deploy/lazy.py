@@ -20,9 +20,9 @@ _INSTALL_HINTS = {
              "(Debian 12), or on a TX2 ROS Melodic built for Python 3 or a Noetic container (README: ROS)",
     "sensor_msgs": "apt-get install python3-sensor-msgs (Debian) or ros-noetic-sensor-msgs, then source ROS's setup.bash",
     "std_msgs": "apt-get install python3-std-msgs (Debian) or ros-noetic-std-msgs, then source ROS's setup.bash",
-    "rosbag": "apt-get install python3-rosbag (Debian) or ros-noetic-rosbag; on Python >= 3.8: pip install rosbags",
+    "rosbag": "apt-get install python3-rosbag (Debian) or ros-noetic-rosbag; on Python >= 3.10: pip install rosbags",
     "genpy": "apt-get install python3-genpy (Debian) or ros-noetic-genpy",
-    "rosbags": "pip install 'bisenet-deploy[ros]' (Python >= 3.8)",
+    "rosbags": "pip install 'bisenet-deploy[ros]' (Python >= 3.10)",
 }
 
 

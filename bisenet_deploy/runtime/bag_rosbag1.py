@@ -25,7 +25,7 @@ class Rosbag1Reader(object):
         self.path = path
         if os.path.isdir(path):
             raise InputError("{} is a folder (a ROS 2 bag?); ROS 2 bags need the rosbags library, which needs "
-                             "Python >= 3.8: pip install rosbags".format(path))
+                             "Python >= 3.10: pip install rosbags".format(path))
         try:
             self.bag = rosbag.Bag(path, "r")
         except (rosbag.ROSBagException, IOError, OSError, ValueError) as exc:

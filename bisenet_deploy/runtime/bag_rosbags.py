@@ -1,5 +1,5 @@
 """ROS 1 and ROS 2 bags (sqlite3 and mcap) through the `rosbags` library: pure Python, no ROS
-installation, Python >= 3.8. Reading yields image messages; writing copies every original message
+installation, Python >= 3.10. Reading yields image messages; writing copies every original message
 into a ROS 1 bag (converting ROS 2 messages with rosbags' own converter) and adds new topics."""
 
 import os

@@ -1,7 +1,7 @@
 """Images recorded in a ROS bag (ROS 1 .bag; ROS 2 sqlite3 or mcap) as a bisenet-run source: every
 message of the topic, in time order, never dropped, each with its header as the frame's metadata.
 
-The `rosbags` library reads every format (Python >= 3.8); where it cannot run (the TX2's Python 3.6)
+The `rosbags` library reads every format (Python >= 3.10); where it cannot run (the TX2's Python 3.6)
 ROS 1 bags are read with ROS's own `rosbag` module instead.
 """
 
@@ -23,11 +23,12 @@ IMAGE_TYPES_TEXT = "sensor_msgs/Image or sensor_msgs/CompressedImage"
 def pick_library():
     # type: () -> str
     """'rosbags' where it runs, else 'rosbag' (ROS 1's module), else an InputError saying how to get one."""
-    if sys.version_info >= (3, 8) and is_installed("rosbags"):
+    # 0.11 (Python >= 3.10) is the rosbags whose bag converter the bag sink reuses
+    if sys.version_info >= (3, 10) and is_installed("rosbags"):
         return "rosbags"
     if is_installed("rosbag"):
         return "rosbag"
-    raise InputError("reading ROS bags needs the rosbags library (Python >= 3.8: pip install 'bisenet-deploy[ros]') "
+    raise InputError("reading ROS bags needs the rosbags library (Python >= 3.10: pip install 'bisenet-deploy[ros]') "
                      "or ROS 1's rosbag module (on a TX2: ROS Melodic built for Python 3, or a Noetic container); "
                      "this Python {}.{} has neither".format(*sys.version_info[:2]))
 
