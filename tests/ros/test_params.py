@@ -37,3 +37,13 @@ def test_wrong_values_are_named(given, fragment):
     given = dict({"model_path": "m.onnx"}, **given)
     with pytest.raises(InputError, match=fragment.replace("(", r"\(")):
         params_from(**given)
+
+
+def test_precision_must_match_what_the_model_runs_at():
+    import types
+    from bisenet_deploy.ros.node import check_precision
+    backend = types.SimpleNamespace(precision="fp32", name="ort")
+    check_precision(params_from(model_path="m.onnx"), backend)  # unset: anything goes
+    check_precision(params_from(model_path="m.onnx", precision="fp32"), backend)
+    with pytest.raises(InputError, match="~precision fp16: m.onnx runs at fp32 on the ort backend"):
+        check_precision(params_from(model_path="m.onnx", precision="fp16"), backend)
