@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import InputError
 from ..lazy import is_installed
 from ..runtime.preprocess import preprocess
-from .image_sources import ImageSource, open_image_source
+from .image_sources import open_image_source
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def _progress_bar(total, enabled, description):
 class CalibrationStream(object):
     """Batches of preprocessed calibration images from a folder, glob or video.
 
-    spec        folder, glob, image or video path, or an ImageSource already opened
+    spec        folder, glob, image or video path, or an ImageSource (or one alike: a bag's) already opened
     card        the model card: input_size, mean, std and input dtype
     batch_size  images per batch; every batch holds exactly this many
     count       use at most this many images (None: all)
@@ -74,7 +74,7 @@ class CalibrationStream(object):
             raise InputError("the calibration batch size must be at least 1, got {}".format(batch_size))
         if count is not None and int(count) < 1:
             raise InputError("the calibration image count must be at least 1, got {}".format(count))
-        self.source = spec if isinstance(spec, ImageSource) else open_image_source(spec, frame_step)
+        self.source = spec if hasattr(spec, "keys") else open_image_source(spec, frame_step)
         self.card = card
         self.batch_size = int(batch_size)
         self.seed = seed

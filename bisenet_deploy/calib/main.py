@@ -12,7 +12,7 @@ from ..atomic import atomic_path
 from ..cli import ArgumentParser, add_debug_flag, run_main
 from ..errors import InputError, WorkFailed
 from ..lazy import lazy_import
-from .bag_images import open_bag_images
+from ..runtime.bag_images import open_bag_images
 from .compare import compare_models, comparison_record, find_labels, format_comparison
 from .images import SUGGESTED_IMAGES, CalibrationStream
 from .qdq import (METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batch,

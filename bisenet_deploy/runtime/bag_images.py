@@ -1,19 +1,20 @@
 """Calibration images from a ROS bag topic (the robot's own camera: the best calibration set there is),
-as an ImageSource whose keys are message indices, read forwards like a video."""
+with the calibration ImageSource's interface (location, keys, sequential, name, label, read, describe):
+keys are message indices, read forwards like a video."""
 
 import os
 
-from ..runtime.bag_source import bag_images, check_image_topic, open_bag
-from .image_sources import ImageSource
+from .bag_source import bag_images, check_image_topic, open_bag
 
 
-class BagImages(ImageSource):
+class BagImages(object):
     """Every `step`-th image message of `topic`; keys are message indices on the topic."""
 
     sequential = True
 
     def __init__(self, path, topic, count, step, library=None):
-        super(BagImages, self).__init__("{} {}".format(path, topic), range(0, count, step))
+        self.location = "{} {}".format(path, topic)
+        self.keys = list(range(0, count, step))
         self.path, self.topic, self.step, self.count, self.library = path, topic, step, count, library
         stem = os.path.basename(os.path.normpath(path))
         self._prefix = "{}_{}".format(os.path.splitext(stem)[0], topic.strip("/").replace("/", "_"))
