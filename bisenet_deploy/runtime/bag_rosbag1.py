@@ -33,12 +33,17 @@ class Rosbag1Reader(object):
         info = self.bag.get_type_and_topic_info().topics
         self.topics = dict((topic, value.msg_type) for topic, value in info.items())
         self._counts = dict((topic, value.message_count) for topic, value in info.items())
+        self._rates = dict((topic, value.frequency) for topic, value in info.items())
 
     def image_kind(self, topic):
         return IMAGE_KINDS.get(self.topics.get(topic))
 
     def count(self, topic):
         return self._counts.get(topic, 0)
+
+    def rate(self, topic):
+        """Messages a second on `topic`, as rosbag measures it (None when it cannot)."""
+        return self._rates.get(topic) or None
 
     def images(self, topic):
         kind = self.image_kind(topic)

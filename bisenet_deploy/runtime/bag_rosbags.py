@@ -63,6 +63,11 @@ class RosbagsReader(object):
     def count(self, topic):
         return sum(c.msgcount for c in self.reader.connections if c.topic == topic)
 
+    def rate(self, topic):
+        """Messages a second on `topic` over the bag's span (None when that says nothing)."""
+        count, span = self.count(topic), self.reader.duration * 1e-9
+        return (count - 1) / span if count > 1 and span > 0 else None
+
     def images(self, topic):
         """(bag time in ns, kind, message) for every message on `topic`, in time order."""
         connections = [c for c in self.reader.connections if c.topic == topic]

@@ -80,7 +80,8 @@ class BagSource(FrameSource):
     """Every image of one topic of a bag; `frame_meta(index)` returns (once) the header of frame `index`."""
 
     def __init__(self, reader, topic):
-        super(BagSource, self).__init__(live=False, fps=None, frame_count=reader.count(topic))
+        # the recording's rate, so a video written from it plays at the speed it was recorded
+        super(BagSource, self).__init__(live=False, fps=reader.rate(topic), frame_count=reader.count(topic))
         self.reader = reader
         self.topic = topic
         self.skipped = 0
@@ -109,9 +110,10 @@ class BagSource(FrameSource):
 
     def describe(self):
         width, height = self.frame_size_wh
-        return "opened {} {}, topic {} ({}, {} messages, first {}x{}) with {}".format(
+        rate = ", {:.1f} fps".format(self.fps) if self.fps else ""
+        return "opened {} {}, topic {} ({}, {} messages{}, first {}x{}) with {}".format(
             self.reader.format_name, self.reader.path, self.topic, self.reader.topics[self.topic], self.frame_count,
-            width, height, self.reader.library)
+            rate, width, height, self.reader.library)
 
     def _release(self):
         self._items = None

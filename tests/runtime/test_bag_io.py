@@ -172,3 +172,39 @@ def test_calibrate_on_a_bag_topic(tmp_path, tiny_onnx_labels):
     assert out.is_file()
     code, _, stderr = run_cli(calibrate_main, tiny_onnx_labels, "--rosbag", bag, "-o", out)
     assert code == 2 and "--rosbag BAG --topic T" in stderr
+
+
+def write_many_class_onnx(path, num_classes=300, height=32, width=48):
+    """A card-less ONNX labelling every pixel with the last class (299 > 255, so only mono16 holds it):
+    a 1x1 Conv to `num_classes` zero channels but the last (bias 1), ArgMax, Cast."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    weight = np.zeros((num_classes, 3, 1, 1), np.float32)
+    bias = np.zeros(num_classes, np.float32)
+    bias[-1] = 1.0
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["image", "w", "b"], ["scores"]),
+         helper.make_node("ArgMax", ["scores"], ["index"], axis=1, keepdims=0),
+         helper.make_node("Cast", ["index"], ["pred"], to=TensorProto.INT32)],
+        "many_classes", [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, height, width])],
+        [helper.make_tensor_value_info("pred", TensorProto.INT32, [1, height, width])],
+        [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(bias, "b")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+    model.ir_version = 7
+    onnx.save(model, str(path))
+    return str(path)
+
+
+def test_more_than_255_classes_give_a_mono16_class_mask(tmp_path):
+    model = write_many_class_onnx(tmp_path / "many.onnx")
+    bag = write_bag(tmp_path, "ros1", sample_frames(2, 32, 48), ["bgr8"])
+    out = tmp_path / "out.bag"
+    code, _, stderr = run_cli(run_main, "--model", model, "--input-size", "32x48", "--num-classes", "300", "--head",
+                              "labels", "--rosbag", bag, "--topic", TOPIC, "--headless", "--output", out)
+    assert code == 0, stderr
+    masks = by_topic(read_bag(str(out)))[TOPIC + "/class_mask"]
+    assert len(masks) == 2
+    for _, message in masks:
+        assert (message.encoding, message.step, message.is_bigendian) == ("mono16", 2 * 48, 0)
+        labels = np.asarray(message.data, np.uint8).view("<u2").reshape(32, 48)
+        assert (labels == 299).all()
