@@ -150,8 +150,8 @@ def start_node(rospy_on_master, tmp_path):
     rospy, env = rospy_on_master
     started = []
 
-    def start(*ros_args):
-        node = Node(env, str(tmp_path / "node{}.log".format(len(started))), *ros_args)
+    def start(*ros_args, extra_env=None):
+        node = Node(dict(env, **(extra_env or {})), str(tmp_path / "node{}.log".format(len(started))), *ros_args)
         started.append(node)
         return node
 
@@ -218,12 +218,43 @@ def test_node_outputs_match_the_runtime_for_every_encoding(start_node, tiny_onnx
     assert len([line for line in node.log().splitlines() if "32FC1" in line]) == 1, node.log()
 
 
-def test_renamed_node_on_compressed_images(start_node, tiny_onnx_labels):
+# vision_msgs/VisionInfo as ROS 1 defines it; Debian has no vision_msgs, so the tests generate the
+# message classes from this definition (genpy, as catkin would) instead of installing the package
+VISION_INFO = """Header header
+string method
+int32 database_version
+string database_location
+================================================================================
+MSG: std_msgs/Header
+uint32 seq
+time stamp
+string frame_id
+"""
+VISION_MSGS_INIT = """import genpy.dynamic
+VisionInfo = genpy.dynamic.generate_dynamic("vision_msgs/VisionInfo", {!r})["vision_msgs/VisionInfo"]
+""".format(VISION_INFO)
+
+
+def vision_msgs_generated_from_its_definition(folder):
+    """A folder to put on PYTHONPATH that holds vision_msgs.msg.VisionInfo."""
+    package = folder / "vision_msgs"
+    (package / "msg").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "msg" / "__init__.py").write_text(VISION_MSGS_INIT)
+    return str(folder)
+
+
+def test_renamed_node_on_compressed_images_with_vision_info(start_node, tiny_onnx_labels, tmp_path):
+    import genpy.dynamic
     from sensor_msgs.msg import CompressedImage
     from std_msgs.msg import Header
     rospy, start = start_node
+    generated = vision_msgs_generated_from_its_definition(tmp_path / "generated")
     node = start("__name:=segnet_png", "image_in:=" + IN_TOPIC, "_model_path:=" + tiny_onnx_labels,
-                 "_compressed:=true")
+                 "_compressed:=true", extra_env={"PYTHONPATH": generated})
+    infos = []
+    vision_info = genpy.dynamic.generate_dynamic("vision_msgs/VisionInfo", VISION_INFO)["vision_msgs/VisionInfo"]
+    info_subscriber = rospy.Subscriber("/segnet_png/vision_info", vision_info, infos.append)
     publisher = rospy.Publisher(IN_TOPIC + "/compressed", CompressedImage, queue_size=10)
     listener = Listener(rospy, "segnet_png", names=("class_mask",))
     _connect(rospy, node, publisher, listener)
@@ -238,6 +269,10 @@ def test_renamed_node_on_compressed_images(start_node, tiny_onnx_labels):
     for index, message in enumerate(listener.got["class_mask"]):
         assert (message.header.stamp.nsecs, message.header.frame_id) == (index, "png")
         np.testing.assert_array_equal(pixels(message, 1), expected[index])
+    _wait_for(lambda: infos, REPLY_TIMEOUT, "the latched VisionInfo")
+    info_subscriber.unregister()
+    assert infos[0].database_location == "/segnet_png/class_labels"
+    assert infos[0].method.endswith(tiny_onnx_labels)
 
 
 def test_slow_node_drops_stale_frames_and_takes_the_newest(start_node, tiny_onnx_labels):
