@@ -8,15 +8,14 @@ import sys
 import tempfile
 
 from .. import __version__
-from ..atomic import atomic_path
-from ..cli import ArgumentParser, add_debug_flag, run_main
-from ..errors import InputError, WorkFailed
-from ..lazy import lazy_import
-from ..runtime.bag_images import open_bag_images
+from ..core.atomic import atomic_path
+from ..core.cli import ArgumentParser, add_common_flags, run_main
+from ..core.errors import InputError, WorkFailed
+from ..core.lazy import lazy_import
+from ..runtime.bags.images import open_bag_images
 from .compare import compare_models, comparison_record, find_labels, format_comparison
 from .images import SUGGESTED_IMAGES, CalibrationStream
-from .qdq import (METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batch,
-                  qdq_summary, quantize_to_qdq, quantized_op_types, record_calibration)
+from .qdq import METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batch, qdq_summary, quantize_to_qdq, quantized_op_types, record_calibration
 
 DEFAULT_COUNT = SUGGESTED_IMAGES
 DEFAULT_EVAL_COUNT = 100
@@ -74,7 +73,7 @@ def build_parser():
     check.add_argument("--min-agreement", type=float, default=DEFAULT_MIN_AGREEMENT, metavar="F",
                        help="lowest pixel agreement (0-1) with FP32 for the model to be written (default: {})".format(
                            DEFAULT_MIN_AGREEMENT))
-    add_debug_flag(parser)
+    add_common_flags(parser)
     return parser
 
 
@@ -137,7 +136,8 @@ def calibration_entry(args, stream, summary, result, kind):
         "activations": "int8 symmetric per-tensor",
         "weights": "int8 symmetric {}".format("per-channel" if args.per_channel else "per-tensor"),
         "images": {"source": args.images or "{} {}".format(args.rosbag, args.topic), "used": stream.used,
-                   "skipped": stream.skipped, "dropped": stream.dropped, "batch_size": stream.batch_size},
+                   "skipped": stream.skipped,
+                   "dropped": stream.dropped, "batch_size": stream.batch_size},
         "seed": args.seed,
         "count": args.count,
         "quantized_op_types": op_types,

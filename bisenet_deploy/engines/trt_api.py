@@ -11,8 +11,8 @@ import collections
 
 import numpy as np
 
-from ..errors import InputError, WorkFailed
-from ..lazy import lazy_import
+from ..core.errors import InputError, WorkFailed
+from ..core.lazy import lazy_import
 
 # Which TensorRT names each feature needs, and the generations whose bindings have them
 # (facts: docs/tensorrt-tx2.md section 3.1 and reference/tensorrt-api/).

@@ -1,7 +1,7 @@
 """--verify: run the engine and ONNX Runtime on the same inputs and compare (Polygraphy's
 `run --trt --onnxrt`, for our model card): max abs diff of the scores and argmax agreement."""
 
-from ..comparison import RANDOM_PREFIX, compare, verification_inputs
+from ..core.comparison import RANDOM_PREFIX, compare, verification_inputs
 
 # Lowest argmax agreement accepted per precision actually used. FP32 differs from ONNX Runtime only
 # by kernel choice (and TF32 on Ampere and later); FP16 moves a few boundary pixels; INT8 more.

@@ -4,9 +4,9 @@ import argparse
 import os
 import sys
 
-from ..cli import ArgumentParser, add_debug_flag, parse_size, run_main
-from ..errors import InputError
-from ..lazy import lazy_import
+from ..core.cli import ArgumentParser, add_common_flags, parse_size, run_main
+from ..core.errors import InputError
+from ..core.lazy import lazy_import
 from .names import ARCHS, DEFAULT_LINT_TARGET, HEADS, LINT_TARGETS, UPSAMPLE_MODES, VARIANTS
 
 DEFAULT_INPUT_SIZE = (480, 640)
@@ -52,7 +52,7 @@ def build_parser():
     checks.add_argument("--no-lint", action="store_true", help="report TensorRT lint violations without failing")
     checks.add_argument("--min-agreement", type=float, default=None, metavar="P",
                         help="lowest argmax agreement (0-1) accepted for an approximate upsample (default: 0.9)")
-    add_debug_flag(parser)
+    add_common_flags(parser)
     return parser
 
 

@@ -4,11 +4,11 @@ unless every stage passes (or the user waived it)."""
 import time
 
 from .. import __version__
-from ..atomic import write_bytes_atomic
-from ..classes import load_classes
-from ..comparison import format_table, verification_inputs
-from ..errors import WorkFailed
-from ..modelcard import make_card
+from ..core.atomic import write_bytes_atomic
+from ..core.classes import load_classes
+from ..core.comparison import format_table, verification_inputs
+from ..core.errors import WorkFailed
+from ..core.modelcard import make_card
 from . import to_onnx, trt_lint, verify
 from .checkpoint import load_checkpoint
 from .graph import reference_graph, substituted_graph

@@ -8,16 +8,17 @@ import importlib
 import sys
 import time
 
-from ..cli import ArgumentParser, add_debug_flag, run_main
-from ..errors import InputError
-from ..lazy import is_installed, lazy_import
+from ..core.cli import ArgumentParser, add_common_flags, run_main
+from ..core.errors import InputError
+from ..core.lazy import is_installed, lazy_import
 from ..runtime.backends import create_backend
-from ..runtime.frame_view import FrameView
-from ..runtime.model_info import load_model_card
-from ..runtime.ros_topic_sink import SegnetPublishers
-from ..runtime.ros_topic_source import LatestImageSubscriber
+from ..runtime.model_card import load_model_card
+from ..runtime.overlay import OverlayRenderer
+from ..runtime.run import frame_result
 from ..runtime.run_stats import RunStats
 from ..runtime.segmenter import Segmenter
+from ..runtime.sinks.ros_topic import SegnetPublishers
+from ..runtime.sources.ros_topic import LatestImageSubscriber
 from .params import DEFAULTS, read_params
 
 NODE_NAME = "segnet"
@@ -42,7 +43,7 @@ example:
 def build_parser():
     parser = ArgumentParser(prog="bisenet-ros", description=__doc__, epilog=EPILOG,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_debug_flag(parser)
+    add_common_flags(parser)
     return parser
 
 
@@ -109,24 +110,21 @@ def serve(rospy, messages, params, segmenter, card):
         return {"network_fps": stats.network_fps(), "end_to_end_fps": stats.end_to_end_fps(),
                 "dropped": source.dropped, "skipped": source.skipped}
 
-    alpha = params.overlay_alpha / 255.0
-    sink = SegnetPublishers(rospy, messages, card, alpha, params.mask_filter, params.overlay_filter, status)
+    renderer = OverlayRenderer(card, alpha=params.overlay_alpha / 255.0, legend=False)
+    sink = SegnetPublishers(rospy, messages, card, renderer.alpha, params.mask_filter, params.overlay_filter, status)
     pacer = Pacer(params.max_rate)
     rospy.loginfo("%s: listening on %s (%s), publishing %s/{class_mask,color_mask,overlay,stats}; %s",
                   rospy.get_name(), topic, "CompressedImage" if compressed else "Image", rospy.get_name(),
                   segmenter.backend.describe())
     try:
         while not rospy.is_shutdown():
-            item = source.next_frame(WAIT_SECONDS)
-            if item is None:
+            frame = source.next_frame(WAIT_SECONDS)
+            if frame is None:
                 continue
             started = time.monotonic()
-            frame, meta, header = item
-            result = segmenter.segment(frame)
-            meta["header"] = header
+            result = frame_result(stats.frames, frame, segmenter.segment(frame.image), renderer, None)
             stats.add(result.timings)  # first, so this frame's stats count it
-            sink.write(FrameView(stats.frames - 1, frame, result.labels, result.timings, card["colors"], alpha, meta,
-                                 result.overlay))
+            sink.write(result)
             pacer.wait(started, rospy.is_shutdown)
     finally:
         source.close()

@@ -3,7 +3,7 @@ read through any `get(name, default)` (rospy.get_param in the node, a dict in te
 
 import collections
 
-from ..errors import InputError
+from ..core.errors import InputError
 from ..runtime.backends import BACKEND_CHOICES
 from ..runtime.mask_filters import FILTERS
 

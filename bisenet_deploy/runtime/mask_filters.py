@@ -8,7 +8,7 @@ both are the same.
 
 import cv2
 
-from ..errors import InputError
+from ..core.errors import InputError
 from .overlay import colorize
 
 FILTERS = ("linear", "point")

@@ -16,12 +16,13 @@ def class_fractions(labels, names):
 
 def stats_record(labels, names, timings, stamp, frame_index, network_fps=None, end_to_end_fps=None,
                  latency_s=None, dropped=0, skipped=0):
-    """A JSON-ready dict: per-class pixel fractions, FPS, latency from the image stamp, drops, stage times."""
+    """A JSON-ready dict: per-class pixel fractions, FPS, latency from the image stamp, drops, stage times
+    (`timings`: {stage: milliseconds}, a FrameResult's)."""
     record = {
         "frame": int(frame_index),
         "stamp": stamp,
         "class_fractions": class_fractions(labels, names),
-        "timings_ms": dict((stage, round(1000.0 * seconds, 3)) for stage, seconds in sorted(timings.items())),
+        "timings_ms": dict((stage, round(float(ms), 3)) for stage, ms in sorted(timings.items())),
         "frames_dropped": int(dropped),
         "frames_skipped": int(skipped),
     }

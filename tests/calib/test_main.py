@@ -12,9 +12,9 @@ import onnxruntime as ort
 import pytest
 
 from bisenet_deploy.calib.images import CalibrationStream
-from bisenet_deploy.modelcard import MODEL_CARD_KEY, card_from_metadata
+from bisenet_deploy.core.modelcard import MODEL_CARD_KEY, card_from_metadata
 from bisenet_deploy.runtime.postprocess import labels_from_output
-from bisenet_deploy.runtime.preprocess import preprocess
+from bisenet_deploy.core.preprocess import preprocess
 
 
 def card_of(path):

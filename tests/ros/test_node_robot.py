@@ -18,7 +18,7 @@ import pytest
 
 from bag_files import ENCODINGS, decoded_reference, ros_encode, sample_frames
 from bisenet_deploy.runtime.backends import create_backend
-from bisenet_deploy.runtime.model_info import load_model_card
+from bisenet_deploy.runtime.model_card import load_model_card
 from bisenet_deploy.runtime.overlay import blend, colorize
 from bisenet_deploy.runtime.segmenter import Segmenter
 

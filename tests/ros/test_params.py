@@ -2,7 +2,7 @@
 
 import pytest
 
-from bisenet_deploy.errors import InputError
+from bisenet_deploy.core.errors import InputError
 from bisenet_deploy.ros.params import read_params
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bisenet_deploy.errors import InputError
+from bisenet_deploy.core.errors import InputError
 from bisenet_deploy.runtime.mask_filters import filtered_mask
 from bisenet_deploy.runtime.overlay import colorize
 
