@@ -209,3 +209,11 @@ def test_more_than_255_classes_give_a_mono16_class_mask(tmp_path):
         assert (message.encoding, message.step, message.is_bigendian) == ("mono16", 2 * 48, 0)
         labels = np.asarray(message.data, np.uint8).view("<u2").reshape(32, 48)
         assert (labels == 299).all()
+
+
+def test_without_either_bag_library_the_refusal_says_how_to_get_one(monkeypatch):
+    from bisenet_deploy.core.errors import InputError
+    from bisenet_deploy.runtime import bags
+    monkeypatch.setattr(bags, "is_installed", lambda name: False)
+    with pytest.raises(InputError, match=r"needs the rosbags library .* or ROS 1's rosbag module"):
+        bags.pick_library()
