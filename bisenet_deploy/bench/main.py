@@ -8,8 +8,6 @@ files from several machines can be concatenated and still say where every number
 
 import argparse
 import collections
-import contextlib
-import io
 import json
 import logging
 import os
@@ -26,7 +24,8 @@ from ..core.lazy import is_installed, lazy_import
 from . import trt as bench_trt
 from ..core.model_info import KIND_TEXT
 from ..runtime.backends import BACKENDS, PREFERENCE, RUNS_KIND, create_backend, unusable_reason
-from ..core.machine import capture_environment, usable_cores
+from ..core.machine import usable_cores
+from .environment import capture_environment
 from .report import csv_text, markdown_report, size_text, write_text_atomic
 from ..core.defaults import NETWORK_STRIDE
 from ..core.model_info import model_kind
@@ -95,21 +94,15 @@ def select_columns(requested):
 
 def export_for_ort(checkpoint, workdir, input_size, debug):
     # type: (str, str, tuple, bool) -> str
-    from ..export.main import main as export_main  # imports nothing heavy until it runs
+    """The checkpoint as a logits-head ONNX in `workdir`, through the export function API."""
+    from ..export.api import export_onnx  # imports torch only when it runs
 
     output = os.path.join(workdir, os.path.basename(checkpoint).split(".")[0] + ".onnx")
-    argv = [checkpoint, "-o", output, "--input-size", "{}x{}".format(*input_size), "--head", "logits",
-            "--upsample", "resize"]
-    errors = io.StringIO()
-    if debug:  # the exporter's stage log and tracebacks, as it prints them
-        code = export_main(argv + ["--debug"])
-    else:  # keep its stage log out of the table; its one error line goes into ours
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(errors):
-            code = export_main(argv)
-    if code != 0:
-        message = (errors.getvalue().strip().splitlines() or ["exit code {}".format(code)])[-1]
-        raise (InputError if code == 2 else WorkFailed)("exporting {} for the ort backend failed: {}".format(
-            checkpoint, message))
+    say = print if debug else log.debug  # the exporter's stage log stays out of the table unless --debug
+    try:
+        export_onnx(checkpoint, output, log=say, input_size=tuple(input_size), head="logits", upsample="resize")
+    except (InputError, WorkFailed) as exc:
+        raise type(exc)("exporting {} for the ort backend failed: {}".format(checkpoint, exc))
     return output
 
 

@@ -7,7 +7,7 @@ import os
 
 from ..core.atomic import atomic_path
 from ..core.errors import InputError
-from ..core.machine import environment_items
+from .environment import environment_items
 
 ARCH_LABELS = {"resnet18": "res18", "resnet50": "res50", "resnet101": "res101"}
 COLUMN_ORDER = ("torch CPU", "ort CPU", "torch CUDA", "ort CUDA", "TRT FP32", "TRT FP32 mapped", "TRT FP16",

@@ -9,7 +9,8 @@ import tempfile
 
 from .. import __version__
 from ..core.atomic import atomic_path
-from ..core.cli import ArgumentParser, add_common_flags, run_main
+from ..core.cli import ArgumentParser, add_alias, add_common_flags, run_main
+from ..core.comparison import QDQ_MIN_AGREEMENT, agrees
 from ..core.errors import InputError, WorkFailed
 from ..core.lazy import lazy_import
 from ..runtime.bags.images import open_bag_images
@@ -19,23 +20,20 @@ from .qdq import METHODS, card_for_calibration, check_quantizable, describe_summ
 
 DEFAULT_COUNT = SUGGESTED_IMAGES
 DEFAULT_EVAL_COUNT = 100
-# A usable INT8 segmentation model changes almost no pixels: mmdeploy's BiSeNetV1 loses 0.01 mIoU
-# points in INT8 (74.44 -> 74.43). When 5% of the pixels change class, some layer's range was
-# clipped or too coarse, and mIoU is at risk by several points: stop and let the user look.
-DEFAULT_MIN_AGREEMENT = 0.95
+DEFAULT_MIN_AGREEMENT = QDQ_MIN_AGREEMENT
 # Fewer held-out images than this measure too little; compare on calibration images instead.
 MIN_HELD_OUT = 10
 QDQ_SUFFIX = ".qdq.onnx"
 
-EPILOG = """calibration images (--images):
-  DIR           every image in the folder             --images calib/
-  GLOB          the images the pattern matches        --images 'SUNRGBD/train/image/*.jpg'
-  VIDEO         frames of a video (--frame-step K)    --images walk.mp4 --frame-step 10
+EPILOG = """calibration images (--calib-images):
+  DIR           every image in the folder             --calib-images calib/
+  GLOB          the images the pattern matches        --calib-images 'SUNRGBD/train/image/*.jpg'
+  VIDEO         frames of a video (--frame-step K)    --calib-images walk.mp4 --frame-step 10
   --rosbag BAG --topic T   a recorded camera topic    --rosbag run.bag --topic /camera/rgb/image_raw
-  --count picks a seeded random subset; the images not picked are held out for the FP32 check.
+  --calib-count picks a seeded random subset; the images not picked are held out for the FP32 check.
 examples:
-  bisenet-calibrate model.onnx --images calib/                            -> model.qdq.onnx
-  bisenet-calibrate model.onnx --images calib/ --labels calib_labels/     also mIoU of FP32 and INT8
+  bisenet-calibrate model.onnx --calib-images calib/                      -> model.qdq.onnx
+  bisenet-calibrate model.onnx --calib-images calib/ --labels calib_labels/   also mIoU of FP32 and INT8
   bisenet-build-engine model.qdq.onnx --int8                              on an INT8-capable Jetson/GPU
 """
 
@@ -46,11 +44,14 @@ def build_parser():
     parser.add_argument("model", help="FP32 ONNX (from bisenet-export)")
     parser.add_argument("-o", "--output", help="QDQ ONNX to write (default: MODEL.qdq.onnx next to the model)")
     images = parser.add_argument_group("calibration images")
-    images.add_argument("--images", metavar="DIR|GLOB|VIDEO", help="folder, glob or video")
-    images.add_argument("--rosbag", metavar="BAG", help="instead of --images: a ROS 1/2 bag, with --topic")
+    images.add_argument("--calib-images", metavar="DIR|GLOB|VIDEO", help="folder, glob or video (or --rosbag)")
+    images.add_argument("--rosbag", metavar="BAG", help="instead of --calib-images: a ROS 1/2 bag, with --topic")
     images.add_argument("--topic", help="the bag's image topic (with --rosbag)")
-    images.add_argument("--count", type=int, default=DEFAULT_COUNT, metavar="N",
+    images.add_argument("--calib-count", type=int, default=DEFAULT_COUNT, metavar="N",
                         help="use at most N images (default: {}, NVIDIA's suggestion)".format(DEFAULT_COUNT))
+    # the names before bisenet-build-engine and bisenet-calibrate shared theirs; kept for one release
+    add_alias(images, "--images", "--calib-images")
+    add_alias(images, "--count", "--calib-count", type=int)
     images.add_argument("--batch-size", type=int, metavar="N", help="images per batch (default: the model's batch)")
     images.add_argument("--seed", type=int, default=0, help="seed of the random image selection (default: 0)")
     images.add_argument("--frame-step", type=int, default=1, metavar="K",
@@ -84,9 +85,9 @@ def default_output(model_path):
 
 
 def validate_args(args):
-    if (args.images is None) == (args.rosbag is None) or (args.rosbag is None) != (args.topic is None):
-        raise InputError("give the calibration images as --images DIR|GLOB|VIDEO or as --rosbag BAG --topic T")
-    for name in ("count", "batch_size", "eval_count", "frame_step"):
+    if (args.calib_images is None) == (args.rosbag is None) or (args.rosbag is None) != (args.topic is None):
+        raise InputError("give the calibration images: --calib-images DIR|GLOB|VIDEO, or --rosbag BAG --topic T")
+    for name in ("calib_count", "batch_size", "eval_count", "frame_step"):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise InputError("--{} must be at least 1, got {}".format(name.replace("_", "-"), value))
@@ -135,11 +136,11 @@ def calibration_entry(args, stream, summary, result, kind):
         "per_channel": bool(args.per_channel),
         "activations": "int8 symmetric per-tensor",
         "weights": "int8 symmetric {}".format("per-channel" if args.per_channel else "per-tensor"),
-        "images": {"source": args.images or "{} {}".format(args.rosbag, args.topic), "used": stream.used,
+        "images": {"source": args.calib_images or "{} {}".format(args.rosbag, args.topic), "used": stream.used,
                    "skipped": stream.skipped,
                    "dropped": stream.dropped, "batch_size": stream.batch_size},
         "seed": args.seed,
-        "count": args.count,
+        "count": args.calib_count,
         "quantized_op_types": op_types,
         "quantized_nodes": sum(summary[op]["quantized"] for op in ("Conv", "ConvTranspose")),
         "float_nodes": {op: summary[op]["total"] - summary[op]["quantized"] for op in ("Conv", "ConvTranspose")},
@@ -165,8 +166,9 @@ def calibrate(args, out=print):
     if labels is not None and not card.get("num_classes"):
         raise InputError("--labels needs the number of classes, which {} (no bisenet-deploy card) does not "
                          "state".format(args.model))
-    spec = open_bag_images(args.rosbag, args.topic, args.frame_step) if args.rosbag else args.images
-    stream = CalibrationStream(spec, card, batch, args.count, args.seed, progress=not args.no_progress,
+    spec = open_bag_images(args.rosbag, args.topic, args.frame_step) if args.rosbag else args.calib_images
+    stream = CalibrationStream(spec, card, batch, args.calib_count, args.seed,
+                               progress=not args.no_progress,
                                frame_step=args.frame_step)
     out("calibration images: {}".format(stream.describe()))
     if labels is not None:  # before the long part, so a wrong folder fails now
@@ -188,9 +190,9 @@ def calibrate(args, out=print):
         out("QDQ INT8 vs FP32 on {} {} images (ONNX Runtime, CPU):".format(result.images, kind))
         out(format_comparison(result, card["head"]))
         verdict = "pixel agreement {:.3f}% {} --min-agreement {:.3f}%".format(
-            100.0 * result.agreement, ">=" if result.agreement >= args.min_agreement else "<",
+            100.0 * result.agreement, ">=" if agrees(result.agreement, args.min_agreement) else "<",
             100.0 * args.min_agreement)
-        if result.agreement < args.min_agreement:
+        if not agrees(result.agreement, args.min_agreement):
             out("FAILED | {}".format(verdict))
             raise WorkFailed("the INT8 model disagrees with FP32 too often ({}); nothing written. Try more or more "
                              "representative images, --method percentile or minmax, --per-channel; --min-agreement 0 "

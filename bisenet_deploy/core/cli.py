@@ -8,8 +8,8 @@ import sys
 from .. import __version__
 from .errors import InputError, WorkFailed
 
-# TensorRT's own messages arrive on this logger (engines/trt_log.py); --verbose shows its chatter.
-TENSORRT_LOGGER = "bisenet_deploy.tensorrt"
+# TensorRT's own messages arrive on this logger (engines/trt_api.python_logger); --verbose shows its chatter.
+TENSORRT_LOGGER = "bisenet_deploy.tensorrt"  # the same name as engines.trt_api.TENSORRT_LOG
 
 
 class ArgumentParser(argparse.ArgumentParser):

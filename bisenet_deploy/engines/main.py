@@ -121,8 +121,8 @@ def verify_built_engine(engine_path, onnx_path, sidecar, api, device, cuda):
                          "{:.0%}); the engine is kept, but check it before use".format(
                              precision.upper(), min(r.agreement for r in bad), ", ".join(r.name for r in bad),
                              MIN_AGREEMENT[precision]))
-    LOG.info("verify: OK (argmax agreement >= %.0f%% on the picture; noise inputs are shown, not judged)",
-             100 * MIN_AGREEMENT[precision])
+    LOG.info("PASSED | engine agrees with ONNX Runtime (argmax agreement >= %.0f%% on the picture; noise inputs "
+             "are shown, not judged)", 100 * MIN_AGREEMENT[precision])
 
 
 def main(argv=None):

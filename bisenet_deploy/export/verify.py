@@ -12,7 +12,6 @@ from ..core.lazy import lazy_import
 
 ABS_TOLERANCE = 1e-4
 REL_TOLERANCE = 1e-3
-DEFAULT_MIN_AGREEMENT = 0.9
 
 
 def reference_scores(reference, head, x):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from cli_capture import run_cli
 
-from bisenet_deploy.core import machine as bench_env
+from bisenet_deploy.core import machine
 from bisenet_deploy.bench.main import column_label, main
 from bisenet_deploy.bench.report import markdown_report
 
@@ -67,7 +67,7 @@ def test_every_record_carries_the_environment(grid_run):
         assert env["python"] == platform.python_version() and env["numpy"] == np.__version__
         assert env["opencv"] and env["onnxruntime"] and env["torch"]
         assert env["cpu"]
-        assert (env["jetson"] is None) == (not os.path.isfile(bench_env.TEGRA_RELEASE))
+        assert (env["jetson"] is None) == (not os.path.isfile(machine.TEGRA_RELEASE))
 
 
 def test_markdown_has_the_seed_layout(grid_run):
@@ -180,22 +180,22 @@ def test_column_labels():
 
 def test_tegra_release_is_parsed():
     line = "# R32 (release), REVISION: 7.1, GCID: 29818004, BOARD: t186ref, EABI: aarch64, DATE: Sat Feb 19 2022"
-    assert bench_env.parse_tegra_release(line) == "R32.7.1"
-    assert bench_env.parse_tegra_release("garbage") is None
+    assert machine.parse_tegra_release(line) == "R32.7.1"
+    assert machine.parse_tegra_release("garbage") is None
 
 
 def test_nvpmodel_output_is_parsed():
-    assert bench_env.parse_nvpmodel("NV Fan Mode:quiet\nNV Power Mode: MAXN\n0\n") == "MAXN (0)"
-    assert bench_env.parse_nvpmodel("NV Power Mode: MAXP_CORE_ARM\n3\n") == "MAXP_CORE_ARM (3)"
-    assert bench_env.parse_nvpmodel("") is None
+    assert machine.parse_nvpmodel("NV Fan Mode:quiet\nNV Power Mode: MAXN\n0\n") == "MAXN (0)"
+    assert machine.parse_nvpmodel("NV Power Mode: MAXP_CORE_ARM\n3\n") == "MAXP_CORE_ARM (3)"
+    assert machine.parse_nvpmodel("") is None
 
 
 def test_cpu_model_reads_arm_cpuinfo(tmp_path):
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nmodel name\t: ARMv8 Processor rev 3 (v8l)\nBogoMIPS\t: 62.50\n")
-    assert bench_env.cpu_model(str(cpuinfo)) == "ARMv8 Processor rev 3 (v8l)"
+    assert machine.cpu_model(str(cpuinfo)) == "ARMv8 Processor rev 3 (v8l)"
     cpuinfo.write_text("processor\t: 0\nHardware\t: NVIDIA Tegra\n")
-    assert bench_env.cpu_model(str(cpuinfo)) == "NVIDIA Tegra"
+    assert machine.cpu_model(str(cpuinfo)) == "NVIDIA Tegra"
 
 
 @pytest.mark.parametrize("frequencies, state", [
@@ -209,4 +209,4 @@ def test_jetson_clocks_state_from_cpufreq(tmp_path, frequencies, state):
         folder.mkdir(parents=True)
         (folder / "scaling_min_freq").write_text(low + "\n")
         (folder / "scaling_max_freq").write_text(high + "\n")
-    assert bench_env.jetson_clocks_state(str(tmp_path / "cpu[0-9]*" / "cpufreq")) == state
+    assert machine.jetson_clocks_state(str(tmp_path / "cpu[0-9]*" / "cpufreq")) == state

@@ -165,7 +165,7 @@ def test_eval_on_a_bag_reports_agreement_over_every_frame(tmp_path, tiny_onnx_la
 def test_calibrate_on_a_bag_topic(tmp_path, tiny_onnx_labels):
     bag = write_bag(tmp_path, "mcap", sample_frames(14, 64, 96))
     out = tmp_path / "tiny.qdq.onnx"
-    code, stdout, stderr = run_cli(calibrate_main, tiny_onnx_labels, "--rosbag", bag, "--topic", TOPIC, "--count",
+    code, stdout, stderr = run_cli(calibrate_main, tiny_onnx_labels, "--rosbag", bag, "--topic", TOPIC, "--calib-count",
                                    "10", "--eval-count", "4", "--no-progress", "--min-agreement", "0", "-o", out)
     assert code == 0, stderr
     assert "14 images of topic {} in bag".format(TOPIC) in stdout, stdout
