@@ -217,3 +217,24 @@ def test_without_either_bag_library_the_refusal_says_how_to_get_one(monkeypatch)
     monkeypatch.setattr(bags, "is_installed", lambda name: False)
     with pytest.raises(InputError, match=r"needs the rosbags library .* or ROS 1's rosbag module"):
         bags.pick_library()
+
+
+def test_a_failed_run_leaves_no_bag_behind(tmp_path, tiny_onnx_labels, monkeypatch):
+    from bisenet_deploy.core.errors import InputError
+    bag = write_bag(tmp_path, "ros1", sample_frames(4))
+    calls = []
+    real_segment = Segmenter.segment
+
+    def fail_on_third(self, frame):  # stands in for a frame the backend cannot take
+        calls.append(1)
+        if len(calls) == 3:
+            raise InputError("cannot segment this frame")
+        return real_segment(self, frame)
+
+    monkeypatch.setattr(Segmenter, "segment", fail_on_third)
+    out = tmp_path / "out" / "seg.bag"
+    out.parent.mkdir()
+    code, _, stderr = run_cli(run_main, "--model", tiny_onnx_labels, "--rosbag", bag, "--topic", TOPIC, "--headless",
+                              "--output", out)
+    assert code == 2 and "cannot segment this frame" in stderr
+    assert list(out.parent.iterdir()) == []
