@@ -19,8 +19,8 @@ from ..core.errors import InputError
 from ..core.images import is_glob, is_image_name
 from ..core.lazy import is_installed
 from ..core.preprocess import preprocess
-from ..runtime.sources.images import ImageFilesSource, list_images
-from ..runtime.sources.video import VideoFrames, list_video_frames
+from ..runtime.sources.images import list_images
+from ..runtime.sources.video import list_video_frames
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 MIN_IMAGES = 10
 SUGGESTED_IMAGES = CALIBRATION_IMAGES
 SPEC_FORMS = "a folder of images, a glob such as 'frames/*.jpg', or a video file"
-LISTINGS = (ImageFilesSource, VideoFrames)  # what open_image_source returns: keys listed, nothing decoded
 
 
 def open_image_source(spec, frame_step=1):
@@ -92,7 +91,8 @@ class CalibrationStream(object):
             raise InputError("the calibration batch size must be at least 1, got {}".format(batch_size))
         if count is not None and int(count) < 1:
             raise InputError("the calibration image count must be at least 1, got {}".format(count))
-        self.source = spec if isinstance(spec, LISTINGS) else open_image_source(spec, frame_step)
+        # a listing already opened: open_image_source's, or another with its interface (a bag topic's)
+        self.source = spec if hasattr(spec, "read_keys") else open_image_source(spec, frame_step)
         self.card = card
         self.batch_size = int(batch_size)
         self.seed = seed

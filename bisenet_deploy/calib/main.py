@@ -13,6 +13,7 @@ from ..core.errors import InputError, WorkFailed
 from ..core.lazy import lazy_import
 from ..core.leftovers import scratch_folder
 from ..core.outpaths import check_output, refuse_same_file
+from ..runtime.bags.images import open_bag_images
 from .compare import compare_models, comparison_record, find_labels, format_comparison
 from ..core.wording import count
 from .images import MIN_IMAGES, SUGGESTED_IMAGES, CalibrationStream
@@ -29,6 +30,7 @@ EPILOG = """calibration images (--calib-images):
   DIR           every image in the folder             --calib-images calib/
   GLOB          the images the pattern matches        --calib-images 'SUNRGBD/train/image/*.jpg'
   VIDEO         frames of a video (--frame-step K)    --calib-images walk.mp4 --frame-step 10
+  --rosbag BAG --topic T   a recorded camera topic    --rosbag run.bag --topic /camera/rgb/image_raw
   --calib-count picks a seeded random subset; the images not picked are held out for the FP32 check.
   At least {min_images} usable images are needed. With fewer than {held_out} left out of the subset, the
   FP32 check runs on calibration images instead (the output says so; that agreement is optimistic).
@@ -46,7 +48,9 @@ def build_parser():
     parser.add_argument("model", help="FP32 ONNX (from bisenet-export)")
     parser.add_argument("-o", "--output", help="QDQ ONNX to write (default: MODEL.qdq.onnx next to the model)")
     images = parser.add_argument_group("calibration images")
-    images.add_argument("--calib-images", metavar="DIR|GLOB|VIDEO", help="folder, glob or video (required)")
+    images.add_argument("--calib-images", metavar="DIR|GLOB|VIDEO", help="folder, glob or video (or --rosbag)")
+    images.add_argument("--rosbag", metavar="BAG", help="instead of --calib-images: a ROS 1/2 bag, with --topic")
+    images.add_argument("--topic", help="the bag's image topic (with --rosbag)")
     images.add_argument("--calib-count", type=int, default=DEFAULT_COUNT, metavar="N",
                         help="use at most N images (default: {}, NVIDIA's suggestion; at least {} usable "
                              "images are needed)".format(DEFAULT_COUNT, MIN_IMAGES))
@@ -86,8 +90,8 @@ def default_output(model_path):
 
 
 def validate_args(args):
-    if args.calib_images is None:
-        raise InputError("give the calibration images: --calib-images DIR|GLOB|VIDEO")
+    if (args.calib_images is None) == (args.rosbag is None) or (args.rosbag is None) != (args.topic is None):
+        raise InputError("give the calibration images: --calib-images DIR|GLOB|VIDEO, or --rosbag BAG --topic T")
     for name in ("calib_count", "batch_size", "eval_count", "frame_step"):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -137,7 +141,8 @@ def calibration_entry(args, stream, summary, result, kind):
         "per_channel": bool(args.per_channel),
         "activations": "int8 symmetric per-tensor",
         "weights": "int8 symmetric {}".format("per-channel" if args.per_channel else "per-tensor"),
-        "images": {"source": args.calib_images, "used": stream.used, "skipped": stream.skipped,
+        "images": {"source": args.calib_images or "{} {}".format(args.rosbag, args.topic), "used": stream.used,
+                   "skipped": stream.skipped,
                    "dropped": stream.dropped, "batch_size": stream.batch_size},
         "seed": args.seed,
         "count": args.calib_count,
@@ -166,7 +171,8 @@ def calibrate(args, out=print):
     if labels is not None and not card.get("num_classes"):
         raise InputError("--labels needs the number of classes, which {} (no bisenet-deploy card) does not "
                          "state".format(args.model))
-    stream = CalibrationStream(args.calib_images, card, batch, args.calib_count, args.seed,
+    spec = open_bag_images(args.rosbag, args.topic, args.frame_step) if args.rosbag else args.calib_images
+    stream = CalibrationStream(spec, card, batch, args.calib_count, args.seed,
                                progress=not args.no_progress,
                                frame_step=args.frame_step)
     out("calibration images: {}".format(stream.describe()))

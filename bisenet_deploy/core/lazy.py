@@ -22,8 +22,18 @@ INSTALL_HINTS = {
     "tqdm": ("tqdm", "pip install tqdm"),
     "onnxconverter_common": ("onnxconverter-common", "pip install onnxconverter-common"),
     "openvino": ("OpenVINO", "pip install 'bisenet-deploy[openvino]'"),
-    "rospy": ("rospy", "it comes with ROS 1 (Debian: apt-get install python3-rospy; or ./scripts/setup.sh --robot)"),
-    "rosbags": ("rosbags", "pip install 'bisenet-deploy[ros]'"),
+    # ROS 1 comes from the OS, never from pip
+    "rospy": ("rospy", "it comes with ROS 1: source /opt/ros/noetic/setup.bash (Noetic), apt-get install python3-rospy "
+                       "(Debian 12; or ./scripts/setup.sh --robot), or on a TX2 ROS Melodic built for Python 3 or a "
+                       "Noetic container (README: On the robot)"),
+    "sensor_msgs": ("sensor_msgs", "apt-get install python3-sensor-msgs (Debian) or ros-noetic-sensor-msgs, then "
+                                   "source ROS's setup.bash"),
+    "std_msgs": ("std_msgs", "apt-get install python3-std-msgs (Debian) or ros-noetic-std-msgs, then source ROS's "
+                             "setup.bash"),
+    "rosbag": ("ROS 1's rosbag", "apt-get install python3-rosbag (Debian) or ros-noetic-rosbag; on Python >= 3.10: "
+                                 "pip install rosbags"),
+    "genpy": ("genpy", "apt-get install python3-genpy (Debian) or ros-noetic-genpy"),
+    "rosbags": ("rosbags", "pip install 'bisenet-deploy[ros]' (Python >= 3.10)"),
 }
 
 

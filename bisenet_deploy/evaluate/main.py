@@ -16,6 +16,7 @@ from ..core.model_info import model_kind
 from ..core.wording import count
 from ..core.outpaths import check_output, refuse_same_file
 from ..runtime.backends import BACKEND_CHOICES, BACKENDS, create_backend
+from .bag import add_bag_args, check_bag_args, evaluate_bag
 from .datasets import LAYOUTS, detect_layout, discover, load_pair, resize_label
 from ..core.metrics import ConfusionMatrix, agreement, format_class_table, report_dict
 from ..runtime.model_card import load_model_card
@@ -29,6 +30,7 @@ EPILOG = """datasets:
 examples:
   bisenet-eval --model model.onnx --data SUNRGBD --eval-size 512x512          the seed's test protocol
   bisenet-eval --model model_fp16.engine --data SUNRGBD --compare model.onnx  did FP16 cost accuracy?
+  bisenet-eval --model model_fp16.engine --rosbag run.bag --topic /camera/rgb/image_raw --compare model.onnx
 """
 
 
@@ -37,13 +39,14 @@ def build_parser():
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     add_model_args(parser, BACKEND_CHOICES)
     data = parser.add_argument_group("data")
-    data.add_argument("--data", required=True, metavar="ROOT", help="dataset folder")
+    data.add_argument("--data", metavar="ROOT", help="dataset folder (or --rosbag below)")
     data.add_argument("--layout", choices=("auto",) + LAYOUTS, default="auto", help="default: detect")
     data.add_argument("--split", default="test", help="split for the sunrgbd layout (default: test)")
     data.add_argument("--eval-size", type=parse_size, metavar="HxW",
                       help="resize image (bilinear) and label (nearest) to this size first, as the seed's "
                            "512x512 test does (default: evaluate at label resolution)")
     data.add_argument("--limit", type=int, help="evaluate only the first N samples")
+    add_bag_args(parser)
     parser.add_argument("--compare", metavar="BACKEND|MODEL",
                         help="also run this backend on the same model, or another model file, and report agreement")
     parser.add_argument("--json", metavar="FILE", help="write the full report as JSON")
@@ -69,17 +72,29 @@ def _progress(items, label):
     return items
 
 
+def _segmenters(args):
+    """(card of --model, [Segmenter]) for --model and --compare, at one input size (see _cards)."""
+    cards = _cards(args)
+    return cards[0][2], [Segmenter(create_backend(backend, path, c, threads=args.threads), c)
+                         for path, backend, c in cards]
+
+
 def evaluate(args, log=print):
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1")
     if args.json:  # before the evaluation, not after
         check_output(args.json, "--json")
         refuse_same_file(args.json, "--json", {"--model": args.model, "--compare": args.compare})
+    if check_bag_args(args):
+        card, segmenters = _segmenters(args)
+        with contextlib.ExitStack() as stack:
+            segmenters = [stack.enter_context(s) for s in segmenters]
+            return evaluate_bag(args, segmenters, card["classes"], log)
+    if args.data is None:
+        raise InputError("give a dataset with --data ROOT, or a bag with --rosbag BAG --topic T and --compare")
     layout = detect_layout(args.data, args.split) if args.layout == "auto" else args.layout
     samples = discover(args.data, layout, args.split)[: args.limit]
-    cards = _cards(args)
-    card = cards[0][2]
-    segmenters = [Segmenter(create_backend(backend, path, c, threads=args.threads), c) for path, backend, c in cards]
+    card, segmenters = _segmenters(args)
     matrices = [ConfusionMatrix(card["num_classes"]) for _ in segmenters]
     agreements = []
     unknown = UnknownLabels(card["num_classes"], strict=args.strict_labels)

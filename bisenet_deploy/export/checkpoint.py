@@ -41,10 +41,9 @@ def _seed_safe_globals(numpy):
         (scalar, "numpy.core.multiarray.scalar"),  # written by numpy 1.x (the seed's era)
         (scalar, "numpy._core.multiarray.scalar"),  # written by numpy 2.x
         numpy.dtype,
+        # numpy.dtypes.Float64DType, which numpy < 1.25 (Debian 12's 1.24) has only as this type
+        type(numpy.dtype(numpy.float64)),
     ]
-    dtypes = getattr(numpy, "dtypes", None)
-    if dtypes is not None and hasattr(dtypes, "Float64DType"):
-        allowed.append(dtypes.Float64DType)
     return allowed
 
 

@@ -6,7 +6,7 @@ maps never pays for them, and two sinks that both show the overlay pay once.
 
 import time
 
-from .overlay import colorize
+from .overlay import blend, colorize
 
 
 class FrameResult(object):
@@ -48,6 +48,14 @@ class FrameResult(object):
         if self._color_mask is None:
             self._color_mask = colorize(self.labels, self.colors)
         return self._color_mask
+
+    @property
+    def blended(self):
+        """The frame blended with the class colours at the run's alpha, no legend or status line (what ROS
+        topics carry); the GPU's blend when the backend made one."""
+        if self._blended is None:
+            self._blended = blend(self.frame, self.color_mask, self.renderer.alpha)
+        return self._blended
 
     @property
     def overlay(self):

@@ -72,7 +72,7 @@ def run(args, log_line=print):
         segmenter = stack.enter_context(Segmenter(backend, card, renderer.blend_alpha))
         log_line(backend.describe())
         sinks = [stack.enter_context(s) for s in open_outputs(args, source.fps, source.frame_size_wh,
-                                                                  card["num_classes"])]
+                                                                  card["num_classes"], source, card["classes"])]
         capture = stack.enter_context(CaptureThread(source, maxsize=args.queue))
         progress = _progress_for(source, args.max_frames)
         if progress is not None:

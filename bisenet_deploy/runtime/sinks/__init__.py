@@ -14,15 +14,17 @@ from ...core.errors import InputError
 from ...core.outpaths import check_output, refuse_same_file
 from .base import Sink
 from .directory import DirectorySink
+from .rosbag import RosbagSink
 from .video import DEFAULT_VIDEO_FPS, VideoFileSink
 from .window import WindowSink
 
 __all__ = ["Sink", "OUTPUT_SINKS", "OutputStream", "add_output_args", "open_outputs", "WindowSink",
            "VideoFileSink", "DirectorySink", "DEFAULT_VIDEO_FPS"]
 
-OUTPUT_SINKS = (DirectorySink, VideoFileSink)  # tried in this order
-OutputStream = collections.namedtuple("OutputStream", "fps frame_size_wh num_classes")
-# what a sink may need to know before the first frame: fps (None when the source has none), (w, h), classes
+OUTPUT_SINKS = (DirectorySink, VideoFileSink, RosbagSink)  # tried in this order
+OutputStream = collections.namedtuple("OutputStream", "fps frame_size_wh num_classes source classes")
+# what a sink may need to know before the first frame: fps (None when the source has none), (w, h), classes;
+# the opened source (a bag sink copies its bag) and the class names, both None where the caller has none
 
 OUTPUT_EXAMPLES = """\
 outputs:
@@ -31,6 +33,7 @@ outputs:
   --output FILE.mp4   overlay video (.mp4: mp4v, .avi: MJPG), same frame size and count as the input
   --output DIR/       per frame: NAME_labels.png (class indices) and NAME_mask.png (class colours); NAME is
                       the image's file stem for --images, VIDEO_000042 for frame 42 of a video
+  --output OUT.bag    with --rosbag: the input bag's messages plus T/class_mask, T/color_mask, T/overlay, T/stats
   (--output may be given more than once)
 """
 
@@ -79,22 +82,23 @@ def _specs(ns):
 def check_output_args(ns):
     """Refuse a bad --output now, before the model loads: its form, whether it can be written, and
     whether it names one of the inputs."""
-    inputs = {"--model": getattr(ns, "model", None), "--video": getattr(ns, "video", None)}
+    inputs = {"--model": getattr(ns, "model", None), "--video": getattr(ns, "video", None),
+              "--rosbag": getattr(ns, "rosbag", None)}
     images = getattr(ns, "images", None)
     if images and os.path.isfile(images):
         inputs["--images"] = images
     for spec in _specs(ns):
         sink_type = sink_type_for(spec)
-        if sink_type in (DirectorySink, VideoFileSink):  # files here; network sinks check their own way
+        if sink_type in (DirectorySink, VideoFileSink, RosbagSink):  # files here; network sinks check their own way
             check_output(spec, "--output", folder=sink_type is DirectorySink)
             refuse_same_file(spec, "--output", inputs)
 
 
-def open_outputs(ns, fps, frame_size_wh, num_classes=None):
+def open_outputs(ns, fps, frame_size_wh, num_classes=None, source=None, classes=None):
     """The sinks the flags ask for: the window unless --headless, plus one per --output."""
     specs = _specs(ns)
     types = [sink_type_for(spec) for spec in specs]  # refuse a bad value before opening anything
-    stream = OutputStream(fps, frame_size_wh, num_classes)
+    stream = OutputStream(fps, frame_size_wh, num_classes, source, classes)
     sinks = []
     try:
         if not getattr(ns, "headless", False):

@@ -4,7 +4,7 @@ and opens it. A new source kind is one new module and one entry in SOURCE_TYPES.
 """
 
 from ...core.errors import InputError
-from . import csi_camera, gstreamer, images, rtsp, usb_camera, video
+from . import csi_camera, gstreamer, images, rosbag, rtsp, usb_camera, video
 from .base import Frame, FrameSource, SourceSpec, SourceType
 from .camera_settings import add_camera_settings, camera_options, given_settings
 
@@ -12,7 +12,8 @@ __all__ = ["Frame", "FrameSource", "SourceSpec", "SourceType", "SOURCE_TYPES", "
            "source_from_args", "open_source"]
 
 # --camera tries the USB form (N) before the CSI form (csi[:N]).
-SOURCE_TYPES = (usb_camera.SOURCE, csi_camera.SOURCE, video.SOURCE, images.SOURCE, rtsp.SOURCE, gstreamer.SOURCE)
+SOURCE_TYPES = (usb_camera.SOURCE, csi_camera.SOURCE, video.SOURCE, images.SOURCE, rtsp.SOURCE, gstreamer.SOURCE,
+                rosbag.SOURCE)
 
 
 def _unique(values):
@@ -35,7 +36,25 @@ def add_source_args(parser):
     for flag in FLAGS:
         which.add_argument(flag, **next(t.argparse for t in SOURCE_TYPES if t.flag == flag and t.argparse))
     add_camera_settings(group)
+    for source_type in SOURCE_TYPES:
+        for flag, keywords in source_type.settings.items():
+            group.add_argument(flag, **keywords)
     return group
+
+
+def _settings(ns, chosen):
+    """The chosen type's own settings as options; InputError for another type's setting given with it."""
+    options = {}
+    for source_type in SOURCE_TYPES:
+        for flag in source_type.settings:
+            value = getattr(ns, flag.lstrip("-").replace("-", "_"), None)
+            if source_type is chosen:
+                if value is None:
+                    raise InputError("{} needs {}".format(chosen.flag, flag))
+                options[flag.lstrip("-").replace("-", "_")] = value
+            elif value is not None and source_type.flag != chosen.flag:
+                raise InputError("{} goes with {}, not {}".format(flag, source_type.flag, chosen.flag))
+    return options
 
 
 def _given_flags(ns):
@@ -67,7 +86,8 @@ def source_from_args(ns):
         extra = sorted(name for name, setting in given_settings(ns).items() if setting is not None)
         if extra:
             raise InputError("{} apply to --camera only, not {}".format(", ".join("--" + name for name in extra), flag))
-        return SourceSpec(source_type.kind, location, {})
+        return SourceSpec(source_type.kind, location, _settings(ns, source_type))
+    _settings(ns, source_type)  # refuses another type's settings
     return SourceSpec(source_type.kind, location, camera_options(ns))
 
 

@@ -36,12 +36,16 @@ class SourceType(object):
     argparse  keyword arguments for add_argument (the first type with a flag supplies them)
     example   lines for the --help epilog
     form      the flag's accepted form, for error messages
+    settings  {flag: add_argument keywords} of options that belong to this type alone (--rosbag's --topic);
+              their values become the SourceSpec's options, and giving one with another source is refused
     """
 
-    def __init__(self, kind, flag, opener, parse=None, cameras=False, argparse=None, example="", form=""):
+    def __init__(self, kind, flag, opener, parse=None, cameras=False, argparse=None, example="", form="",
+                 settings=None):
         self.kind, self.flag, self.opener = kind, flag, opener
         self.parse = parse or (lambda value: value)
         self.cameras, self.argparse, self.example, self.form = cameras, argparse or {}, example, form
+        self.settings = settings or {}
 
     @property
     def dest(self):
