@@ -38,10 +38,8 @@ def _seed_safe_globals(numpy):
         (scalar, "numpy.core.multiarray.scalar"),  # written by numpy 1.x (the seed's era)
         (scalar, "numpy._core.multiarray.scalar"),  # written by numpy 2.x
         numpy.dtype,
+        type(numpy.dtype(numpy.float64)),  # numpy.dtypes.Float64DType, which numpy < 1.25 cannot name
     ]
-    dtypes = getattr(numpy, "dtypes", None)
-    if dtypes is not None and hasattr(dtypes, "Float64DType"):
-        allowed.append(dtypes.Float64DType)
     return allowed
 
 

@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 
 from ..errors import InputError
+from . import gst_source
+from .gstreamer import opencv_build_facts
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ sources (one of):
   --video FILE        video file, every frame               --video walk.mp4
   --images DIR|GLOB   images in name order, every one       --images 'frames/*.png'
   --rtsp URL          network stream                        --rtsp rtsp://192.168.1.5:8554/cam
-  --gst PIPELINE      GStreamer pipeline ending in appsink  --gst 'videotestsrc ! videoconvert ! appsink'
+  --gst PIPELINE      GStreamer pipeline (appsink appended)  --gst 'videotestsrc is-live=true'
 """
 CAMERA_DEFAULTS = {"width": 1280, "height": 720, "fps": 30, "flip": 0}
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pnm")
@@ -47,7 +49,7 @@ def add_source_args(parser):
     which.add_argument("--video", metavar="FILE", help="video file; every frame is processed")
     which.add_argument("--images", metavar="DIR|GLOB", help="image folder or glob, in name order")
     which.add_argument("--rtsp", metavar="URL", help="RTSP stream, rtsp://host[:port]/path")
-    which.add_argument("--gst", metavar="PIPELINE", help="GStreamer pipeline ending in appsink")
+    which.add_argument("--gst", metavar="PIPELINE", help="GStreamer pipeline; a BGR appsink is appended when it has none")
     # Defaults are applied in source_from_args, so giving these with a file source can be refused.
     group.add_argument("--width", type=int, help="camera capture width (default {})".format(CAMERA_DEFAULTS["width"]))
     group.add_argument("--height", type=int,
@@ -123,8 +125,7 @@ def flip_frame(frame, method):
 def opencv_has_gstreamer():
     # type: () -> bool
     """True when this OpenCV can open GStreamer pipelines (JetPack's can; pip's wheels cannot)."""
-    match = re.search(r"^\s*GStreamer:\s*(\w+)", cv2.getBuildInformation(), re.MULTILINE)
-    return bool(match) and match.group(1).upper() == "YES"
+    return opencv_build_facts()["gstreamer"]
 
 
 class FrameSource(object):
@@ -335,56 +336,20 @@ def _open_usb_camera(index, options):
     return source
 
 
-def _require_gstreamer(what):
-    if not opencv_has_gstreamer():
-        raise InputError("{} needs OpenCV built with GStreamer (JetPack's OpenCV is; pip's opencv-python is not); "
-                         "to run on a file use --video FILE".format(what))
-
-
 def _open_csi_camera(sensor_id, options):
-    _require_gstreamer("--camera csi")
+    # The same path as --gst: only the pipeline and the messages differ.
     pipeline = csi_pipeline(sensor_id, options["width"], options["height"], options["fps"], options["flip"])
-    log.debug("CSI pipeline: %s", pipeline)
-    capture = cv2.VideoCapture(pipeline, cv2.CAP_GSTREAMER)
-    if not capture.isOpened():
-        raise InputError("CSI camera {} did not open through nvarguscamerasrc (is nvargus-daemon running, the sensor "
-                         "id right and, in a container, /tmp/argus_socket mounted?); to run on a file use "
-                         "--video FILE".format(sensor_id))
-    source = CaptureSource(capture, "CSI camera {} via nvarguscamerasrc, flip-method {}".format(
-        sensor_id, options["flip"]), live=True)
-    source._probe("CSI camera {} opened but delivered no frame; check that {}x{} @ {} fps is one of its sensor modes "
-                  "(gst-launch-1.0 nvarguscamerasrc sensor-id={} ! fakesink lists them)".format(
-                      sensor_id, options["width"], options["height"], options["fps"], sensor_id))
-    return source
-
-
-def _open_gst(pipeline, options):
-    _require_gstreamer("--gst")
-    capture = cv2.VideoCapture(pipeline, cv2.CAP_GSTREAMER)
-    if not capture.isOpened():
-        hint = "" if "appsink" in pipeline else " (it must end in appsink)"
-        raise InputError("GStreamer pipeline did not open{}: {}".format(hint, pipeline))
-    source = CaptureSource(capture, "GStreamer pipeline '{}'".format(pipeline), live=True)
-    source._probe("GStreamer pipeline opened but delivered no frame: {}".format(pipeline))
-    return source
-
-
-def _without_password(url):
-    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
-
-
-def _open_rtsp(url, options):
-    shown = _without_password(url)
-    capture = cv2.VideoCapture(url)
-    if not capture.isOpened():
-        raise InputError("cannot open stream {} (unreachable, wrong path or credentials)".format(shown))
-    source = CaptureSource(capture, "stream " + shown, live=True)
-    source._probe("stream {} opened but delivered no frame".format(shown))
-    return source
+    return gst_source.open_pipeline(
+        pipeline, "CSI camera {} via nvarguscamerasrc, flip-method {}".format(sensor_id, options["flip"]),
+        "--camera csi",
+        " (is nvargus-daemon running, the sensor id right and, in a container, /tmp/argus_socket mounted?); "
+        "to run on a file use --video FILE",
+        "; check that {}x{} @ {} fps is one of its sensor modes (gst-launch-1.0 nvarguscamerasrc sensor-id={} ! "
+        "fakesink lists them)".format(options["width"], options["height"], options["fps"], sensor_id))
 
 
 _OPENERS = {"video": _open_video, "images": _open_images, "camera": _open_usb_camera, "csi": _open_csi_camera,
-            "gst": _open_gst, "rtsp": _open_rtsp}  # each: (location, options) -> FrameSource
+            "gst": gst_source.open_gst, "rtsp": gst_source.open_rtsp}  # each: (location, options) -> FrameSource
 
 
 def open_source(spec):
