@@ -15,6 +15,8 @@ import numpy as np
 
 from ..atomic import write_bytes_atomic
 from ..errors import InputError
+from .sinks.network import (STREAM_OUTPUT_EXAMPLES, add_stream_args, is_network_url, open_network_sink, parse_target,
+                            stream_settings)
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ outputs:
   --headless          no window; print the summary only (or combine with --output)
   --output FILE.mp4   overlay video (.mp4: mp4v, .avi: MJPG), same frame size and count as the input
   --output DIR/       per frame: 000000_labels.png (class indices) and 000000_mask.png (class colours)
-"""
+""" + STREAM_OUTPUT_EXAMPLES
 
 
 def _alpha(text):
@@ -43,13 +45,15 @@ def _alpha(text):
 def add_output_args(parser):
     """Add the 'output' group: window or not, a video or folder to write, and how the overlay looks."""
     group = parser.add_argument_group("output", "where results go (default: a window)")
-    group.add_argument("--output", metavar="FILE.mp4|DIR/",
-                       help="write an overlay video (.mp4 or .avi) or, for a path ending in '/', per-frame PNGs")
+    group.add_argument("--output", metavar="FILE.mp4|DIR/|URL", action="append",
+                       help="write an overlay video (.mp4 or .avi), per-frame PNGs (a path ending in '/'), or stream "
+                            "to rtp://HOST:PORT, rtsp://:PORT/PATH, http://:PORT/; repeat for several")
     group.add_argument("--headless", action="store_true", help="do not open a window")
     group.add_argument("--alpha", type=_alpha, default=0.5,
                        help="opacity of the class colours over the frame, 0..1 (default 0.5)")
     group.add_argument("--mask-only", action="store_true", help="show/write the colour mask instead of the overlay")
     group.add_argument("--no-legend", action="store_true", help="leave out the legend of the classes present")
+    add_stream_args(parser)
     return group
 
 
@@ -218,27 +222,37 @@ class WindowSink(_Sink):
 
 
 def _output_kind(path):
+    if is_network_url(path):
+        return "network"
     if path.endswith(("/", os.sep)) or os.path.isdir(path):
         return "dir"
     if os.path.splitext(path)[1].lower() in VIDEO_FOURCCS:
         return "video"
-    raise InputError("--output expects FILE.mp4, FILE.avi or a folder ending in '/', got {!r}".format(path))
+    raise InputError("--output expects FILE.mp4, FILE.avi, a folder ending in '/' or rtp://, rtsp://, http:// URL, "
+                     "got {!r}".format(path))
 
 
-def open_outputs(ns, fps, frame_size_wh, num_classes=None):
-    """The sinks the flags ask for: the window unless --headless, plus a video or folder for --output."""
-    target = getattr(ns, "output", None)
-    kind = _output_kind(target) if target else None  # refuse a bad path before opening anything
+def open_outputs(ns, fps, frame_size_wh, num_classes=None, card=None):
+    """The sinks the flags ask for: the window unless --headless, plus one per --output (file, folder, URL)."""
+    targets = getattr(ns, "output", None) or []
+    if isinstance(targets, str):
+        targets = [targets]
+    # refuse a bad path or URL before opening anything
+    kinds = [(target, _output_kind(target)) for target in targets]
+    networks = dict((target, parse_target(target)) for target, kind in kinds if kind == "network")
     sinks = []
     try:
         if not getattr(ns, "headless", False):
             sinks.append(WindowSink())
-        if kind == "dir":
-            sinks.append(DirectorySink(target, num_classes))
-        elif kind == "video":
-            if not fps:
-                log.info("the source has no frame rate; writing %s at %.0f fps", target, DEFAULT_VIDEO_FPS)
-            sinks.append(VideoFileSink(target, fps or DEFAULT_VIDEO_FPS, frame_size_wh))
+        for target, kind in kinds:
+            if kind == "dir":
+                sinks.append(DirectorySink(target, num_classes))
+            elif kind == "video":
+                if not fps:
+                    log.info("the source has no frame rate; writing %s at %.0f fps", target, DEFAULT_VIDEO_FPS)
+                sinks.append(VideoFileSink(target, fps or DEFAULT_VIDEO_FPS, frame_size_wh))
+            else:
+                sinks.append(open_network_sink(networks[target], stream_settings(ns), fps, frame_size_wh, card))
     except Exception:
         for sink in sinks:
             sink.close(success=False)

@@ -11,6 +11,7 @@ from .capture import CaptureThread
 from .model_info import load_model_card
 from .outputs import OUTPUT_EXAMPLES, DirectorySink, add_output_args, open_outputs
 from .overlay import OverlayRenderer
+from .result import FrameResult
 from .run_stats import RunStats
 from .segmenter import Segmenter
 from .sources import SOURCE_EXAMPLES, add_source_args, open_source, source_from_args
@@ -47,12 +48,22 @@ def build_parser():
     return parser
 
 
-def _write(sinks, index, frame_labels, image, renderer):
+def _write(sinks, index, frame, result, image, renderer):
+    frame_result = None
     for sink in sinks:
         if isinstance(sink, DirectorySink):
-            sink.write(index, frame_labels, renderer.last_mask)
+            sink.write(index, result.labels, renderer.last_mask)
+        elif getattr(sink, "writes_results", False):
+            if frame_result is None:  # one per frame, shared by every sink that takes results
+                frame_result = FrameResult(index, frame, result.labels, _milliseconds(result.timings),
+                                           renderer.colors, overlay=image)
+            sink.write(frame_result)
         else:
             sink.write(image)
+
+
+def _milliseconds(timings):
+    return dict((stage, 1000.0 * seconds) for stage, seconds in timings.items())
 
 
 def run(args, log_line=print):
@@ -69,7 +80,10 @@ def run(args, log_line=print):
         segmenter = stack.enter_context(Segmenter(backend, card, None if args.mask_only else args.alpha))
         log_line(backend.describe())
         sinks = [stack.enter_context(s) for s in open_outputs(args, source.fps, source.frame_size_wh,
-                                                                  card["num_classes"])]
+                                                                  card["num_classes"], card)]
+        for sink in sinks:
+            if hasattr(sink, "describe"):
+                log_line(sink.describe())
         capture = stack.enter_context(CaptureThread(source, maxsize=args.queue))
         stats = RunStats()  # the clock starts once everything is open
         try:
@@ -82,7 +96,7 @@ def run(args, log_line=print):
                 index, frame = item
                 result = segmenter.segment(frame)
                 image = segmenter.render(renderer, frame, result, stats.status_line())
-                _write(sinks, index, result.labels, image, renderer)
+                _write(sinks, index, frame, result, image, renderer)
                 stats.add(result.timings)
                 if any(getattr(s, "closed", False) for s in sinks):
                     break

@@ -52,7 +52,7 @@ def test_output_flag_defaults():
     ns = parse([])
     assert (ns.output, ns.headless, ns.alpha, ns.mask_only, ns.no_legend) == (None, False, 0.5, False, False)
     ns = parse(["--output", "out/", "--headless", "--alpha", "0.25", "--mask-only", "--no-legend"])
-    assert (ns.output, ns.headless, ns.alpha, ns.mask_only, ns.no_legend) == ("out/", True, 0.25, True, True)
+    assert (ns.output, ns.headless, ns.alpha, ns.mask_only, ns.no_legend) == (["out/"], True, 0.25, True, True)
 
 
 @pytest.mark.parametrize("alpha", ["1.5", "-0.1", "half"])

@@ -1,0 +1,55 @@
+"""Tests for bisenet_deploy/runtime/sinks/network.py: --output URLs and the streaming flags."""
+
+import pytest
+
+from bisenet_deploy.cli import ArgumentParser
+from bisenet_deploy.errors import InputError
+from bisenet_deploy.runtime.outputs import add_output_args, open_outputs
+from bisenet_deploy.runtime.sinks.network import NetworkTarget, parse_target, stream_settings
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("rtp://192.168.1.20:5000", NetworkTarget("rtp", "192.168.1.20", 5000, "/", "rtp://192.168.1.20:5000")),
+    ("rtsp://:8554/seg", NetworkTarget("rtsp", "", 8554, "/seg", "rtsp://:8554/seg")),
+    ("rtsp://", NetworkTarget("rtsp", "", 8554, "/seg", "rtsp://")),
+    ("http://:8080/", NetworkTarget("http", "", 8080, "/", "http://:8080/")),
+    ("http://0.0.0.0:9000", NetworkTarget("http", "0.0.0.0", 9000, "/", "http://0.0.0.0:9000")),
+])
+def test_stream_urls_parse_into_targets(url, expected):
+    assert parse_target(url) == expected
+
+
+@pytest.mark.parametrize("url, words", [("rtp://:5000", "receiver's address"), ("rtp://host", "needs a port"),
+                                        ("http://:99999/", "out of range"), ("rtsp://:port/x", "not a stream URL")])
+def test_bad_stream_urls_are_refused_with_the_form_to_use(url, words):
+    with pytest.raises(InputError, match=words):
+        parse_target(url)
+
+
+def parse(argv):
+    parser = ArgumentParser(prog="test")
+    add_output_args(parser)
+    return parser.parse_args(argv)
+
+
+def test_several_outputs_and_stream_settings_from_flags():
+    ns = parse(["--output", "a.mp4", "--output", "http://:8080/", "--bind", "0.0.0.0", "--bitrate", "1500",
+                "--keyframe-interval", "10", "--jpeg-quality", "60"])
+    assert ns.output == ["a.mp4", "http://:8080/"]
+    assert stream_settings(ns) == {"bind": "0.0.0.0", "bitrate_kbps": 1500, "keyframe_interval": 10,
+                                   "encoder": "auto", "jpeg_quality": 60}
+    assert stream_settings(parse([]))["bind"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("flag, value", [("--bitrate", "0"), ("--jpeg-quality", "101"), ("--encoder", "nvenc")])
+def test_bad_stream_settings_are_usage_errors(flag, value):
+    with pytest.raises(SystemExit) as info:
+        parse([flag, value])
+    assert info.value.code == 2
+
+
+def test_a_bad_url_is_refused_before_any_output_opens(tmp_path):
+    ns = parse(["--headless", "--output", str(tmp_path / "ok.avi"), "--output", "rtp://nohost"])
+    with pytest.raises(InputError, match="needs a port"):
+        open_outputs(ns, 10.0, (64, 48), 3)
+    assert list(tmp_path.iterdir()) == []
