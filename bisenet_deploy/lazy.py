@@ -18,6 +18,12 @@ _INSTALL_HINTS = {
 }
 
 
+def install_hint(name):
+    # type: (str) -> str
+    """How a user gets the top-level package `name` (bisenet-doctor prints it next to what is missing)."""
+    return _INSTALL_HINTS.get(name, "pip install {}".format(name))
+
+
 def is_installed(name):
     # type: (str) -> bool
     """True when the top-level package can be imported; imports nothing."""
@@ -34,6 +40,6 @@ def lazy_import(name, needed_for):
         return importlib.import_module(name)
     except ImportError as exc:
         top = name.split(".")[0]
-        hint = _INSTALL_HINTS.get(top, "pip install {}".format(top))
+        hint = install_hint(top)
         raise InputError("{} needs the Python package '{}', which is not importable ({}); install it: {}".format(
             needed_for, top, exc, hint))
