@@ -25,10 +25,10 @@ def rtp_pipeline(host, port, encoder_pipeline):
 def watch_commands(port):
     # type: (int) -> list
     """How to watch the stream on the receiving machine: gst-launch-1.0, and VLC through an SDP file."""
-    return ["watch on {{receiver}}: gst-launch-1.0 udpsrc port={} caps=\"{}\" ! rtph264depay ! avdec_h264 ! "
+    return ["watch (on {{receiver}}): gst-launch-1.0 udpsrc port={} caps=\"{}\" ! rtph264depay ! avdec_h264 ! "
             "videoconvert ! autovideosink sync=false".format(port, RTP_CAPS),
             "  or VLC: vlc stream.sdp, with stream.sdp holding: v=0 / o=- 0 0 IN IP4 127.0.0.1 / s=bisenet / "
-            "c=IN IP4 0.0.0.0 / t=0 0 / m=video {} RTP/AVP 96 / a=rtpmap:96 H264/90000 (one per line)".format(port)]
+            "c=IN IP4 {{receiver}} / t=0 0 / m=video {} RTP/AVP 96 / a=rtpmap:96 H264/90000 (one per line)".format(port)]
 
 
 class RtpSink(ResultSink):
