@@ -53,3 +53,54 @@ def test_a_bad_url_is_refused_before_any_output_opens(tmp_path):
     with pytest.raises(InputError, match="needs a port"):
         open_outputs(ns, 10.0, (64, 48), 3)
     assert list(tmp_path.iterdir()) == []
+
+
+def write_video(path, frames):
+    import cv2
+    import numpy as np
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (80, 64))
+    for i in range(frames):
+        writer.write(np.full((64, 80, 3), 20 * i % 255, np.uint8))
+    writer.release()
+    return path
+
+
+def frame_count(path):
+    import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    count = 0
+    while capture.read()[0]:
+        count += 1
+    capture.release()
+    return count
+
+
+def test_run_with_a_video_and_the_browser_view_together(tmp_path, tiny_onnx_labels):
+    import cli_capture
+    from bisenet_deploy.runtime import run as run_module
+
+    source = write_video(tmp_path / "in.avi", frames=12)
+    code, stdout, stderr = cli_capture.run_cli(run_module.main, "--model", tiny_onnx_labels, "--video", source,
+                                               "--headless", "--threads", "1", "--output", tmp_path / "out.mp4",
+                                               "--output", "http://127.0.0.1:0/")
+    assert code == 0, stderr
+    assert "browser view at http://127.0.0.1:" in stdout and "this machine only" in stdout
+    assert frame_count(tmp_path / "out.mp4") == 12 and "12 frames" in stdout
+
+
+def test_rtp_without_opencv_gstreamer_is_one_line_and_leaves_no_partial_video(tmp_path, tiny_onnx_labels):
+    import cli_capture
+    from bisenet_deploy.runtime import run as run_module
+    from bisenet_deploy.runtime.sources import opencv_has_gstreamer
+
+    if opencv_has_gstreamer():
+        pytest.skip("this OpenCV has GStreamer; the refusal cannot happen")
+    source = write_video(tmp_path / "in.avi", frames=3)
+    code, _, stderr = cli_capture.run_cli(run_module.main, "--model", tiny_onnx_labels, "--video", source,
+                                          "--headless", "--output", tmp_path / "out.mp4",
+                                          "--output", "rtp://127.0.0.1:5000")
+    assert code == 2 and len(stderr.strip().splitlines()) == 1
+    assert "--output rtp:// needs OpenCV built with GStreamer" in stderr and "bisenet-doctor" in stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.avi"]
