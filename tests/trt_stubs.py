@@ -473,7 +473,7 @@ class StubGpuOps(object):
                 ops.calls.append(("GpuPreprocessor", (mapped,)))
 
             def run(self, frame_bgr, input_pointer, stream):
-                from bisenet_deploy.runtime.preprocess import preprocess
+                from bisenet_deploy.core.preprocess import preprocess
                 batch = preprocess(frame_bgr, self.card["input_size"], self.card["mean"], self.card["std"], self.dtype)
                 ops.memory.view(input_pointer, batch.shape, self.dtype)[...] = batch
                 self.frame = frame_bgr

@@ -8,8 +8,8 @@ import shutil
 import subprocess
 
 from ..engines.device import JETPACK_BY_L4T, has_fast_fp16, has_fast_int8
-from ..lazy import install_hint, is_installed
-from ..runtime.bench_env import TEGRA_RELEASE, jetson_facts, read_text
+from ..core.lazy import install_hint, is_installed
+from ..core.machine import TEGRA_RELEASE, jetson_facts, read_text
 from ..runtime.gpu.pycuda_ops import find_nvcc
 from .report import check
 

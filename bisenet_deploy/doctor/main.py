@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from .. import __version__
-from ..cli import ArgumentParser, add_debug_flag, run_main
+from ..core.cli import ArgumentParser, add_debug_flag, run_main
 from . import hardware, software
 from .report import format_json, format_text, unmet
 
@@ -22,7 +22,6 @@ def build_parser():
     parser.add_argument("--require", action="append", default=[], choices=REQUIRABLE, metavar="WHAT",
                         help="exit 1 unless WHAT is found; repeatable; one of: " + ", ".join(REQUIRABLE))
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
-    parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
     add_debug_flag(parser)
     return parser
 

@@ -7,9 +7,9 @@ import shutil
 import subprocess
 import sys
 
-from ..lazy import install_hint, is_installed
-from ..runtime.bench_env import TEGRA_RELEASE
-from ..runtime.gstreamer import (GI_FIX, H264_ENCODERS, OPENCV_GSTREAMER_FIX, available_encoders, element_exists,
+from ..core.lazy import install_hint, is_installed
+from ..core.machine import TEGRA_RELEASE
+from ..runtime.gst_support import (GI_FIX, H264_ENCODERS, OPENCV_GSTREAMER_FIX, available_encoders, element_exists,
                                  opencv_build_facts)
 from .report import check
 

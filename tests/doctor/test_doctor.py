@@ -9,7 +9,7 @@ import pytest
 from bisenet_deploy.doctor import hardware
 from bisenet_deploy.doctor.main import main
 from bisenet_deploy.doctor.report import check, format_text, unmet
-from bisenet_deploy.lazy import is_installed
+from bisenet_deploy.core.lazy import is_installed
 
 SECTIONS = ("python", "opencv", "gstreamer", "gpu", "backends", "ros", "cameras", "jetson")
 

@@ -4,9 +4,9 @@ import numpy as np
 import onnx
 import pytest
 
-from bisenet_deploy.comparison import verification_inputs
+from bisenet_deploy.core.comparison import verification_inputs
 from bisenet_deploy.engines.fp16_onnx import convert_to_fp16
-from bisenet_deploy.modelcard import MODEL_CARD_KEY
+from bisenet_deploy.core.modelcard import MODEL_CARD_KEY
 
 ort = pytest.importorskip("onnxruntime")
 

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from bisenet_deploy.export.checkpoint import load_checkpoint
 from bisenet_deploy.export.demo import write_demo_checkpoint
-from bisenet_deploy.modelcard import MODEL_CARD_KEY
+from bisenet_deploy.core.modelcard import MODEL_CARD_KEY
 
 
 def ort_run(path, x):
@@ -250,7 +250,7 @@ def test_class_list_that_does_not_match_is_rejected(tmp_path, checkpoints, run_e
 
 
 def test_debug_shows_the_traceback(tmp_path, run_export):
-    from bisenet_deploy.errors import InputError
+    from bisenet_deploy.core.errors import InputError
     with pytest.raises(InputError):
         run_export(tmp_path / "missing.pth", "--debug")
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from bisenet_deploy.errors import InputError
+from bisenet_deploy.core.errors import InputError
 from bisenet_deploy.runtime import postprocess
 from bisenet_deploy.runtime.postprocess import labels_from_output, upsample_bilinear
 

@@ -4,13 +4,14 @@ import cv2
 import numpy as np
 import pytest
 
-from bisenet_deploy.errors import InputError
-from bisenet_deploy.comparison import SAMPLE_IMAGE
+from bisenet_deploy.core.errors import InputError
+from bisenet_deploy.core.comparison import SAMPLE_IMAGE
 from bisenet_deploy.runtime.backends import create_backend
 from bisenet_deploy.runtime.backends.ort import OrtBackend
-from bisenet_deploy.runtime.model_info import load_model_card
+from bisenet_deploy.runtime.model_card import load_model_card
 from bisenet_deploy.runtime.overlay import OverlayRenderer
-from bisenet_deploy.runtime.preprocess import preprocess
+from bisenet_deploy.core.preprocess import preprocess
+from bisenet_deploy.runtime.result import FrameResult
 from bisenet_deploy.runtime.segmenter import STAGES, Segmenter
 
 CPU_ONLY = ["CPUExecutionProvider"]
@@ -75,15 +76,19 @@ def test_unusable_frames_are_refused(tiny_onnx_labels, frame):
             segmenter.segment(frame)
 
 
-def test_render_times_the_overlay(tiny_onnx_labels):
+def test_frame_result_times_the_overlay_when_it_is_made(tiny_onnx_labels):
     frame = sample_frame(77, 123)
     segmenter = segmenter_for(tiny_onnx_labels)
     renderer = OverlayRenderer(segmenter.card, alpha=0.5)
     with segmenter:
         result = segmenter.segment(frame)
-        image = segmenter.render(renderer, frame, result, status_text="1 FPS")
+    frame_result = FrameResult(0, frame, result.labels, timings=dict(result.timings), renderer=renderer,
+                               status="1 FPS")
+    assert "overlay" not in frame_result.timings  # nothing drawn until a sink asks
+    image = frame_result.overlay
     assert image.shape == frame.shape and image.dtype == np.uint8
-    assert result.timings["overlay"] > 0 and set(result.timings) == set(STAGES)
+    assert frame_result.timings["overlay"] > 0 and set(frame_result.timings) == set(STAGES)
+    assert frame_result.overlay is image  # made once
     assert [e.index for e in renderer.last_legend] == sorted(
         np.unique(result.labels), key=lambda i: -np.sum(result.labels == i))[:12]
 

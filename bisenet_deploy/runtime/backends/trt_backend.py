@@ -17,9 +17,9 @@ import numpy as np
 from ...engines.device import query_device
 from ...engines.sidecar import check_sidecar, read_sidecar
 from ...engines.trt_api import TrtApi
-from ...errors import InputError
-from .. import trt_buffers
-from ..cuda_context import CudaContext
+from ...core.errors import InputError
+from ...engines import buffers as trt_buffers
+from ...core.cuda_context import CudaContext
 from .base import Backend
 
 LOG = logging.getLogger("bisenet_deploy.runtime")
@@ -29,7 +29,15 @@ PROBE_RUNS = 10  # inferences per scheme when picking copy vs mapped
 
 class TrtBackend(Backend):
     name = "trt"
+    kinds = ("engine",)
     requires = ("tensorrt", "pycuda")
+    precisions = ("fp32", "fp16", "int8")
+
+    @classmethod
+    def bench_columns(cls):
+        """With copies; on a Jetson (CPU and GPU share memory) also with mapped zero-copy buffers."""
+        modes = ("copy", "mapped") if query_device().integrated else ("copy",)
+        return [("cuda", {"memory": mode}) for mode in modes]
 
     def __init__(self, model_path, card, threads=None, memory="auto", api=None, cuda=None, device=None,
                  gpu_ops=None):
@@ -141,10 +149,8 @@ class TrtBackend(Backend):
             timings.append(self._finish())
         return float(np.median(timings[1:]))
 
-    def infer(self, batch):
-        output = super(TrtBackend, self).infer(batch)
-        self.last_infer_seconds = self.last_network_seconds
-        return output
+    def _network_seconds(self):
+        return self.last_network_seconds  # CUDA events around the enqueue: the network alone
 
     def _infer(self, batch):
         """The output in the engine's own page-locked buffer: valid until the next inference."""

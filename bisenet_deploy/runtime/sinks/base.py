@@ -1,21 +1,34 @@
-"""What every result sink shares: `write(result)`, `close(success=True)`, `with`, and frames kept at one size."""
+"""The one sink shape: `write(result)` for every frame, `close(success=True)` once, a context manager.
 
-import logging
+`result` is a runtime.result.FrameResult; a sink reads only what it needs (the overlay, the colour
+mask, the labels), and what nobody reads is never computed. A sink module is registered in
+sinks/__init__.py; a sink that `--output` can name says which values it takes with `accepts(spec)`.
+"""
 
-import cv2
-
-log = logging.getLogger(__name__)
+import numpy as np
 
 
-class ResultSink(object):
-    """Base of the sinks that take a FrameResult; `describe()` is the line printed when it opens."""
+class Sink(object):
+    """Base of every sink. `closed` turns True when the sink wants the run to stop (a window the user closed)."""
 
-    writes_results = True  # the run loop hands these a FrameResult instead of the rendered image
+    forms = ()  # the --output forms this sink takes, for help and error texts
 
-    def write(self, result):
+    @classmethod
+    def accepts(cls, spec):
+        # type: (str) -> bool
+        """True when this sink handles `--output spec`."""
+        return False
+
+    @classmethod
+    def from_spec(cls, spec, stream):
+        """The sink for `--output spec`; `stream` is an OutputStream (fps, frame size, class count)."""
         raise NotImplementedError
 
-    def describe(self):
+    @property
+    def closed(self):
+        return False
+
+    def write(self, result):
         raise NotImplementedError
 
     def close(self, success=True):
@@ -25,23 +38,10 @@ class ResultSink(object):
         return self
 
     def __exit__(self, exc_type, exc_value, traceback):
+        # Ctrl-C ends a run normally: what was written so far is kept.
         self.close(success=exc_type is None or issubclass(exc_type, KeyboardInterrupt))
 
 
-class FixedSize(object):
-    """An encoder has one frame size: frames of another size are resized to it (warned once)."""
-
-    def __init__(self, size_wh, what):
-        self.size_wh = (int(size_wh[0]), int(size_wh[1]))
-        self._what = what
-        self._warned = False
-
-    def fit(self, image):
-        width, height = self.size_wh
-        if image.shape[:2] == (height, width):
-            return image
-        if not self._warned:
-            log.warning("frame size %dx%d differs from the %s's %dx%d; resizing", image.shape[1], image.shape[0],
-                        self._what, width, height)
-            self._warned = True
-        return cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+def check_bgr(image):
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError("expected an (h, w, 3) uint8 BGR image, got {} {}".format(image.shape, image.dtype))

@@ -18,10 +18,11 @@ import socket
 import socketserver
 import threading
 
-from ...errors import InputError
-from .base import ResultSink
+from ...core.errors import InputError
+from .base import Sink
 from .fanout import JpegFanout
 from .live_stats import LiveStats
+from .network import parse_target
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +92,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             view.track(self.connection, False)
 
 
-class HttpViewSink(ResultSink):
+class HttpViewSink(Sink):
     """Serves the live view from a thread; write() only records stats and hands over the overlay."""
+
+    forms = ("http://:PORT/",)
+
+    @classmethod
+    def accepts(cls, spec):
+        return spec.startswith("http://")
+
+    @classmethod
+    def from_spec(cls, spec, stream):
+        target = parse_target(spec)
+        return cls(target.host or stream.settings["bind"], target.port, stream.card, stream.settings["jpeg_quality"])
 
     def __init__(self, host, port, card, jpeg_quality=80):
         with open(PAGE_PATH, "rb") as handle:

@@ -31,7 +31,8 @@ class LiveStats(object):
     def add(self, timings_ms, labels, now=None):
         small = np.ascontiguousarray(labels[::LABEL_STEP, ::LABEL_STEP])  # a copy: GPU label buffers are reused
         with self._lock:
-            self._recent.append((time.monotonic() if now is None else now, dict(timings_ms)))
+            # the dict itself: the overlay stage is added to it when a later sink draws the overlay
+            self._recent.append((time.monotonic() if now is None else now, timings_ms))
             self._labels = small
             self.frames += 1
 

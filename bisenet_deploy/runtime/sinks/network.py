@@ -1,5 +1,5 @@
 """--output URLs: rtp://HOST:PORT, rtsp://[HOST]:PORT/PATH and http://[HOST]:PORT/, parsed into one
-NetworkTarget and opened by `open_network_sink`, plus the 'streaming' flags they share.
+NetworkTarget, plus the 'streaming' flags the network sinks share.
 
 Servers (RTSP, the browser view) listen on 127.0.0.1 unless --bind (or a host in the URL) says otherwise.
 """
@@ -8,8 +8,8 @@ import argparse
 import collections
 import re
 
-from ...errors import InputError
-from ..gstreamer import ENCODER_NAMES
+from ...core.errors import InputError
+from ..gst_support import ENCODER_NAMES
 
 NetworkTarget = collections.namedtuple("NetworkTarget", "kind host port path url")
 # kind: rtp | rtsp | http; host: '' when the URL leaves it out; path: the RTSP mount or the HTTP prefix
@@ -23,11 +23,6 @@ STREAM_OUTPUT_EXAMPLES = """\
   --output http://:PORT/       live view in a browser       --output http://:8080/ --bind 0.0.0.0
   (several --output at once: --output http://:8080/ --output run.mp4)
 """
-
-
-def is_network_url(text):
-    # type: (str) -> bool
-    return bool(re.match(r"^(rtp|rtsp|http)://", text or ""))
 
 
 def parse_target(url):
@@ -92,16 +87,3 @@ def stream_settings(ns):
     return {"bind": getattr(ns, "bind", DEFAULT_BIND), "bitrate_kbps": getattr(ns, "bitrate", 4000),
             "keyframe_interval": getattr(ns, "keyframe_interval", 30), "encoder": getattr(ns, "encoder", "auto"),
             "jpeg_quality": getattr(ns, "jpeg_quality", 80)}
-
-
-def open_network_sink(target, settings, fps, frame_size_wh, card):
-    """The sink for one NetworkTarget; each kind's module is imported only when asked for."""
-    listen_host = target.host or settings["bind"]
-    if target.kind == "rtp":
-        from .rtp import RtpSink
-        return RtpSink(target.host, target.port, fps, frame_size_wh, settings)
-    if target.kind == "rtsp":
-        from .rtsp_server import RtspServerSink
-        return RtspServerSink(listen_host, target.port, target.path, fps, frame_size_wh, settings)
-    from .http_view import HttpViewSink
-    return HttpViewSink(listen_host, target.port, card, settings["jpeg_quality"])

@@ -6,9 +6,11 @@ import logging
 
 import cv2
 
-from ...errors import InputError
-from ..gstreamer import h264_encoder_chain, require_opencv_gstreamer
-from .base import FixedSize, ResultSink
+from ...core.errors import InputError
+from ..gst_support import h264_encoder_chain, require_opencv_gstreamer
+from .base import Sink
+from .fixed_size import FixedSize
+from .network import parse_target
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,19 @@ def watch_commands(port):
             "c=IN IP4 {{receiver}} / t=0 0 / m=video {} RTP/AVP 96 / a=rtpmap:96 H264/90000 (one per line)".format(port)]
 
 
-class RtpSink(ResultSink):
+class RtpSink(Sink):
     """Sends every written overlay to HOST:PORT; nobody needs to be listening."""
+
+    forms = ("rtp://HOST:PORT",)
+
+    @classmethod
+    def accepts(cls, spec):
+        return spec.startswith("rtp://")
+
+    @classmethod
+    def from_spec(cls, spec, stream):
+        target = parse_target(spec)
+        return cls(target.host, target.port, stream.fps, stream.frame_size_wh, stream.settings)
 
     def __init__(self, host, port, fps, frame_size_wh, settings):
         require_opencv_gstreamer("--output rtp://")

@@ -6,9 +6,11 @@ import logging
 import socket
 import threading
 
-from ...errors import InputError
-from ..gstreamer import gst_modules, h264_encoder_chain
-from .base import FixedSize, ResultSink
+from ...core.errors import InputError
+from ..gst_support import gst_modules, h264_encoder_chain
+from .base import Sink
+from .fixed_size import FixedSize
+from .network import parse_target
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +32,20 @@ def viewer_url(host, port, path):
     return "rtsp://{}:{}{}".format(host, port, path)
 
 
-class RtspServerSink(ResultSink):
+class RtspServerSink(Sink):
     """Serves rtsp://HOST:PORT/PATH from a GLib main loop on its own thread."""
+
+    forms = ("rtsp://:PORT/PATH",)
+
+    @classmethod
+    def accepts(cls, spec):
+        return spec.startswith("rtsp://")
+
+    @classmethod
+    def from_spec(cls, spec, stream):
+        target = parse_target(spec)
+        return cls(target.host or stream.settings["bind"], target.port, target.path, stream.fps, stream.frame_size_wh,
+                   stream.settings)
 
     def __init__(self, host, port, path, fps, frame_size_wh, settings):
         self._gst, glib, server_module = gst_modules("--output rtsp://", rtsp_server=True)

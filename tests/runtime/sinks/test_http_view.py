@@ -11,9 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from bisenet_deploy.errors import InputError
+from bisenet_deploy.core.errors import InputError
+from bisenet_deploy.runtime.overlay import OverlayRenderer
 from bisenet_deploy.runtime.result import FrameResult
-from bisenet_deploy.runtime.sinks import http_view
 from bisenet_deploy.runtime.sinks.http_view import BOUNDARY, HttpViewSink
 
 CARD = {"architecture": "resnet18", "num_classes": 3, "input_size": [48, 64], "classes": ["wall", "floor", "chair"],
@@ -25,7 +25,9 @@ def result(index):
     frame[:, :32] = (0, 0, 255)  # left half red in BGR
     labels = np.zeros((48, 64), np.int32)
     labels[:, 48:] = 1
-    return FrameResult(index, frame, labels, {"network": 10.0, "preprocess": 1.0}, CARD["colors"], overlay=frame)
+    # alpha 0 and no legend: the overlay is the frame itself, so the stream's pixels can be checked
+    renderer = OverlayRenderer(CARD, alpha=0.0, legend=False)
+    return FrameResult(index, frame, labels, timings={"network": 10.0, "preprocess": 1.0}, renderer=renderer)
 
 
 class Feeder(object):

@@ -2,9 +2,9 @@
 
 import pytest
 
-from bisenet_deploy.cli import ArgumentParser
-from bisenet_deploy.errors import InputError
-from bisenet_deploy.runtime.outputs import add_output_args, open_outputs
+from bisenet_deploy.core.cli import ArgumentParser
+from bisenet_deploy.core.errors import InputError
+from bisenet_deploy.runtime.sinks import add_output_args, open_outputs
 from bisenet_deploy.runtime.sinks.network import NetworkTarget, parse_target, stream_settings
 
 
@@ -93,7 +93,7 @@ def test_run_with_a_video_and_the_browser_view_together(tmp_path, tiny_onnx_labe
 def test_rtp_without_opencv_gstreamer_is_one_line_and_leaves_no_partial_video(tmp_path, tiny_onnx_labels):
     import cli_capture
     from bisenet_deploy.runtime import run as run_module
-    from bisenet_deploy.runtime.sources import opencv_has_gstreamer
+    from bisenet_deploy.runtime.sources.gstreamer import opencv_has_gstreamer
 
     if opencv_has_gstreamer():
         pytest.skip("this OpenCV has GStreamer; the refusal cannot happen")
