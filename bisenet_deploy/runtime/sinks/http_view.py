@@ -22,7 +22,7 @@ from ...core.errors import InputError
 from .base import Sink
 from .fanout import JpegFanout
 from .live_stats import LiveStats
-from .network import parse_target
+from .network import listen_scope, parse_target
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +132,8 @@ class HttpViewSink(Sink):
         return "http://{}:{}/".format(host, self.port)
 
     def describe(self):
-        scope = "this machine only; --bind 0.0.0.0 for other machines" if self.host.startswith("127.") else \
-            "address " + self.host
-        return "browser view at {} (MJPEG at {}stream.mjpg; listening on {})".format(self.url, self.url, scope)
+        return "browser view at {} (MJPEG at {}stream.mjpg; listening on {})".format(self.url, self.url,
+                                                                                   listen_scope(self.host))
 
     def track(self, connection, open_now):
         with self._lock:

@@ -47,6 +47,16 @@ def parse_target(url):
     return NetworkTarget(kind, host, port, path, url)
 
 
+def listen_scope(host):
+    # type: (str) -> str
+    """Where a server on `host` can be reached from, for its start-up line."""
+    if host.startswith("127.") or host in ("localhost", "::1"):
+        return "this machine only; --bind 0.0.0.0 for other machines"
+    if host in ("0.0.0.0", "", "::"):
+        return "every address of this machine: other machines can connect"
+    return "address " + host
+
+
 def _positive(text):
     try:
         value = int(text)

@@ -10,7 +10,7 @@ from ...core.errors import InputError
 from ..gst_support import gst_modules, h264_encoder_chain
 from .base import Sink
 from .fixed_size import FixedSize
-from .network import parse_target
+from .network import listen_scope, parse_target
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +94,10 @@ class RtspServerSink(Sink):
 
     def describe(self):
         width, height = self._size.size_wh
-        scope = "this machine only; --bind 0.0.0.0 for other machines" if self.host.startswith("127.") else \
-            "address " + self.host
         return "\n".join([
             "RTSP server at {} ({}x{} H.264, {}, {} kbit/s, key frame every {}; listening on {})".format(
                 self.url, width, height, self.encoder.name, self._settings["bitrate_kbps"],
-                self._settings["keyframe_interval"], scope),
+                self._settings["keyframe_interval"], listen_scope(self.host)),
             "watch: gst-launch-1.0 rtspsrc location={} latency=100 ! rtph264depay ! avdec_h264 ! videoconvert ! "
             "autovideosink   or: vlc {}".format(self.url, self.url)])
 

@@ -104,3 +104,11 @@ def test_rtp_without_opencv_gstreamer_is_one_line_and_leaves_no_partial_video(tm
     assert code == 2 and len(stderr.strip().splitlines()) == 1
     assert "--output rtp:// needs OpenCV built with GStreamer" in stderr and "bisenet-doctor" in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.avi"]
+
+
+def test_listen_scope_says_who_can_connect():
+    from bisenet_deploy.runtime.sinks.network import listen_scope
+
+    assert listen_scope("127.0.0.1").startswith("this machine only")
+    assert "other machines can connect" in listen_scope("0.0.0.0")
+    assert listen_scope("192.168.1.5") == "address 192.168.1.5"
