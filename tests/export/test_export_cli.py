@@ -12,6 +12,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from agreement import assert_agree
 from bisenet_deploy.export.checkpoint import load_checkpoint
 from bisenet_deploy.export.demo import write_demo_checkpoint
 from bisenet_deploy.core.modelcard import MODEL_CARD_KEY
@@ -92,7 +93,7 @@ def test_labels_head_is_exact_argmax_of_align_corners_upsample(tmp_path, checkpo
         scores = F.interpolate(logits, size=(96, 128), mode="bilinear", align_corners=True)
     labels = ort_run(out, x)
     assert labels.dtype == np.int32 and labels.shape == (1, 96, 128)
-    assert np.mean(labels == scores.argmax(1).numpy()) >= 0.999  # exact but for float ties
+    assert_agree(labels, scores.argmax(1).numpy(), 0.999)  # exact but for float ties
 
 
 def test_io_contract_and_model_card(tmp_path, checkpoints, run_export):

@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
+from agreement import assert_agree
 from bisenet_deploy.core.errors import InputError
 from bisenet_deploy.core.comparison import SAMPLE_IMAGE
 from bisenet_deploy.runtime.backends import create_backend
@@ -65,7 +66,7 @@ def test_onnx_and_checkpoint_segment_alike(tiny_onnx_labels, tiny_checkpoint):
         from_onnx = onnx_segmenter.segment(frame).labels
     with segmenter_for(tiny_checkpoint, input_size=(64, 96), head="labels") as torch_segmenter:
         from_checkpoint = torch_segmenter.segment(frame).labels
-    assert np.mean(from_onnx == from_checkpoint) >= 0.999
+    assert_agree(from_onnx, from_checkpoint, 0.999)
 
 
 @pytest.mark.parametrize("frame", [np.zeros((0, 10, 3), np.uint8), np.zeros((20, 30), np.uint8),
@@ -103,7 +104,8 @@ def test_onnx_without_card_runs_with_flags(onnx_without_card):
     expected = np.zeros((50, 70), np.uint8)
     expected[:, 35:] = 2
     # nearest resize 32x48 -> 50x70 may move the boundary by one column at most
-    assert labels.shape == (50, 70) and np.mean(labels == expected) >= 1 - 1.0 / 70
+    assert labels.shape == (50, 70)
+    assert_agree(labels, expected, 1 - 1.0 / 70)
     assert set(np.unique(labels)) == {0, 2}
 
 

@@ -11,7 +11,7 @@ import pytest
 from bisenet_deploy.core.cli import ArgumentParser
 from bisenet_deploy.core.errors import InputError
 from bisenet_deploy.runtime.sinks import DEFAULT_VIDEO_FPS, DirectorySink, VideoFileSink, WindowSink, add_output_args, open_outputs
-from frame_codes import HEIGHT, WIDTH, index_of, painted
+from frame_codes import HEIGHT, WIDTH, index_of, painted, read_frames
 
 # The build summary lists each GUI toolkit as "GTK+: YES (ver ...)" / "QT: YES ..." when one is built in.
 OPENCV_HAS_GUI = re.search(r"^\s*(GTK|QT|Win32 UI|Cocoa)[^:\n]*:\s*YES", cv2.getBuildInformation(),
@@ -23,14 +23,7 @@ def read_back(path):
     capture = cv2.VideoCapture(str(path))
     assert capture.isOpened()
     fps = capture.get(cv2.CAP_PROP_FPS)
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
-    return frames, fps
+    return read_frames(capture), fps
 
 
 def parse(argv):
@@ -222,3 +215,39 @@ def test_source_without_frame_rate_gets_the_default(tmp_path):
         sink.write_image(painted(1))
     _, fps = read_back(path)
     assert fps == pytest.approx(DEFAULT_VIDEO_FPS)
+
+
+# --- write(result): every sink takes a FrameResult ------------------------------------------------------
+
+def frame_result(index):
+    from bisenet_deploy.runtime.overlay import OverlayRenderer
+    from bisenet_deploy.runtime.result import FrameResult
+
+    renderer = OverlayRenderer({"classes": ["a", "b"], "colors": [[0, 0, 0], [255, 255, 255]]}, alpha=0.0,
+                               legend=False)  # alpha 0: the overlay is the frame itself
+    labels = np.zeros((HEIGHT, WIDTH), np.uint8)
+    labels[:, :8] = 1
+    return FrameResult(index, painted(index), labels, renderer=renderer)
+
+
+def test_video_and_directory_sinks_write_results(tmp_path):
+    with VideoFileSink(str(tmp_path / "v.avi"), 25.0, (WIDTH, HEIGHT)) as video, \
+            DirectorySink(str(tmp_path / "d")) as folder:
+        for index in (3, 4):
+            result = frame_result(index)
+            video.write(result)
+            folder.write(result)
+    frames, _ = read_back(tmp_path / "v.avi")
+    assert [index_of(frame) for frame in frames] == [3, 4]
+    assert sorted(os.listdir(str(tmp_path / "d"))) == ["000003_labels.png", "000003_mask.png",
+                                                       "000004_labels.png", "000004_mask.png"]
+    mask = cv2.imread(str(tmp_path / "d" / "000004_mask.png"))
+    assert (mask[:, :8] == 255).all() and (mask[:, 8:] == 0).all()
+
+
+def test_output_is_repeatable(tmp_path):
+    sinks = open_outputs(parse(["--headless", "--output", str(tmp_path / "v.mp4"), "--output", str(tmp_path) + "/d/"]),
+                         25.0, (WIDTH, HEIGHT))
+    assert [type(sink) for sink in sinks] == [VideoFileSink, DirectorySink]
+    for sink in sinks:
+        sink.close(success=False)

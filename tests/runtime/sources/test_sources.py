@@ -253,3 +253,23 @@ def test_gstreamer_sources_need_gstreamer(spec):
     message = str(info.value)
     assert "has none" in message and "system OpenCV" in message and "bisenet-doctor" in message
     assert "\n" not in message
+
+
+# --- per-frame metadata -----------------------------------------------------------------------------
+
+def test_image_frames_carry_their_file_stem_and_path(tmp_path):
+    folder = tmp_path / "frames"
+    write_images(folder, [("scene2.png", 2), ("scene10.png", 10)])
+    with open_source(SourceSpec("images", str(folder), {})) as source:
+        frames = [frame for _, frame in source]
+    assert [f.name for f in frames] == ["scene2", "scene10"]
+    assert frames[1].meta["path"] == str(folder / "scene10.png") and frames[1].stamp is None
+
+
+def test_video_frames_carry_name_index_and_the_files_clock(tmp_path):
+    path = write_video(tmp_path / "walk.avi", 3, "MJPG", fps=25.0)
+    with open_source(SourceSpec("video", path, {})) as source:
+        frames = [frame for _, frame in source]
+    assert [f.name for f in frames] == ["walk_000000", "walk_000001", "walk_000002"]
+    assert [f.meta["frame"] for f in frames] == [0, 1, 2]
+    assert [f.stamp for f in frames] == [0.0, pytest.approx(0.04), pytest.approx(0.08)]
