@@ -136,7 +136,7 @@ def _empty_folder(root):
     (lambda root, model, images: [model, "--images", images, "--min-agreement", "2"], "between 0 and 1"),
     (lambda root, model, images: [model, "--images", images, "--labels", str(root / "nolabels")], "not found"),
     (lambda root, model, images: [model, "--images", images, "--method", "mse"], "invalid choice"),
-    (lambda root, model, images: [model], "--images"),
+    (lambda root, model, images: [model], "--calib-images"),
 ])
 def test_bad_input_is_one_line_and_exit_2(run_calibrate, labels_onnx, scene_dir, tmp_path, argv, message):
     code, stdout, stderr = run_calibrate(*argv(tmp_path, labels_onnx, scene_dir))
