@@ -58,4 +58,4 @@ def open_gst(pipeline, options):
 SOURCE = SourceType(
     "gst", "--gst", open_gst, form="--gst PIPELINE",
     argparse={"metavar": "PIPELINE", "help": "GStreamer pipeline; a BGR appsink is appended when it has none"},
-    example="  --gst PIPELINE      GStreamer pipeline (appsink appended)  --gst 'videotestsrc is-live=true'")
+    example="  --gst PIPELINE      " + "GStreamer pipeline, appsink added".ljust(38) + "--gst 'videotestsrc is-live=true'")
