@@ -15,6 +15,7 @@ COMMANDS = {
     "bisenet-build-engine": "bisenet_deploy.engines.main",
     "bisenet-calibrate": "bisenet_deploy.calib.main",
     "bisenet-ros": "bisenet_deploy.ros.node",
+    "bisenet-doctor": "bisenet_deploy.doctor.main",
 }
 
 

@@ -72,7 +72,11 @@ def run(args, log_line=print):
         segmenter = stack.enter_context(Segmenter(backend, card, renderer.blend_alpha))
         log_line(backend.describe())
         sinks = [stack.enter_context(s) for s in open_outputs(args, source.fps, source.frame_size_wh,
-                                                                  card["num_classes"], source, card["classes"])]
+                                                                  card["num_classes"], card, source=source,
+                                                                  classes=card["classes"])]
+        for sink in sinks:
+            if hasattr(sink, "describe"):  # the network sinks say where to watch
+                log_line(sink.describe())
         capture = stack.enter_context(CaptureThread(source, maxsize=args.queue))
         progress = _progress_for(source, args.max_frames)
         if progress is not None:

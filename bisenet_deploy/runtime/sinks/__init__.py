@@ -15,16 +15,22 @@ from ...core.outpaths import check_output, refuse_same_file
 from .base import Sink
 from .directory import DirectorySink
 from .rosbag import RosbagSink
+from .http_view import HttpViewSink
+from .network import STREAM_OUTPUT_EXAMPLES, add_stream_args, stream_settings
+from .rtp import RtpSink
+from .rtsp_server import RtspServerSink
 from .video import DEFAULT_VIDEO_FPS, VideoFileSink
 from .window import WindowSink
 
 __all__ = ["Sink", "OUTPUT_SINKS", "OutputStream", "add_output_args", "open_outputs", "WindowSink",
            "VideoFileSink", "DirectorySink", "DEFAULT_VIDEO_FPS"]
 
-OUTPUT_SINKS = (DirectorySink, VideoFileSink, RosbagSink)  # tried in this order
-OutputStream = collections.namedtuple("OutputStream", "fps frame_size_wh num_classes source classes")
-# what a sink may need to know before the first frame: fps (None when the source has none), (w, h), classes;
-# the opened source (a bag sink copies its bag) and the class names, both None where the caller has none
+OUTPUT_SINKS = (RtpSink, RtspServerSink, HttpViewSink, DirectorySink, VideoFileSink, RosbagSink)  # tried in order
+OutputStream = collections.namedtuple("OutputStream", "fps frame_size_wh num_classes card settings source classes")
+OutputStream.__new__.__defaults__ = (None, None, None, None)
+# what a sink may need to know before the first frame: fps (None when the source has none), (w, h), classes,
+# the model card (class names and colours), the streaming settings (network.stream_settings), the opened
+# source (a bag sink copies its bag) and the class names; None where the caller has none
 
 OUTPUT_EXAMPLES = """\
 outputs:
@@ -35,7 +41,7 @@ outputs:
                       the image's file stem for --images, VIDEO_000042 for frame 42 of a video
   --output OUT.bag    with --rosbag: the input bag's messages plus T/class_mask, T/color_mask, T/overlay, T/stats
   (--output may be given more than once)
-"""
+""" + STREAM_OUTPUT_EXAMPLES
 
 
 def _alpha(text):
@@ -62,6 +68,7 @@ def add_output_args(parser):
                        help="opacity of the class colours over the frame, 0..1 (default 0.5)")
     group.add_argument("--mask-only", action="store_true", help="show/write the colour mask instead of the overlay")
     group.add_argument("--no-legend", action="store_true", help="leave out the legend of the classes present")
+    add_stream_args(parser)
     return group
 
 
@@ -94,11 +101,11 @@ def check_output_args(ns):
             refuse_same_file(spec, "--output", inputs)
 
 
-def open_outputs(ns, fps, frame_size_wh, num_classes=None, source=None, classes=None):
+def open_outputs(ns, fps, frame_size_wh, num_classes=None, card=None, source=None, classes=None):
     """The sinks the flags ask for: the window unless --headless, plus one per --output."""
     specs = _specs(ns)
     types = [sink_type_for(spec) for spec in specs]  # refuse a bad value before opening anything
-    stream = OutputStream(fps, frame_size_wh, num_classes, source, classes)
+    stream = OutputStream(fps, frame_size_wh, num_classes, card, stream_settings(ns), source, classes)
     sinks = []
     try:
         if not getattr(ns, "headless", False):

@@ -1,15 +1,9 @@
 """--camera csi[:N]: a Jetson CSI camera through nvarguscamerasrc (needs OpenCV with GStreamer)."""
 
-import logging
 import re
 
-import cv2
-
-from ...core.errors import InputError
-from .base import CaptureSource, SourceType
-from .gstreamer import require_gstreamer
-
-log = logging.getLogger(__name__)
+from . import gstreamer
+from .base import SourceType
 
 
 def parse_sensor(value):
@@ -30,19 +24,15 @@ def csi_pipeline(sensor_id, width, height, fps, flip):
 
 
 def open_csi_camera(sensor_id, options):
-    require_gstreamer("--camera csi")
+    # The same path as --gst: only the pipeline and the messages differ.
     pipeline = csi_pipeline(sensor_id, options["width"], options["height"], options["fps"], options["flip"])
-    log.debug("CSI pipeline: %s", pipeline)
-    capture = cv2.VideoCapture(pipeline, cv2.CAP_GSTREAMER)
-    if not capture.isOpened():
-        raise InputError("CSI camera {} did not open through nvarguscamerasrc (is nvargus-daemon running, the sensor "
-                         "id right and, in a container, /tmp/argus_socket mounted?); to run on a file use "
-                         "--video FILE".format(sensor_id))
-    source = CaptureSource(capture, "CSI camera {} via nvarguscamerasrc, flip-method {}".format(
-        sensor_id, options["flip"]), live=True)
-    return source.probe("CSI camera {} opened but delivered no frame; check that {}x{} @ {} fps is one of its sensor "
-                        "modes (gst-launch-1.0 nvarguscamerasrc sensor-id={} ! fakesink lists them)".format(
-                            sensor_id, options["width"], options["height"], options["fps"], sensor_id))
+    return gstreamer.open_pipeline(
+        pipeline, "CSI camera {} via nvarguscamerasrc, flip-method {}".format(sensor_id, options["flip"]),
+        "--camera csi",
+        " (is nvargus-daemon running, the sensor id right and, in a container, /tmp/argus_socket mounted?); "
+        "to run on a file use --video FILE",
+        "; check that {}x{} @ {} fps is one of its sensor modes (gst-launch-1.0 nvarguscamerasrc sensor-id={} ! "
+        "fakesink lists them)".format(options["width"], options["height"], options["fps"], sensor_id))
 
 
 SOURCE = SourceType(

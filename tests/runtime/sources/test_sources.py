@@ -248,8 +248,11 @@ def test_missing_usb_camera_suggests_video():
 @pytest.mark.parametrize("spec", [SourceSpec("csi", 0, dict(CAMERA_DEFAULTS)),
                                   SourceSpec("gst", "videotestsrc ! videoconvert ! appsink", {})])
 def test_gstreamer_sources_need_gstreamer(spec):
-    with pytest.raises(InputError, match="GStreamer"):
+    with pytest.raises(InputError, match="GStreamer") as info:
         open_source(spec)
+    message = str(info.value)
+    assert "has none" in message and "system OpenCV" in message and "bisenet-doctor" in message
+    assert "\n" not in message
 
 
 # --- per-frame metadata -----------------------------------------------------------------------------
