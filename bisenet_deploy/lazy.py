@@ -15,6 +15,7 @@ _INSTALL_HINTS = {
     "pycuda": "pip install 'pycuda==2022.1' (needs nvcc on PATH)",
     "tqdm": "pip install tqdm",
     "onnxconverter_common": "pip install onnxconverter-common",
+    "openvino": "pip install 'bisenet-deploy[openvino]'",
 }
 
 

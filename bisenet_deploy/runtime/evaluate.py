@@ -68,7 +68,10 @@ def evaluate(args, log=print):
     layout = detect_layout(args.data, args.split) if args.layout == "auto" else args.layout
     samples = discover(args.data, layout, args.split)[: args.limit]
     card = load_model_card(args.model, model_overrides(args))
-    segmenters = [Segmenter(create_backend(args.backend, args.model, card, threads=args.threads), card)]
+    # a reduced precision compared with another run is first checked against FP32 on the sample picture
+    backend = create_backend(args.backend, args.model, card, threads=args.threads, precision=args.precision,
+                             verify=args.verify or bool(args.compare))
+    segmenters = [Segmenter(backend, card)]
     if args.compare:
         other_path, other_backend = _comparison_model(args.compare, args.model)
         # the flags describe --model; another model file brings its own card
@@ -76,7 +79,9 @@ def evaluate(args, log=print):
         if other_card["num_classes"] != card["num_classes"]:
             raise InputError("--compare {} predicts {} classes, the model {}".format(
                 args.compare, other_card["num_classes"], card["num_classes"]))
-        segmenters.append(Segmenter(create_backend(other_backend, other_path, other_card, args.threads), other_card))
+        # the comparison is the FP32 reference where its backend has a choice
+        segmenters.append(Segmenter(create_backend(other_backend, other_path, other_card, args.threads,
+                                                   precision="fp32"), other_card))
     matrices = [ConfusionMatrix(card["num_classes"]) for _ in segmenters]
     agreements = []
     log("evaluating {} samples ({} layout) with {}".format(len(samples), layout, args.model))
@@ -93,21 +98,26 @@ def evaluate(args, log=print):
                 matrix.update(label, prediction)
             if len(predictions) == 2:
                 agreements.append((agreement(predictions[0], predictions[1]), predictions[0].size))
-    return _report(args, card, layout, samples, matrices, agreements, log)
+    return _report(args, card, layout, samples, matrices, agreements, log, [s.backend for s in segmenters])
 
 
-def _report(args, card, layout, samples, matrices, agreements, log):
+def _report(args, card, layout, samples, matrices, agreements, log, backends):
     names = card["classes"]
     report = {"model": args.model, "data": args.data, "layout": layout, "samples": len(samples),
               "eval_size": list(args.eval_size) if args.eval_size else "label resolution",
-              "results": [dict(report_dict(matrices[0], names), backend=args.backend)]}
+              "results": [dict(report_dict(matrices[0], names), backend=backends[0].name,
+                               precision=backends[0].precision)]}
+    if getattr(backends[0], "verification", None):
+        report["verification"] = [{key: None if value != value else value for key, value in row._asdict().items()}
+                                  for row in backends[0].verification]  # NaN (no scores) is null in JSON
     log(format_class_table(names, matrices[0].class_iou(), matrices[0].class_accuracy()))
-    log("mIoU {:.2f}%  pixel accuracy {:.2f}%  mean accuracy {:.2f}%".format(
-        100 * matrices[0].mean_iou(), 100 * matrices[0].pixel_accuracy(), 100 * matrices[0].mean_accuracy()))
+    log("{} {}: mIoU {:.2f}%  pixel accuracy {:.2f}%  mean accuracy {:.2f}%".format(
+        backends[0].name, (backends[0].precision or "").upper(), 100 * matrices[0].mean_iou(), 100 * matrices[0].pixel_accuracy(), 100 * matrices[0].mean_accuracy()))
     if agreements:
         pixels = sum(n for _, n in agreements)
         overall = sum(a * n for a, n in agreements) / float(pixels)
-        report["results"].append(dict(report_dict(matrices[1], names), backend=args.compare))
+        report["results"].append(dict(report_dict(matrices[1], names), backend=backends[1].name,
+                                      precision=backends[1].precision, compare=args.compare))
         report["agreement"] = {"pixels": overall, "worst_image": min(a for a, _ in agreements)}
         log("--compare {}: mIoU {:.2f}% (delta {:+.2f} points), pixel agreement {:.4f}% (worst image {:.4f}%)".format(
             args.compare, 100 * matrices[1].mean_iou(), 100 * (matrices[1].mean_iou() - matrices[0].mean_iou()),

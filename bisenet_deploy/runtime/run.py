@@ -7,6 +7,7 @@ import sys
 from ..cli import ArgumentParser, add_debug_flag, parse_size, run_main
 from ..errors import InputError
 from .backends import BACKEND_CHOICES, create_backend
+from .backends.openvino_precision import PRECISION_CHOICES
 from .capture import CaptureThread
 from .model_info import load_model_card
 from .outputs import OUTPUT_EXAMPLES, DirectorySink, add_output_args, open_outputs
@@ -22,7 +23,14 @@ def add_model_args(parser):
     group = parser.add_argument_group("model", "what runs (settings come from the model card)")
     group.add_argument("--model", required=True, metavar="MODEL", help=".onnx, .engine or .pth")
     group.add_argument("--backend", choices=BACKEND_CHOICES, default="auto",
-                       help="auto (default): trt for an engine with TensorRT present, ort for ONNX, torch for .pth")
+                       help="auto (default): trt for an engine with TensorRT present; for ONNX openvino where it is "
+                            "installed and the CPU has native BF16 or the model is INT8, else ort; torch for .pth")
+    group.add_argument("--precision", choices=PRECISION_CHOICES, default="auto",
+                       help="openvino: auto (default: the fastest this CPU runs natively) or fp32|bf16|fp16|int8 "
+                            "(int8: a .qdq.onnx from bisenet-calibrate); other backends run FP32 or their engine's")
+    group.add_argument("--verify", action="store_true",
+                       help="openvino: compare a reduced precision with FP32 on the sample picture first and refuse it "
+                            "when they disagree")
     group.add_argument("--threads", type=int, help="CPU threads for the network (default: the backend's choice)")
     group.add_argument("--input-size", type=parse_size, metavar="HxW", help="override/supply the input size")
     group.add_argument("--num-classes", type=int, help="supply the class count for an ONNX without a model card")
@@ -60,7 +68,8 @@ def run(args, log_line=print):
         raise InputError("--queue and --max-frames must be at least 1")
     spec = source_from_args(args)
     card = load_model_card(args.model, model_overrides(args))
-    backend = create_backend(args.backend, args.model, card, threads=args.threads)
+    backend = create_backend(args.backend, args.model, card, threads=args.threads, precision=args.precision,
+                             verify=args.verify)
     renderer = OverlayRenderer(card, alpha=args.alpha, mask_only=args.mask_only, legend=not args.no_legend)
     interrupted = False
     with contextlib.ExitStack() as stack:
@@ -89,7 +98,7 @@ def run(args, log_line=print):
         except KeyboardInterrupt:
             interrupted = True  # sinks still close normally below, so the video is finalized
         dropped = capture.dropped
-    log_line(stats.summary(dropped=dropped, interrupted=interrupted))
+    log_line(stats.summary(dropped=dropped, interrupted=interrupted, precision=backend.precision))
     return stats
 
 

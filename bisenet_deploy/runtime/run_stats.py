@@ -44,10 +44,11 @@ class RunStats(object):
             return None
         return tuple(1000.0 * float(np.percentile(values, q)) for q in (50, 95))
 
-    def summary(self, dropped=0, interrupted=False):
-        lines = ["{} frames in {:.2f}s{}{}: end-to-end {:.2f} FPS, network-only {:.2f} FPS".format(
+    def summary(self, dropped=0, interrupted=False, precision=None):
+        lines = ["{} frames in {:.2f}s{}{}: end-to-end {:.2f} FPS, network-only {:.2f} FPS{}".format(
             self.frames, self.wall_seconds, ", {} dropped".format(dropped) if dropped else "",
-            " (interrupted)" if interrupted else "", self.end_to_end_fps(), self.network_fps())]
+            " (interrupted)" if interrupted else "", self.end_to_end_fps(), self.network_fps(),
+            ", precision {}".format(precision.upper()) if precision else "")]
         for stage in STAGES:
             pair = self.percentiles_ms(stage)
             if pair is not None:

@@ -1,22 +1,27 @@
 """Backends by name, and the rules for which backend runs which model file."""
 
+import importlib
+import os
+
 from ...errors import InputError
 from ...lazy import is_installed
 from ..model_info import model_kind
+from .openvino_backend import OpenVinoBackend, cpu_facts
+from .openvino_precision import prefers_openvino
 from .ort import OrtBackend
 from .torch_backend import TorchBackend
 from .trt_backend import TrtBackend
 
-BACKENDS = {"ort": OrtBackend, "torch": TorchBackend, "trt": TrtBackend}
-PREFERENCE = ("trt", "ort", "torch")
+BACKENDS = {"ort": OrtBackend, "torch": TorchBackend, "trt": TrtBackend, "openvino": OpenVinoBackend}
+PREFERENCE = ("trt", "openvino", "ort", "torch")
 BACKEND_CHOICES = ("auto",) + PREFERENCE
 
 # which model file each backend runs, and what to say when a backend gets another kind
-RUNS_KIND = {"trt": "engine", "ort": "onnx", "torch": "checkpoint"}
+RUNS_KIND = {"trt": "engine", "ort": "onnx", "torch": "checkpoint", "openvino": "onnx"}
 KIND_TEXT = {"engine": "TensorRT .engine files", "onnx": ".onnx models", "checkpoint": ".pth checkpoints"}
 KIND_BACKEND_HINT = {
     "engine": "run it with --backend trt (or run its .onnx with --backend ort)",
-    "onnx": "run it with --backend ort, or build an engine with bisenet-build-engine for --backend trt",
+    "onnx": "run it with --backend ort or openvino, or build an engine with bisenet-build-engine for --backend trt",
     "checkpoint": "run it with --backend torch, or export it with bisenet-export for --backend ort",
 }
 # package -> what to say when it is missing
@@ -27,6 +32,7 @@ NOT_INSTALLED = {
     "pycuda": "pycuda is not installed; pip install 'pycuda==2022.1' with nvcc on PATH (or use the docker/tx2 image)",
     "onnxruntime": "ONNX Runtime is not installed; pip install onnxruntime (Jetson: the onnxruntime-gpu wheel for your JetPack)",
     "torch": "PyTorch is not installed; pip install 'bisenet-deploy[export]'",
+    "openvino": "OpenVINO is not installed; " + OpenVinoBackend.install_hint,
 }
 
 
@@ -54,6 +60,8 @@ def resolve_backend_name(name, model_path):
     kind = model_kind(model_path)
     if name == "auto":
         name = {"engine": "trt", "onnx": "ort", "checkpoint": "torch"}[kind]
+        if kind == "onnx" and auto_picks_openvino(model_path):
+            name = "openvino"
         if not _is_usable(name):
             raise InputError("{} needs the {} backend: {}{}".format(
                 model_path, name, unusable_reason(name),
@@ -69,6 +77,31 @@ def resolve_backend_name(name, model_path):
     return name
 
 
-def create_backend(name, model_path, card, threads=None, **options):
-    """An inactive backend for `model_path`; `options` go to that backend (ort: providers, torch: device)."""
-    return BACKENDS[resolve_backend_name(name, model_path)](model_path, card, threads, **options)
+def auto_picks_openvino(model_path):
+    # type: (str) -> bool
+    """auto for an .onnx: OpenVINO where it is installed, ONNX Runtime has no GPU here, and the CPU runs
+    it much faster than ONNX Runtime's FP32 (openvino_precision.prefers_openvino: native BF16, or a QDQ
+    INT8 model)."""
+    if not _is_usable("openvino") or not os.path.isfile(model_path):
+        return False
+    if is_installed("onnxruntime") and "CUDAExecutionProvider" in importlib.import_module(
+            "onnxruntime").get_available_providers():
+        return False
+    with open(model_path, "rb") as handle:
+        qdq = b"QuantizeLinear" in handle.read()  # the op name is plain text in the protobuf
+    return prefers_openvino(cpu_facts()[1], qdq)
+
+
+def create_backend(name, model_path, card, threads=None, precision=None, verify=False, **options):
+    """An inactive backend for `model_path`; `options` go to that backend (ort: providers, torch: device).
+    `precision` and `verify` reach backends that choose a precision (openvino); the others run FP32 or
+    the precision their engine was built in, so asking them for another one is refused."""
+    cls = BACKENDS[resolve_backend_name(name, model_path)]
+    if getattr(cls, "precisions", None):
+        return cls(model_path, card, threads, precision=precision or "auto", verify=verify, **options)
+    if precision not in (None, "auto", "fp32"):
+        raise InputError("--precision {}: the {} backend runs {}; choose the precision with --backend openvino "
+                         "(CPU) or bisenet-build-engine --fp16/--int8 (TensorRT)".format(
+                             precision, cls.name, "the precision its engine was built in" if cls.name == "trt"
+                             else "FP32"))
+    return cls(model_path, card, threads, **options)
