@@ -19,7 +19,10 @@ DEVICE_TREE_MODEL = "/proc/device-tree/model"
 CPU_FREQ_GLOB = "/sys/devices/system/cpu/cpu[0-9]*/cpufreq"
 # Python module -> the name the environment record uses for its version
 VERSIONED_MODULES = (("numpy", "numpy"), ("cv2", "opencv"), ("onnxruntime", "onnxruntime"), ("torch", "torch"),
-                     ("tensorrt", "tensorrt"))
+                     ("tensorrt", "tensorrt"), ("openvino", "openvino"))
+# the CPU features reduced-precision inference runs on (x86 /proc/cpuinfo flag names)
+CPU_PRECISION_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "avx512_fp16", "amx_bf16",
+                       "amx_int8", "amx_fp16")
 # "# R32 (release), REVISION: 7.1, GCID: ..." -> R32.7.1
 TEGRA_RELEASE_PATTERN = re.compile(r"#\s*R(\d+)\s*\(release\),\s*REVISION:\s*([\d.]+)")
 
@@ -46,7 +49,9 @@ def capture_environment(threads):
         "threads": threads,
         "python": platform.python_version(),
     }
+    record["cpu_precision_flags"] = cpu_precision_flags()
     record.update(library_versions())
+    record["openvino_capabilities"] = _openvino_capabilities() if record.get("openvino") else None
     record["jetson"] = jetson_facts() if os.path.isfile(TEGRA_RELEASE) else None
     return record
 
@@ -85,6 +90,26 @@ def cpu_model(cpuinfo_path="/proc/cpuinfo"):
         if fields.get(key) and not fields[key].isdigit():
             return fields[key]
     return platform.processor() or platform.machine() or None
+
+
+def cpu_precision_flags(cpuinfo_path="/proc/cpuinfo"):
+    # type: (str) -> list
+    """The CPU_PRECISION_FLAGS this CPU has, or None where the kernel lists no x86 flags (ARM)."""
+    for line in (read_text(cpuinfo_path) or "").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+            present = set(value.split())
+            return [flag for flag in CPU_PRECISION_FLAGS if flag in present]
+    return None
+
+
+def _openvino_capabilities():
+    """OpenVINO's OPTIMIZATION_CAPABILITIES for the CPU (what its precisions are decided from)."""
+    try:
+        from .backends.openvino_backend import cpu_facts
+        return cpu_facts()[1]
+    except Exception:  # best effort, like every fact here
+        return None
 
 
 def library_versions():

@@ -7,7 +7,7 @@ from ...errors import InputError
 from ...lazy import is_installed
 from ..model_info import model_kind
 from .openvino_backend import OpenVinoBackend, cpu_facts
-from .openvino_precision import prefers_openvino
+from .openvino_precision import is_qdq_file, prefers_openvino
 from .ort import OrtBackend
 from .torch_backend import TorchBackend
 from .trt_backend import TrtBackend
@@ -87,9 +87,7 @@ def auto_picks_openvino(model_path):
     if is_installed("onnxruntime") and "CUDAExecutionProvider" in importlib.import_module(
             "onnxruntime").get_available_providers():
         return False
-    with open(model_path, "rb") as handle:
-        qdq = b"QuantizeLinear" in handle.read()  # the op name is plain text in the protobuf
-    return prefers_openvino(cpu_facts()[1], qdq)
+    return prefers_openvino(cpu_facts()[1], is_qdq_file(model_path))
 
 
 def create_backend(name, model_path, card, threads=None, precision=None, verify=False, **options):

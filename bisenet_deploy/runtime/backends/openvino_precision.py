@@ -33,6 +33,14 @@ PrecisionPlan = collections.namedtuple("PrecisionPlan", "requested used hint not
 # INT8 the precision of the layers outside the Q/DQ pairs); notes: lines for logs and summaries
 
 
+def is_qdq_file(onnx_path):
+    # type: (str) -> bool
+    """True for an explicit INT8 (QDQ) ONNX, without onnx or OpenVINO: op names are plain text in the
+    protobuf."""
+    with open(onnx_path, "rb") as handle:
+        return b"QuantizeLinear" in handle.read()
+
+
 def native(precision, capabilities):
     # type: (str, list) -> bool
     """True when the CPU executes `precision` natively (FP32 always)."""
