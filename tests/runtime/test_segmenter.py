@@ -23,7 +23,7 @@ def sample_frame(height, width):
 
 def segmenter_for(model, **overrides):
     card = load_model_card(model, overrides or None)
-    return Segmenter(create_backend("auto", model, card, providers=CPU_ONLY) if model.endswith(".onnx")
+    return Segmenter(create_backend("ort", model, card, providers=CPU_ONLY) if model.endswith(".onnx")
                      else create_backend("auto", model, card), card)
 
 
@@ -93,7 +93,7 @@ def test_onnx_without_card_runs_with_flags(onnx_without_card):
     frame = np.zeros((50, 70, 3), np.uint8)
     frame[:, :35] = (0, 0, 255)  # BGR red -> the red channel wins -> class 0
     frame[:, 35:] = (255, 0, 0)  # BGR blue -> class 2
-    with Segmenter(create_backend("auto", onnx_without_card, card, providers=CPU_ONLY), card) as segmenter:
+    with Segmenter(create_backend("ort", onnx_without_card, card, providers=CPU_ONLY), card) as segmenter:
         labels = segmenter.segment(frame).labels
     expected = np.zeros((50, 70), np.uint8)
     expected[:, 35:] = 2
