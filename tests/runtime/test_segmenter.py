@@ -34,8 +34,10 @@ def test_labels_come_back_at_the_frame_size(request, model_fixture, frame_hw):
         result = segmenter.segment(sample_frame(*frame_hw))
     assert result.labels.shape == frame_hw and result.labels.dtype == np.uint8
     assert result.labels.max() < 37
-    assert set(result.timings) == set(STAGES[:3])
-    assert all(result.timings[stage] > 0 for stage in STAGES[:3])
+    assert set(result.timings) == set(STAGES[:3]) and result.timings["network"] > 0
+    # a backend that takes whole frames preprocesses inside its graph: no separate stage to time
+    in_graph = getattr(segmenter.backend, "segments_frames", False)
+    assert all(result.timings[stage] > 0 or in_graph for stage in STAGES[:3])
 
 
 def test_segmenter_reads_the_card(tiny_onnx_labels):

@@ -22,6 +22,7 @@ import cv2
 
 from ...errors import InputError, WorkFailed
 from ...lazy import lazy_import
+from ..preprocess import check_frame
 from . import openvino_graph
 from .base import Backend
 from .openvino_precision import MIN_AGREEMENT, PRECISIONS, bench_precisions, plan_precision
@@ -148,6 +149,7 @@ class OpenVinoBackend(Backend):
         OpenVINO's output buffer (or ours), reused by the next call: use or copy them first."""
         if not self.is_active:
             raise RuntimeError("openvino backend used before activate()")
+        check_frame(frame_bgr)
         frame_hw = tuple(frame_bgr.shape[:2])
         request = self._frames.get(frame_hw)
         if request is None:
