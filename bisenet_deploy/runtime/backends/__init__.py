@@ -1,57 +1,63 @@
-"""Backends by name, and the rules for which backend runs which model file."""
+"""Backends by name. Each backend module declares what it runs (`kinds`), what it needs (`requires`,
+keys of the one install-hint table), its bench columns and precisions; everything here (the `auto`
+choice, which backend runs which file, the error hints) is derived from BACKEND_TYPES, so a new
+backend is one new module and one entry in that tuple.
+"""
 
-import importlib
-import os
+import collections
 
-from ...errors import InputError
-from ...lazy import is_installed
-from ..model_info import model_kind
-from .openvino_backend import OpenVinoBackend, cpu_facts
-from .openvino_precision import is_qdq_file, prefers_openvino
+from ...core.errors import InputError
+from ...core.lazy import is_installed, not_installed
+from ...core.model_info import KIND_CONVERSION, KIND_TEXT, model_kind
+from .openvino_backend import OpenVinoBackend
 from .ort import OrtBackend
 from .torch_backend import TorchBackend
 from .trt_backend import TrtBackend
 
-BACKENDS = {"ort": OrtBackend, "torch": TorchBackend, "trt": TrtBackend, "openvino": OpenVinoBackend}
-PREFERENCE = ("trt", "openvino", "ort", "torch")
-BACKEND_CHOICES = ("auto",) + PREFERENCE
+# most preferred first: `auto` takes the first that fits and prefers the file (openvino only where the CPU
+# makes it faster, OpenVinoBackend.auto_prefers)
+BACKEND_TYPES = (TrtBackend, OpenVinoBackend, OrtBackend, TorchBackend)
 
-# which model file each backend runs, and what to say when a backend gets another kind
-RUNS_KIND = {"trt": "engine", "ort": "onnx", "torch": "checkpoint", "openvino": "onnx"}
-KIND_TEXT = {"engine": "TensorRT .engine files", "onnx": ".onnx models", "checkpoint": ".pth checkpoints"}
-KIND_BACKEND_HINT = {
-    "engine": "run it with --backend trt (or run its .onnx with --backend ort)",
-    "onnx": "run it with --backend ort or openvino, or build an engine with bisenet-build-engine for --backend trt",
-    "checkpoint": "run it with --backend torch, or export it with bisenet-export for --backend ort",
-}
-# package -> what to say when it is missing
-NOT_INSTALLED = {
-    "tensorrt": "TensorRT is not installed (no Python module 'tensorrt'); on a Jetson it comes with JetPack: "
-                "sudo apt-get install python3-libnvinfer (in a venv: --system-site-packages), or use the "
-                "docker/tx2 image; on a desktop: pip install tensorrt",
-    "pycuda": "pycuda is not installed; pip install 'pycuda==2022.1' with nvcc on PATH (or use the docker/tx2 image)",
-    "onnxruntime": "ONNX Runtime is not installed; pip install onnxruntime (Jetson: the onnxruntime-gpu wheel for your JetPack)",
-    "torch": "PyTorch is not installed; pip install 'bisenet-deploy[export]'",
-    "openvino": "OpenVINO is not installed; " + OpenVinoBackend.install_hint,
-}
+BACKENDS = collections.OrderedDict((backend.name, backend) for backend in BACKEND_TYPES)
+PREFERENCE = tuple(BACKENDS)
+BACKEND_CHOICES = ("auto",) + PREFERENCE
+RUNS_KIND = dict((name, backend.kinds[0]) for name, backend in BACKENDS.items())  # the main kind of each
+
+
+def backends_for_kind(kind):
+    # type: (str) -> list
+    return [name for name, backend in BACKENDS.items() if kind in backend.kinds]
 
 
 def available_backends():
     # type: () -> list
     """Names of the backends this build has and this machine can run, most preferred first."""
-    return [name for name in PREFERENCE if _is_usable(name)]
-
-
-def _is_usable(name):
-    return BACKENDS[name].available()
+    return [name for name in PREFERENCE if BACKENDS[name].available()]
 
 
 def unusable_reason(name):
     # type: (str) -> str
     """Why backend `name` cannot run here: the missing packages and how to get each."""
-    missing = [package for package in BACKENDS[name].requires if not is_installed(package)]
-    return "; ".join(NOT_INSTALLED.get(package, "the Python package {!r} is not installed".format(package))
-                     for package in missing)
+    return "; ".join(not_installed(package) for package in BACKENDS[name].requires if not is_installed(package))
+
+
+def _kind_hint(kind):
+    runners = backends_for_kind(kind)
+    runs = "run it with {}".format(" or ".join("--backend " + name for name in runners)) if runners else \
+        "no backend runs it"
+    return "{}, {}".format(runs, KIND_CONVERSION[kind])
+
+
+def _auto(kind, model_path):
+    runners = backends_for_kind(kind)
+    usable = [name for name in runners if BACKENDS[name].available()]
+    preferred = [name for name in usable if getattr(BACKENDS[name], "auto_prefers", lambda path: True)(model_path)]
+    if usable:
+        return (preferred or usable)[0]
+    others = ", ".join("--backend {} for {}".format(n, KIND_TEXT[RUNS_KIND[n]]) for n in available_backends())
+    raise InputError("{} needs the {} backend: {}; {}{}".format(
+        model_path, runners[0], unusable_reason(runners[0]), KIND_CONVERSION[kind],
+        " (usable here: {})".format(others) if others else ""))
 
 
 def resolve_backend_name(name, model_path):
@@ -59,35 +65,15 @@ def resolve_backend_name(name, model_path):
     """The concrete backend for `name` (or "auto") and this model file, or an InputError saying why not."""
     kind = model_kind(model_path)
     if name == "auto":
-        name = {"engine": "trt", "onnx": "ort", "checkpoint": "torch"}[kind]
-        if kind == "onnx" and auto_picks_openvino(model_path):
-            name = "openvino"
-        if not _is_usable(name):
-            raise InputError("{} needs the {} backend: {}{}".format(
-                model_path, name, unusable_reason(name),
-                "; or run the .onnx it was built from with --backend ort" if kind == "engine" else ""))
-        return name
+        return _auto(kind, model_path)
     if name not in BACKENDS:
         raise InputError("unknown backend {!r}; choose one of {}".format(name, ", ".join(BACKEND_CHOICES)))
-    if RUNS_KIND[name] != kind:
+    if kind not in BACKENDS[name].kinds:
         raise InputError("--backend {} runs {}, not {}; {}".format(
-            name, KIND_TEXT[RUNS_KIND[name]], model_path, KIND_BACKEND_HINT[kind]))
-    if not _is_usable(name):
+            name, " and ".join(KIND_TEXT[k] for k in BACKENDS[name].kinds), model_path, _kind_hint(kind)))
+    if not BACKENDS[name].available():
         raise InputError("--backend {}: {}".format(name, unusable_reason(name)))
     return name
-
-
-def auto_picks_openvino(model_path):
-    # type: (str) -> bool
-    """auto for an .onnx: OpenVINO where it is installed, ONNX Runtime has no GPU here, and the CPU runs
-    it much faster than ONNX Runtime's FP32 (openvino_precision.prefers_openvino: native BF16, or a QDQ
-    INT8 model)."""
-    if not _is_usable("openvino") or not os.path.isfile(model_path):
-        return False
-    if is_installed("onnxruntime") and "CUDAExecutionProvider" in importlib.import_module(
-            "onnxruntime").get_available_providers():
-        return False
-    return prefers_openvino(cpu_facts()[1], is_qdq_file(model_path))
 
 
 def create_backend(name, model_path, card, threads=None, precision=None, verify=False, **options):
@@ -95,7 +81,7 @@ def create_backend(name, model_path, card, threads=None, precision=None, verify=
     `precision` and `verify` reach backends that choose a precision (openvino); the others run FP32 or
     the precision their engine was built in, so asking them for another one is refused."""
     cls = BACKENDS[resolve_backend_name(name, model_path)]
-    if getattr(cls, "precisions", None):
+    if getattr(cls, "chooses_precision", False):
         return cls(model_path, card, threads, precision=precision or "auto", verify=verify, **options)
     if precision not in (None, "auto", "fp32"):
         raise InputError("--precision {}: the {} backend runs {}; choose the precision with --backend openvino "

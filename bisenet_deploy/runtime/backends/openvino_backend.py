@@ -20,16 +20,17 @@ import time
 
 import cv2
 
-from ...errors import InputError, WorkFailed
-from ...lazy import lazy_import
-from ..preprocess import check_frame
+from ...core.errors import InputError, WorkFailed
+from ...core.lazy import is_installed, lazy_import
+from ...core.preprocess import check_frame
 from . import openvino_graph
 from .base import Backend
-from .openvino_precision import MIN_AGREEMENT, PRECISIONS, bench_precisions, plan_precision
+from .openvino_precision import (MIN_AGREEMENT, PRECISIONS, bench_precisions, is_qdq_file, plan_precision,
+                                 prefers_openvino)
 
 LOG = logging.getLogger("bisenet_deploy.runtime")
 DEVICE = "CPU"
-INSTALL_HINT = "pip install 'bisenet-deploy[openvino]' (x86 and ARM64 desktops; not for the TX2)"
+BENCH_PRECISIONS = ("fp32", "bf16", "int8")  # FP16 is native on AVX-512 FP16 CPUs but slower than FP32 there
 QDQ_SUFFIX = ".qdq.onnx"  # bisenet-calibrate's name for MODEL.onnx's INT8 copy
 
 
@@ -44,13 +45,6 @@ def cpu_facts(core=None):
             [str(c) for c in core.get_property(DEVICE, "OPTIMIZATION_CAPABILITIES")])
 
 
-def bench_columns(wanted=PRECISIONS, has_qdq=True, capabilities=None):
-    """([precision], [(precision, reason)]): the OV columns this CPU runs natively, and the skipped ones."""
-    if capabilities is None:
-        capabilities = cpu_facts()[1]
-    return bench_precisions(capabilities, wanted, has_qdq)
-
-
 def fp32_source(model_path):
     # type: (str) -> str
     """The FP32 ONNX a bisenet-calibrate QDQ model was made from (MODEL.qdq.onnx -> MODEL.onnx)."""
@@ -63,9 +57,30 @@ class OpenVinoBackend(Backend):
     name = "openvino"
     requires = ("openvino",)
     kinds = ("onnx",)
-    install_hint = INSTALL_HINT
     precisions = PRECISIONS
+    chooses_precision = True  # create_backend passes --precision and --verify
     segments_frames = True
+
+    @classmethod
+    def bench_columns(cls):
+        """[("cpu", {"precision": p})] for the precisions this CPU runs natively; the others logged with the
+        reason (an INT8 column runs only where a QDQ model is given or made)."""
+        kept, skipped = bench_precisions(cpu_facts()[1], BENCH_PRECISIONS)
+        for precision, reason in skipped:
+            LOG.warning("skipping OV %s: %s", precision.upper(), reason)
+        return [("cpu", {"precision": precision}) for precision in kept]
+
+    @classmethod
+    def auto_prefers(cls, model_path):
+        """auto's rule for an .onnx: OpenVINO where ONNX Runtime has no GPU here and the CPU runs OpenVINO
+        much faster than ONNX Runtime's FP32 (openvino_precision.prefers_openvino: native BF16, or a QDQ
+        INT8 model)."""
+        if not os.path.isfile(model_path):
+            return False
+        if is_installed("onnxruntime") and "CUDAExecutionProvider" in lazy_import(
+                "onnxruntime", "the ort backend").get_available_providers():
+            return False
+        return prefers_openvino(cpu_facts()[1], is_qdq_file(model_path))
 
     def __init__(self, model_path, card, threads=None, precision="auto", capabilities=None, verify=False):
         """`precision`: auto|fp32|bf16|fp16|int8; `capabilities` replaces the CPU's OPTIMIZATION_CAPABILITIES
@@ -179,7 +194,7 @@ class OpenVinoBackend(Backend):
 def verify_against_fp32(backend):
     """[Comparison] of `backend` (active, reduced precision) against FP32 OpenVINO on the sample picture
     (and noise, shown but not judged); WorkFailed with the figures when the picture disagrees too much."""
-    from ...comparison import format_table
+    from ...core.comparison import format_table
     from ...engines.verify import compare_backends, default_inputs, failures
 
     reference_path = backend.model_path

@@ -15,7 +15,7 @@ No OpenVINO import here: the rules are plain Python, testable with any capabilit
 
 import collections
 
-from ...errors import InputError
+from ...core.errors import InputError
 
 PRECISIONS = ("fp32", "bf16", "fp16", "int8")
 PRECISION_CHOICES = ("auto",) + PRECISIONS

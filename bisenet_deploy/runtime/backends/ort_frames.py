@@ -14,7 +14,7 @@ segmenter keeps the numpy path.
 
 import numpy as np
 
-from ...lazy import is_installed
+from ...core.lazy import is_installed
 from ..postprocess import head_align_corners, label_dtype
 
 FRAME_INPUT = "bisenet_frame_bgr"
