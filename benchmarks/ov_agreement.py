@@ -7,10 +7,10 @@ Usage: python benchmarks/ov_agreement.py MODEL.onnx [MODEL.qdq.onnx] [threads]
 import logging
 import sys
 
-from bisenet_deploy.errors import WorkFailed
+from bisenet_deploy.core.errors import WorkFailed
 from bisenet_deploy.runtime.backends.openvino_backend import OpenVinoBackend, cpu_facts
 from bisenet_deploy.runtime.backends.openvino_precision import native
-from bisenet_deploy.runtime.model_info import load_model_card
+from bisenet_deploy.runtime.model_card import load_model_card
 
 
 def main(onnx_path, qdq_path=None, threads=2):

@@ -15,9 +15,9 @@ import time
 import cv2
 import numpy as np
 
-from bisenet_deploy.comparison import SAMPLE_IMAGE
-from bisenet_deploy.runtime.model_info import load_model_card
-from bisenet_deploy.runtime.preprocess import preprocess
+from bisenet_deploy.core.comparison import SAMPLE_IMAGE
+from bisenet_deploy.runtime.model_card import load_model_card
+from bisenet_deploy.core.preprocess import preprocess
 
 
 def compiled(core, model, hint, threads):
