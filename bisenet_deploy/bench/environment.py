@@ -7,11 +7,11 @@ import platform
 
 from .. import __version__
 from ..core.lazy import is_installed
-from ..core.machine import TEGRA_RELEASE, cpu_model, jetson_facts, usable_cores
+from ..core.machine import TEGRA_RELEASE, cpu_model, cpu_precision_flags, jetson_facts, usable_cores
 
 # Python module -> the name the environment record uses for its version
 VERSIONED_MODULES = (("numpy", "numpy"), ("cv2", "opencv"), ("onnxruntime", "onnxruntime"), ("torch", "torch"),
-                     ("tensorrt", "tensorrt"))
+                     ("tensorrt", "tensorrt"), ("openvino", "openvino"))
 
 
 def capture_environment(threads):
@@ -28,7 +28,9 @@ def capture_environment(threads):
         "threads": threads,
         "python": platform.python_version(),
     }
+    record["cpu_precision_flags"] = cpu_precision_flags()
     record.update(library_versions())
+    record["openvino_capabilities"] = _openvino_capabilities() if record.get("openvino") else None
     record["jetson"] = jetson_facts() if os.path.isfile(TEGRA_RELEASE) else None
     return record
 
@@ -43,6 +45,15 @@ def environment_items(environment):
         elif value is not None:
             items.append((key, "+".join(value) if isinstance(value, list) else str(value)))
     return items
+
+
+def _openvino_capabilities():
+    """OpenVINO's OPTIMIZATION_CAPABILITIES for the CPU (what its precisions are decided from)."""
+    try:
+        from ..runtime.backends.openvino_backend import cpu_facts
+        return cpu_facts()[1]
+    except Exception:  # best effort, like every fact here
+        return None
 
 
 def library_versions():

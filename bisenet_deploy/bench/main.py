@@ -24,6 +24,7 @@ from ..core.outpaths import check_output, refuse_same_file
 from ..core.errors import InputError, WorkFailed
 from ..export.names import ARCHS, VARIANTS
 from ..core.lazy import is_installed, lazy_import
+from . import openvino as bench_openvino
 from . import trt as bench_trt
 from ..core.model_info import KIND_TEXT
 from ..runtime.backends import BACKENDS, PREFERENCE, RUNS_KIND, create_backend, unusable_reason
@@ -109,7 +110,8 @@ def export_for_ort(checkpoint, workdir, input_size, debug):
     return output
 
 
-def prepare_model(spec, kinds, workdir, input_size, debug, precisions=bench_trt.TRT_PRECISIONS, calib_images=None):
+def prepare_model(spec, kinds, workdir, input_size, debug, precisions=bench_trt.TRT_PRECISIONS, calib_images=None,
+                  ov_int8=False):
     # type: (ModelSpec, set, str, tuple, bool, tuple, str) -> dict
     """{model kind: file} for the kinds the selected backends run ("engine": a list, one per precision);
     grid specs become random-weight files, and engines are built here for the GPU that measures them."""
@@ -132,6 +134,8 @@ def prepare_model(spec, kinds, workdir, input_size, debug, precisions=bench_trt.
                                                                        calib_images)]
     elif "engine" in files:
         files["engine"] = [files["engine"]]
+    if "onnx" in kinds:
+        files = bench_openvino.add_qdq(files, workdir, calib_images, debug, ov_int8)
     return files
 
 
@@ -170,9 +174,11 @@ def _ms(seconds, percentile=50):
 
 def column_label(backend, device, precision, memory=None):
     # type: (str, str, str, str) -> str
-    """'torch CPU', 'ort CUDA', 'TRT FP16', 'TRT FP16 mapped': one column per backend/device/precision."""
+    """'torch CPU', 'ort CUDA', 'OV BF16', 'TRT FP16', 'TRT FP16 mapped': one column per backend/device/precision."""
     if backend == "trt":
         return "TRT {}".format(precision.upper()) + (" mapped" if memory == "mapped" else "")
+    if backend == "openvino":
+        return "OV {}".format(precision.upper())
     return "{} {}".format(backend, device.upper()) + ("" if precision == "fp32" else " " + precision.upper())
 
 
@@ -229,15 +235,20 @@ def run_bench(args, specs, columns, environment):
     # type: (argparse.Namespace, list, list, dict) -> list
     """Measure every (model, column) pair; returns the records in table order."""
     kinds = {RUNS_KIND[column.backend] for column in columns}
+    any_ov_int8 = any(c.options.get("precision") == "int8" for c in columns)
     records = []
     with scratch_folder("bisenet-bench-") as workdir:
         jobs = []
         for spec in specs:
             model_dir = tempfile.mkdtemp(dir=workdir)  # one folder per spec: two model.pth never collide
             files = prepare_model(spec, kinds, model_dir, args.input_size or DEFAULT_INPUT_SIZE, args.debug,
-                                  args.precisions, args.calib_images)
+                                  args.precisions, args.calib_images, any_ov_int8)
             for column in columns:
                 paths = files.get(RUNS_KIND[column.backend])
+                if column.backend == "openvino":
+                    paths = bench_openvino.model_for_column(column, files)
+                    if not paths:
+                        continue
                 if not paths:
                     log.warning("skipping %s on %s: %s runs %s", spec.text, column.backend, column.backend,
                                 KIND_TEXT[RUNS_KIND[column.backend]])
@@ -303,7 +314,8 @@ def build_parser():
     trt.add_argument("--precisions", type=_precision_list, default=bench_trt.TRT_PRECISIONS, metavar="LIST",
                      help="TRT columns to build, from fp32,fp16,int8 (default: all; INT8 only where the GPU has "
                           "fast INT8 and calibration data or a QDQ model is given)")
-    trt.add_argument("--calib-images", metavar="DIR|GLOB", help="frames to calibrate INT8 engines on")
+    trt.add_argument("--calib-images", metavar="DIR|GLOB",
+                     help="frames to calibrate INT8 engines and the OV INT8 (QDQ) model on")
     trt.add_argument("--trtexec", action="store_true",
                      help="also time each engine with JetPack's trtexec and report both medians")
     outputs = parser.add_argument_group("outputs (the table is always printed)")

@@ -10,7 +10,8 @@ from ..core.errors import InputError
 from .environment import environment_items
 
 ARCH_LABELS = {"resnet18": "res18", "resnet50": "res50", "resnet101": "res101"}
-COLUMN_ORDER = ("torch CPU", "ort CPU", "torch CUDA", "ort CUDA", "TRT FP32", "TRT FP32 mapped", "TRT FP16",
+COLUMN_ORDER = ("torch CPU", "ort CPU", "OV FP32", "OV BF16", "OV FP16", "OV INT8", "torch CUDA", "ort CUDA",
+                "TRT FP32", "TRT FP32 mapped", "TRT FP16",
                 "TRT FP16 mapped", "TRT INT8", "TRT INT8 mapped")
 CSV_FIELDS = ("model", "model_source", "arch", "in_planes", "variant", "backend", "device", "precision", "column",
               "input_size", "frame_size", "threads", "iters", "warmup", "latency_ms", "latency_p90_ms", "fps",

@@ -55,12 +55,23 @@ def parse_size(text):
     return height, width
 
 
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16", "int8")  # what --precision offers (openvino chooses)
+
+
 def add_model_args(parser, backend_choices):
-    """The 'model' group of bisenet-run and bisenet-eval: the model file, its backend, card overrides."""
+    """The 'model' group of bisenet-run and bisenet-eval: the model file, its backend and precision, card
+    overrides."""
     group = parser.add_argument_group("model", "what runs (settings come from the model card)")
     group.add_argument("--model", required=True, metavar="MODEL", help=".onnx, .engine or .pth")
     group.add_argument("--backend", choices=backend_choices, default="auto",
-                       help="auto (default): trt for an engine with TensorRT present, ort for ONNX, torch for .pth")
+                       help="auto (default): trt for an engine with TensorRT present; for ONNX openvino where it is "
+                            "installed and the CPU has native BF16 or the model is INT8, else ort; torch for .pth")
+    group.add_argument("--precision", choices=PRECISION_CHOICES, default="auto",
+                       help="openvino: auto (default: the fastest this CPU runs natively) or fp32|bf16|fp16|int8 "
+                            "(int8: a .qdq.onnx from bisenet-calibrate); other backends run FP32 or their engine's")
+    group.add_argument("--verify", action="store_true",
+                       help="openvino: compare a reduced precision with FP32 on the sample picture first and refuse "
+                            "it when they disagree")
     group.add_argument("--threads", type=int, help="CPU threads for the network (default: the backend's choice)")
     group.add_argument("--input-size", type=parse_size, metavar="HxW",
                        help="supply the input size for an ONNX without a card; a checkpoint runs at it "

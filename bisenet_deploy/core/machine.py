@@ -14,6 +14,9 @@ import subprocess
 TEGRA_RELEASE = "/etc/nv_tegra_release"
 DEVICE_TREE_MODEL = "/proc/device-tree/model"
 CPU_FREQ_GLOB = "/sys/devices/system/cpu/cpu[0-9]*/cpufreq"
+# the CPU features reduced-precision inference runs on (x86 /proc/cpuinfo flag names)
+CPU_PRECISION_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "avx512_fp16", "amx_bf16",
+                       "amx_int8", "amx_fp16")
 # "# R32 (release), REVISION: 7.1, GCID: ..." -> R32.7.1
 TEGRA_RELEASE_PATTERN = re.compile(r"#\s*R(\d+)\s*\(release\),\s*REVISION:\s*([\d.]+)")
 
@@ -108,3 +111,14 @@ def jetson_clocks_state(cpufreq_glob=CPU_FREQ_GLOB):
     if not pinned:
         return None
     return "on" if all(pinned) else "off"
+
+
+def cpu_precision_flags(cpuinfo_path="/proc/cpuinfo"):
+    # type: (str) -> list
+    """The CPU_PRECISION_FLAGS this CPU has, or None where the kernel lists no x86 flags (ARM)."""
+    for line in (read_text(cpuinfo_path) or "").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+            present = set(value.split())
+            return [flag for flag in CPU_PRECISION_FLAGS if flag in present]
+    return None

@@ -32,11 +32,16 @@ def resize_linear(image, size_hw):
         cv2.ipp.setUseIPP(ipp_was_on)
 
 
-def preprocess(frame_bgr, input_hw, mean=IMAGENET_MEAN, std=IMAGENET_STD, dtype=np.float32):
-    """(1, 3, H, W) array of `dtype` from an (h, w, 3) uint8 BGR frame of any size."""
+def check_frame(frame_bgr):
+    """InputError unless `frame_bgr` is an (h, w, 3) uint8 BGR image (what every preprocessing takes)."""
     if frame_bgr is None or frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:
         raise InputError("expected an (h, w, 3) uint8 BGR image, got {}".format(
             "nothing" if frame_bgr is None else "{} {}".format(frame_bgr.shape, frame_bgr.dtype)))
+
+
+def preprocess(frame_bgr, input_hw, mean=IMAGENET_MEAN, std=IMAGENET_STD, dtype=np.float32):
+    """(1, 3, H, W) array of `dtype` from an (h, w, 3) uint8 BGR frame of any size."""
+    check_frame(frame_bgr)
     height, width = int(input_hw[0]), int(input_hw[1])
     image = frame_bgr.astype(np.float32)
     if image.shape[:2] != (height, width):

@@ -75,8 +75,15 @@ def _progress(items, label):
 def _segmenters(args):
     """(card of --model, [Segmenter]) for --model and --compare, at one input size (see _cards)."""
     cards = _cards(args)
-    return cards[0][2], [Segmenter(create_backend(backend, path, c, threads=args.threads), c)
-                         for path, backend, c in cards]
+    (path, backend, card), others = cards[0], cards[1:]
+    # a reduced precision compared with another run is first checked against FP32 on the sample picture
+    segmenters = [Segmenter(create_backend(backend, path, card, threads=args.threads, precision=args.precision,
+                                           verify=args.verify or bool(args.compare)), card)]
+    for other_path, other_backend, other_card in others:
+        # the comparison is the FP32 reference where its backend has a choice
+        segmenters.append(Segmenter(create_backend(other_backend, other_path, other_card, args.threads,
+                                                   precision="fp32"), other_card))
+    return card, segmenters
 
 
 def evaluate(args, log=print):
@@ -116,7 +123,8 @@ def evaluate(args, log=print):
                 agreements.append((agreement(predictions[0], predictions[1]), predictions[0].size))
     if unknown.warning():
         log(unknown.warning())
-    return _report(args, card, layout, samples, matrices, agreements, log, unknown)
+    return _report(args, card, layout, samples, matrices, agreements, log, unknown,
+                   [s.backend for s in segmenters])
 
 
 def _cards(args):
@@ -143,19 +151,24 @@ def _cards(args):
     return [(args.model, args.backend, card), (other_path, other_backend, other_card)]
 
 
-def _report(args, card, layout, samples, matrices, agreements, log, unknown):
+def _report(args, card, layout, samples, matrices, agreements, log, unknown, backends):
     names = card["classes"]
     report = {"model": args.model, "data": args.data, "layout": layout, "samples": len(samples),
               "input_size": list(card["input_size"]), "unknown_labels": unknown.record(),
               "eval_size": list(args.eval_size) if args.eval_size else "label resolution",
-              "results": [dict(report_dict(matrices[0], names), backend=args.backend)]}
+              "results": [dict(report_dict(matrices[0], names), backend=backends[0].name,
+                               precision=backends[0].precision)]}
+    if getattr(backends[0], "verification", None):
+        report["verification"] = [{key: None if value != value else value for key, value in row._asdict().items()}
+                                  for row in backends[0].verification]  # NaN (no scores) is null in JSON
     log(format_class_table(names, matrices[0].class_iou(), matrices[0].class_accuracy()))
-    log("mIoU {:.2f}%  pixel accuracy {:.2f}%  mean accuracy {:.2f}%".format(
-        100 * matrices[0].mean_iou(), 100 * matrices[0].pixel_accuracy(), 100 * matrices[0].mean_accuracy()))
+    log("{} {}: mIoU {:.2f}%  pixel accuracy {:.2f}%  mean accuracy {:.2f}%".format(
+        backends[0].name, (backends[0].precision or "").upper(), 100 * matrices[0].mean_iou(), 100 * matrices[0].pixel_accuracy(), 100 * matrices[0].mean_accuracy()))
     if agreements:
         pixels = sum(n for _, n in agreements)
         overall = sum(a * n for a, n in agreements) / float(pixels)
-        report["results"].append(dict(report_dict(matrices[1], names), backend=args.compare))
+        report["results"].append(dict(report_dict(matrices[1], names), backend=backends[1].name,
+                                      precision=backends[1].precision, compare=args.compare))
         report["agreement"] = {"pixels": overall, "worst_image": min(a for a, _ in agreements)}
         log("--compare {}: mIoU {:.2f}% (delta {:+.2f} points), pixel agreement {:.4f}% (worst image {:.4f}%)".format(
             args.compare, 100 * matrices[1].mean_iou(), 100 * (matrices[1].mean_iou() - matrices[0].mean_iou()),

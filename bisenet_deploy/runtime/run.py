@@ -63,7 +63,8 @@ def run(args, log_line=print):
     spec = source_from_args(args)
     check_output_args(args)  # before the model loads: a wrong --output costs nothing
     card = load_model_card(args.model, model_overrides(args))
-    backend = create_backend(args.backend, args.model, card, threads=args.threads)
+    backend = create_backend(args.backend, args.model, card, threads=args.threads, precision=args.precision,
+                             verify=args.verify)
     renderer = OverlayRenderer(card, alpha=args.alpha, mask_only=args.mask_only, legend=not args.no_legend)
     interrupted = None
     with contextlib.ExitStack() as stack:
@@ -87,7 +88,7 @@ def run(args, log_line=print):
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP (core/interrupts.py)
             interrupted = exc  # sinks still close normally below, so the video is finalized
         dropped = capture.dropped
-    log_line(stats.summary(dropped=dropped, interrupted=interrupted is not None))
+    log_line(stats.summary(dropped=dropped, interrupted=interrupted is not None, precision=backend.precision))
     source.report_shortfall()
     if interrupted is not None:
         raise interrupted  # after the summary: the exit status still says the run was cut short

@@ -57,11 +57,12 @@ class RunStats(object):
             return None
         return tuple(1000.0 * histogram.quantile(q) for q in (50, 95))
 
-    def summary(self, dropped=0, interrupted=False):
+    def summary(self, dropped=0, interrupted=False, precision=None):
         size = " at {}x{}".format(*self.input_hw) if self.input_hw else ""
-        lines = ["{} in {:.2f}s{}{}{}: end-to-end {:.2f} FPS, network-only {:.2f} FPS".format(
+        lines = ["{} in {:.2f}s{}{}{}: end-to-end {:.2f} FPS, network-only {:.2f} FPS{}".format(
             count(self.frames, "frame"), self.wall_seconds, size, ", {} dropped".format(dropped) if dropped else "",
-            " (interrupted)" if interrupted else "", self.end_to_end_fps(), self.network_fps())]
+            " (interrupted)" if interrupted else "", self.end_to_end_fps(), self.network_fps(),
+            ", precision {}".format(precision.upper()) if precision else "")]
         for stage in STAGES:
             pair = self.percentiles_ms(stage)
             if pair is not None:

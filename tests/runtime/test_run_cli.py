@@ -58,7 +58,8 @@ def test_images_to_directory_writes_exact_label_maps(tmp_path, tiny_onnx_logits)
     for i, frame in enumerate(frames):
         cv2.imwrite(str(images / "f{}.png".format(i)), frame)
     out_dir = str(tmp_path / "out") + os.sep
-    code, _, stderr = run_cli("--model", tiny_onnx_logits, "--images", images, "--headless", "--output", out_dir)
+    code, _, stderr = run_cli("--model", tiny_onnx_logits, "--backend", "ort", "--images", images, "--headless",
+                              "--output", out_dir)
     assert code == 0, stderr
     card = load_model_card(tiny_onnx_logits)
     with Segmenter(create_backend("ort", tiny_onnx_logits, card), card) as segmenter:

@@ -25,7 +25,7 @@ def sample_frame(height, width):
 
 def segmenter_for(model, **overrides):
     card = load_model_card(model, overrides or None)
-    return Segmenter(create_backend("auto", model, card, providers=CPU_ONLY) if model.endswith(".onnx")
+    return Segmenter(create_backend("ort", model, card, providers=CPU_ONLY) if model.endswith(".onnx")
                      else create_backend("auto", model, card), card)
 
 
@@ -36,8 +36,10 @@ def test_labels_come_back_at_the_frame_size(request, model_fixture, frame_hw):
         result = segmenter.segment(sample_frame(*frame_hw))
     assert result.labels.shape == frame_hw and result.labels.dtype == np.uint8
     assert result.labels.max() < 37
-    assert set(result.timings) == set(STAGES[:3])
-    assert all(result.timings[stage] > 0 for stage in STAGES[:3])
+    assert set(result.timings) == set(STAGES[:3]) and result.timings["network"] > 0
+    # a backend that takes whole frames preprocesses inside its graph: no separate stage to time
+    in_graph = getattr(segmenter.backend, "segments_frames", False)
+    assert all(result.timings[stage] > 0 or in_graph for stage in STAGES[:3])
 
 
 def test_segmenter_reads_the_card(tiny_onnx_labels):
@@ -99,7 +101,7 @@ def test_onnx_without_card_runs_with_flags(onnx_without_card):
     frame = np.zeros((50, 70, 3), np.uint8)
     frame[:, :35] = (0, 0, 255)  # BGR red -> the red channel wins -> class 0
     frame[:, 35:] = (255, 0, 0)  # BGR blue -> class 2
-    with Segmenter(create_backend("auto", onnx_without_card, card, providers=CPU_ONLY), card) as segmenter:
+    with Segmenter(create_backend("ort", onnx_without_card, card, providers=CPU_ONLY), card) as segmenter:
         labels = segmenter.segment(frame).labels
     expected = np.zeros((50, 70), np.uint8)
     expected[:, 35:] = 2

@@ -9,11 +9,14 @@ import collections
 from ...core.errors import InputError
 from ...core.lazy import is_installed, not_installed
 from ...core.model_info import KIND_CONVERSION, KIND_TEXT, model_kind
+from .openvino_backend import OpenVinoBackend
 from .ort import OrtBackend
 from .torch_backend import TorchBackend
 from .trt_backend import TrtBackend
 
-BACKEND_TYPES = (TrtBackend, OrtBackend, TorchBackend)  # most preferred first: `auto` takes the first that fits
+# most preferred first: `auto` takes the first that fits and prefers the file (openvino only where the CPU
+# makes it faster, OpenVinoBackend.auto_prefers)
+BACKEND_TYPES = (TrtBackend, OpenVinoBackend, OrtBackend, TorchBackend)
 
 BACKENDS = collections.OrderedDict((backend.name, backend) for backend in BACKEND_TYPES)
 PREFERENCE = tuple(BACKENDS)
@@ -48,8 +51,9 @@ def _kind_hint(kind):
 def _auto(kind, model_path):
     runners = backends_for_kind(kind)
     usable = [name for name in runners if BACKENDS[name].available()]
+    preferred = [name for name in usable if getattr(BACKENDS[name], "auto_prefers", lambda path: True)(model_path)]
     if usable:
-        return usable[0]
+        return (preferred or usable)[0]
     others = ", ".join("--backend {} for {}".format(n, KIND_TEXT[RUNS_KIND[n]]) for n in available_backends())
     raise InputError("{} needs the {} backend: {}; {}{}".format(
         model_path, runners[0], unusable_reason(runners[0]), KIND_CONVERSION[kind],
@@ -72,6 +76,16 @@ def resolve_backend_name(name, model_path):
     return name
 
 
-def create_backend(name, model_path, card, threads=None, **options):
-    """An inactive backend for `model_path`; `options` go to that backend (ort: providers, torch: device)."""
-    return BACKENDS[resolve_backend_name(name, model_path)](model_path, card, threads, **options)
+def create_backend(name, model_path, card, threads=None, precision=None, verify=False, **options):
+    """An inactive backend for `model_path`; `options` go to that backend (ort: providers, torch: device).
+    `precision` and `verify` reach backends that choose a precision (openvino); the others run FP32 or
+    the precision their engine was built in, so asking them for another one is refused."""
+    cls = BACKENDS[resolve_backend_name(name, model_path)]
+    if getattr(cls, "chooses_precision", False):
+        return cls(model_path, card, threads, precision=precision or "auto", verify=verify, **options)
+    if precision not in (None, "auto", "fp32"):
+        raise InputError("--precision {}: the {} backend runs {}; choose the precision with --backend openvino "
+                         "(CPU) or bisenet-build-engine --fp16/--int8 (TensorRT)".format(
+                             precision, cls.name, "the precision its engine was built in" if cls.name == "trt"
+                             else "FP32"))
+    return cls(model_path, card, threads, **options)

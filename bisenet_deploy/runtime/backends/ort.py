@@ -1,9 +1,14 @@
 """ONNX Runtime backend: runs an exported .onnx, on CUDA when this onnxruntime build has it."""
 
 import os
+import time
+
+import cv2
 
 from ...core.errors import InputError
 from ...core.lazy import lazy_import
+from ...core.preprocess import check_frame
+from . import ort_frames
 from .base import Backend
 
 CUDA_PROVIDER = "CUDAExecutionProvider"
@@ -20,7 +25,7 @@ def default_providers():
 def session_from_onnx(model_path, threads=None, providers=None):
     """An InferenceSession with every graph optimization on; `threads` caps intra-op threads."""
     ort = lazy_import("onnxruntime", "the ort backend")
-    if not os.path.isfile(model_path):
+    if not isinstance(model_path, bytes) and not os.path.isfile(model_path):  # bytes: a serialized model
         raise InputError("model not found: {}".format(model_path))
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -32,7 +37,7 @@ def session_from_onnx(model_path, threads=None, providers=None):
     except Exception as exc:  # onnxruntime has its own exception types for unreadable models
         text = str(exc).strip()
         raise InputError("onnxruntime cannot load {}: {}".format(
-            model_path, text.splitlines()[0][:200] if text else type(exc).__name__))
+            "the wrapped frame model" if isinstance(model_path, bytes) else model_path, text.splitlines()[0][:200] if text else type(exc).__name__))
 
 
 class OrtBackend(Backend):
@@ -54,6 +59,32 @@ class OrtBackend(Backend):
         super(OrtBackend, self).__init__(model_path, card, threads)
         self.providers = list(providers) if providers else None
         self._session = None
+        self._frames = {}  # frame (h, w) -> ort_frames.FrameRunner
+
+    @property
+    def segments_frames(self):
+        """True where the onnx package can wrap pre/postprocessing into the graph (ort_frames)."""
+        return ort_frames.can_wrap()
+
+    def segment_frame(self, frame_bgr, overlay_alpha=None):
+        """(labels at the frame's size, None, timings) in one session call on the wrapped model; the labels
+        buffer is reused by the next call. timings["network"] includes the in-graph pre/postprocessing."""
+        check_frame(frame_bgr)
+        frame_hw = tuple(frame_bgr.shape[:2])
+        runner = self._frames.get(frame_hw)
+        if runner is None:
+            wrapped = ort_frames.wrap_model(self.model_path, self.card, frame_hw)
+            runner = self._frames[frame_hw] = ort_frames.FrameRunner(
+                session_from_onnx(wrapped, self.threads, self.providers or self._session.get_providers()),
+                frame_hw, self.card)
+        start = time.perf_counter()
+        labels = runner.run(frame_bgr)
+        inferred = time.perf_counter()
+        if labels.shape != frame_hw:  # labels head: the reference's nearest resize
+            labels = cv2.resize(labels, (frame_hw[1], frame_hw[0]), interpolation=cv2.INTER_NEAREST)
+        self.last_infer_seconds = inferred - start
+        return labels, None, {"preprocess": 0.0, "network": inferred - start,
+                              "postprocess": time.perf_counter() - inferred}
 
     def _activate(self):
         session = session_from_onnx(self.model_path, self.threads, self.providers)
@@ -69,6 +100,7 @@ class OrtBackend(Backend):
 
     def _deactivate(self):
         self._session = None
+        self._frames = {}
 
     def _device_text(self):
         if self._session is not None:

@@ -126,7 +126,7 @@ def test_available_reads_installed_packages_only():
     assert OrtBackend.available() is True
     assert TorchBackend.available() is True
     assert NeedsMissingPackage.available() is False
-    assert available_backends() == [n for n in ("trt", "ort", "torch") if n in available_backends()]
+    assert available_backends() == [n for n in ("trt", "openvino", "ort", "torch") if n in available_backends()]
     assert {"ort", "torch"} <= set(available_backends())
 
 
@@ -152,7 +152,7 @@ def test_engine_without_tensorrt_says_how_to_get_it(name):
     ("torch", "model.onnx", ["--backend torch runs .pth", "--backend ort"]),
     ("ort", "ckpt.pth", ["bisenet-export"]),
     ("trt", "model.onnx", ["bisenet-build-engine"]),
-    ("tensorflow", "model.onnx", ["unknown backend", "auto, trt, ort, torch"]),
+    ("tensorflow", "model.onnx", ["unknown backend", "auto, trt, openvino, ort, torch"]),
     ("auto", "model.bin", ["unknown model type"]),
 ])
 def test_wrong_backend_for_the_file_is_refused(name, model, words):
@@ -188,7 +188,7 @@ def test_trt_backend_unavailable_without_tensorrt_or_pycuda():
 
 def test_create_backend_builds_an_inactive_backend(tiny_onnx_labels, tiny_checkpoint):
     card = load_model_card(tiny_onnx_labels)
-    backend = create_backend("auto", tiny_onnx_labels, card, threads=2, providers=CPU_ONLY)
+    backend = create_backend("ort", tiny_onnx_labels, card, threads=2, providers=CPU_ONLY)
     assert isinstance(backend, OrtBackend) and not backend.is_active
     assert backend.threads == 2 and backend.providers == CPU_ONLY and backend.precision == "fp32"
     torch_backend = create_backend("torch", tiny_checkpoint, torch_card(tiny_checkpoint, "logits"))

@@ -1,0 +1,223 @@
+"""OpenVINO backend: runs an .onnx on the CPU in the precision the CPU executes natively, never silently.
+
+The precision (openvino_precision.py) is set explicitly on every compiled model (OpenVINO's own
+default is BF16 on AMX CPUs) and read back after compilation; describe(), the run summary, the
+bench column and the eval JSON name it. A reduced precision can be checked against FP32 on the
+sample picture on activation (`verify=True`, bisenet-run/eval --verify, and bisenet-eval --compare):
+the same comparison as bisenet-build-engine --verify, with this backend's per-precision threshold;
+a precision that fails is refused with the figures.
+
+Two compiled models, each made on first use: the network alone (float NCHW in, the card's output;
+`infer`, what network-only timings and verification use), and per camera frame size the whole-frame
+model of openvino_graph.py (uint8 BGR frame in, labels out; `segment_frame`, the hot path). Frames are
+passed to OpenVINO without a copy and the labels are read from its output tensor, which the next call
+reuses: no per-frame allocation.
+"""
+
+import logging
+import os
+import time
+
+import cv2
+
+from ...core.errors import InputError, WorkFailed
+from ...core.lazy import is_installed, lazy_import
+from ...core.preprocess import check_frame
+from . import openvino_graph
+from .base import Backend
+from .openvino_precision import (MIN_AGREEMENT, PRECISIONS, bench_precisions, is_qdq_file, plan_precision,
+                                 prefers_openvino)
+
+LOG = logging.getLogger("bisenet_deploy.runtime")
+DEVICE = "CPU"
+BENCH_PRECISIONS = ("fp32", "bf16", "int8")  # FP16 is native on AVX-512 FP16 CPUs but slower than FP32 there
+QDQ_SUFFIX = ".qdq.onnx"  # bisenet-calibrate's name for MODEL.onnx's INT8 copy
+
+
+def _openvino():
+    return lazy_import("openvino", "the openvino backend")
+
+
+def cpu_facts(core=None):
+    """(CPU name, OPTIMIZATION_CAPABILITIES list) as OpenVINO's CPU plugin reports them."""
+    core = core or _openvino().Core()
+    return (str(core.get_property(DEVICE, "FULL_DEVICE_NAME")),
+            [str(c) for c in core.get_property(DEVICE, "OPTIMIZATION_CAPABILITIES")])
+
+
+def fp32_source(model_path):
+    # type: (str) -> str
+    """The FP32 ONNX a bisenet-calibrate QDQ model was made from (MODEL.qdq.onnx -> MODEL.onnx)."""
+    if model_path.endswith(QDQ_SUFFIX):
+        return model_path[: -len(QDQ_SUFFIX)] + ".onnx"
+    return None
+
+
+class OpenVinoBackend(Backend):
+    name = "openvino"
+    requires = ("openvino",)
+    kinds = ("onnx",)
+    precisions = PRECISIONS
+    chooses_precision = True  # create_backend passes --precision and --verify
+    segments_frames = True
+
+    @classmethod
+    def bench_columns(cls):
+        """[("cpu", {"precision": p})] for the precisions this CPU runs natively; the others logged with the
+        reason (an INT8 column runs only where a QDQ model is given or made)."""
+        kept, skipped = bench_precisions(cpu_facts()[1], BENCH_PRECISIONS)
+        for precision, reason in skipped:
+            LOG.warning("skipping OV %s: %s", precision.upper(), reason)
+        return [("cpu", {"precision": precision}) for precision in kept]
+
+    @classmethod
+    def auto_prefers(cls, model_path):
+        """auto's rule for an .onnx: OpenVINO where ONNX Runtime has no GPU here and the CPU runs OpenVINO
+        much faster than ONNX Runtime's FP32 (openvino_precision.prefers_openvino: native BF16, or a QDQ
+        INT8 model)."""
+        if not os.path.isfile(model_path):
+            return False
+        if is_installed("onnxruntime") and "CUDAExecutionProvider" in lazy_import(
+                "onnxruntime", "the ort backend").get_available_providers():
+            return False
+        return prefers_openvino(cpu_facts()[1], is_qdq_file(model_path))
+
+    def __init__(self, model_path, card, threads=None, precision="auto", capabilities=None, verify=False):
+        """`precision`: auto|fp32|bf16|fp16|int8; `capabilities` replaces the CPU's OPTIMIZATION_CAPABILITIES
+        (tests ask for what a CPU lacks); `verify`: compare a reduced precision with FP32 on activation."""
+        super(OpenVinoBackend, self).__init__(model_path, card, threads)
+        self.precision_requested = precision or "auto"
+        self.precision = None  # known once activated
+        self.plan = None
+        self.verify = verify
+        self.verification = None  # [Comparison] once verified
+        self._capabilities = list(capabilities) if capabilities is not None else None
+        self.cpu_name = None
+        self._core = self._model = self._network = None
+        self._frames = {}  # frame (h, w) -> infer request of the whole-frame model
+        self._labels = {}  # frame (h, w) -> reused label buffer (labels head)
+
+    def _activate(self):
+        ov = _openvino()
+        if not os.path.isfile(self.model_path):
+            raise InputError("model not found: {}".format(self.model_path))
+        self._core = ov.Core()
+        self.cpu_name, capabilities = cpu_facts(self._core)
+        if self._capabilities is not None:
+            capabilities = self._capabilities
+        self._model = self._read()
+        self.plan = plan_precision(self.precision_requested, capabilities,
+                                   openvino_graph.is_quantized(self._model), self.cpu_name)
+        self.precision = self.plan.used
+        for note in self.plan.notes:
+            LOG.info("openvino: %s", note)
+
+    def activate(self):
+        """Activate; with `verify`, a reduced precision is compared with FP32 first (and refused, the
+        backend left inactive, when it fails)."""
+        was_active = self.is_active
+        super(OpenVinoBackend, self).activate()
+        if not was_active and self.verify and self.precision != "fp32":
+            try:
+                self.verification = verify_against_fp32(self)
+            except Exception:
+                self.deactivate()
+                raise
+        return self
+
+    def _read(self):
+        try:
+            model = openvino_graph.read_model(self._core, self.model_path)
+        except RuntimeError as exc:
+            raise InputError("OpenVINO cannot read {}: {}".format(self.model_path, _first_line(exc)))
+        for role, ports in (("input", model.inputs), ("output", model.outputs)):
+            names = [name for port in ports for name in port.get_names()]
+            if self.card[role]["name"] not in names:
+                raise InputError("{}: the model card names the {} {!r}, but the model's {}s are {}".format(
+                    self.model_path, role, self.card[role]["name"], role, ", ".join(sorted(names))))
+        return model
+
+    def config(self):
+        """The compile properties: the precision always explicit, one stream for the lowest latency."""
+        config = {"INFERENCE_PRECISION_HINT": self.plan.hint, "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": "1"}
+        if self.threads:
+            config["INFERENCE_NUM_THREADS"] = str(self.threads)
+        return config
+
+    def _compile(self, model):
+        compiled = self._core.compile_model(model, DEVICE, self.config())
+        used = compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()  # read back: never silent
+        if used != self.plan.hint:
+            raise WorkFailed("OpenVINO compiled {} with INFERENCE_PRECISION_HINT {} although {} was set".format(
+                self.model_path, used, self.plan.hint))
+        return compiled.create_infer_request()
+
+    def _infer(self, batch):
+        if self._network is None:
+            self._network = self._compile(self._model)
+        self._network.infer({0: batch}, share_inputs=True)
+        return self._network.get_output_tensor(0).data
+
+    def segment_frame(self, frame_bgr, overlay_alpha=None):
+        """(labels at the frame's size, None, timings) for a uint8 BGR frame, in one compiled-model call;
+        timings["network"] includes the in-graph preprocessing and label head. The labels are
+        OpenVINO's output buffer (or ours), reused by the next call: use or copy them first."""
+        if not self.is_active:
+            raise RuntimeError("openvino backend used before activate()")
+        check_frame(frame_bgr)
+        frame_hw = tuple(frame_bgr.shape[:2])
+        request = self._frames.get(frame_hw)
+        if request is None:
+            request = self._frames[frame_hw] = self._compile(
+                openvino_graph.frame_model(self._core, self.model_path, self.card, frame_hw))
+        start = time.perf_counter()
+        request.infer({0: frame_bgr[None]}, share_inputs=True)
+        inferred = time.perf_counter()
+        labels = request.get_output_tensor(0).data
+        if self.card["head"] == "labels" and labels.shape != frame_hw:
+            buffer = self._labels.get(frame_hw)
+            labels = self._labels[frame_hw] = cv2.resize(labels, (frame_hw[1], frame_hw[0]), dst=buffer,
+                                                         interpolation=cv2.INTER_NEAREST)
+        self.last_infer_seconds = inferred - start
+        return labels, None, {"preprocess": 0.0, "network": inferred - start,
+                              "postprocess": time.perf_counter() - inferred}
+
+    def _deactivate(self):
+        self._network = self._model = self._core = None
+        self._frames, self._labels = {}, {}
+
+    def _device_text(self):
+        hint = " INFERENCE_PRECISION_HINT={}".format(self.plan.hint) if self.plan else ""
+        return "OpenVINO {} ({}){}".format(DEVICE, self.cpu_name or "CPU", hint)
+
+
+def verify_against_fp32(backend):
+    """[Comparison] of `backend` (active, reduced precision) against FP32 OpenVINO on the sample picture
+    (and noise, shown but not judged); WorkFailed with the figures when the picture disagrees too much."""
+    from ...core.comparison import format_table
+    from ...engines.verify import compare_backends, default_inputs, failures
+
+    reference_path = backend.model_path
+    if backend.precision == "int8":
+        reference_path = fp32_source(backend.model_path)
+        if not reference_path or not os.path.isfile(reference_path):
+            raise InputError("--verify of an INT8 model compares it with the FP32 ONNX it was made from, expected "
+                             "at {}".format(reference_path or "MODEL.onnx next to MODEL.qdq.onnx"))
+    reference = OpenVinoBackend(reference_path, backend.card, backend.threads, precision="fp32")
+    with reference:
+        rows = compare_backends(backend, reference, backend.card, default_inputs(backend.card))
+    precision, least = backend.precision, MIN_AGREEMENT[backend.precision]
+    LOG.info("verify: OpenVINO %s vs FP32 (%s)\n%s", precision.upper(), reference_path, format_table(rows))
+    bad = failures(rows, precision, MIN_AGREEMENT)
+    if bad:
+        raise WorkFailed("--precision {} refused: on {} it agrees with FP32 on {:.2%} of the pixels (max abs diff "
+                         "{:.3g}), below the {:.0%} {} needs; run --precision fp32".format(
+                             precision, bad[0].name, bad[0].agreement, bad[0].max_abs_diff, least, precision.upper()))
+    LOG.info("verify: OK (argmax agreement >= %.0f%% on the picture; noise inputs are shown, not judged)", 100 * least)
+    return rows
+
+
+def _first_line(exc):
+    text = str(exc).strip()
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("Exception from")]
+    return (lines[0] if lines else type(exc).__name__)[:200]

@@ -1,0 +1,124 @@
+"""ONNX Runtime on whole camera frames: the reference preprocessing and the label head in the graph.
+
+The network's ONNX is wrapped, per frame size, into one model: uint8 BGR 1xHxWx3 in -> Cast -> Resize
+(linear, half-pixel centres, as cv2.INTER_LINEAR on float) -> BGR to RGB -> (x - 255 mean) / (255 std)
+-> NCHW -> the network -> for a logits head Transpose to NHWC, Resize to the frame size (linear, the
+card's align_corners) and ArgMax over the contiguous class axis (ONNX Runtime's NHWC upsample kernel:
+1.5x faster than the NCHW Resize + ArgMax, and than the numpy bands) -> uint8 labels at frame size.
+For a labels head the network's labels are only cast; the nearest resize to the frame stays cv2's.
+Input and output are bound once (IOBinding) to buffers reused every frame.
+
+Needs the onnx package (the workstation); without it (a bare Jetson, where TensorRT runs frames) the
+segmenter keeps the numpy path.
+"""
+
+import numpy as np
+
+from ...core.lazy import is_installed
+from ..postprocess import head_align_corners, label_dtype
+
+FRAME_INPUT = "bisenet_frame_bgr"
+LABELS_OUTPUT = "bisenet_labels"
+PIXEL_MAX = 255.0
+
+
+def can_wrap():
+    return is_installed("onnx")
+
+
+def _pre_nodes(helper, card, frame_hw, out_name):
+    """Nodes and initializers from the uint8 frame to the network input."""
+    height, width = (int(v) for v in card["input_size"])
+    mean = np.asarray(card["mean"], np.float32)[::-1] * PIXEL_MAX  # in BGR order: the flip comes after
+    std = np.asarray(card["std"], np.float32)[::-1] * PIXEL_MAX
+    # roi and scales are required inputs of opset 11's Resize: empty tensors, the sizes decide
+    inits = [helper.make_tensor("resize_roi", 1, [0], []), helper.make_tensor("resize_scales", 1, [0], []),
+             helper.make_tensor("pre_size", 7, [4], [1, height, width, 3]),
+             helper.make_tensor("pre_mean", 1, [3], mean.tolist()),
+             helper.make_tensor("pre_std", 1, [3], std.tolist()),
+             helper.make_tensor("pre_flip", 7, [3], [2, 1, 0])]
+    nodes = [helper.make_node("Cast", [FRAME_INPUT], ["pre_float"], to=1)]
+    source = "pre_float"
+    if tuple(frame_hw) != (height, width):
+        nodes.append(helper.make_node("Resize", ["pre_float", "resize_roi", "resize_scales", "pre_size"],
+                                      ["pre_resized"], mode="linear", coordinate_transformation_mode="half_pixel"))
+        source = "pre_resized"
+    nodes += [helper.make_node("Sub", [source, "pre_mean"], ["pre_centred"]),
+              helper.make_node("Div", ["pre_centred", "pre_std"], ["pre_scaled"]),
+              helper.make_node("Gather", ["pre_scaled", "pre_flip"], ["pre_rgb"], axis=3),
+              helper.make_node("Transpose", ["pre_rgb"], [out_name], perm=[0, 3, 1, 2])]
+    if card["input"]["dtype"] == "float16":
+        nodes[-1].output[0] = "pre_nchw"
+        nodes.append(helper.make_node("Cast", ["pre_nchw"], [out_name], to=10))
+    return nodes, inits
+
+
+def _post_nodes(helper, card, frame_hw, in_name):
+    to = 2 if label_dtype(card["num_classes"]) == np.uint8 else 4  # uint8 / uint16
+    if card["head"] != "logits":
+        return [helper.make_node("Squeeze", [in_name], ["post_labels"], axes=[0]),
+                helper.make_node("Cast", ["post_labels"], [LABELS_OUTPUT], to=to)], []
+    mode = "align_corners" if head_align_corners(card) else "half_pixel"
+    inits = [helper.make_tensor("post_size", 7, [4], [1, int(frame_hw[0]), int(frame_hw[1]), card["num_classes"]])]
+    nodes = [helper.make_node("Cast", [in_name], ["post_float"], to=1),
+             helper.make_node("Transpose", ["post_float"], ["post_nhwc"], perm=[0, 2, 3, 1]),
+             helper.make_node("Resize", ["post_nhwc", "resize_roi", "resize_scales", "post_size"], ["post_up"],
+                              mode="linear", coordinate_transformation_mode=mode),
+             helper.make_node("ArgMax", ["post_up"], ["post_best"], axis=3, keepdims=0),
+             helper.make_node("Squeeze", ["post_best"], ["post_labels"], axes=[0]),
+             helper.make_node("Cast", ["post_labels"], [LABELS_OUTPUT], to=to)]
+    return nodes, inits
+
+
+def labels_hw(card, frame_hw):
+    """The wrapped model's label map size: the frame's (logits head) or the network input's (labels head)."""
+    return tuple(int(v) for v in (frame_hw if card["head"] == "logits" else card["input_size"]))
+
+
+def wrap_model(model_path, card, frame_hw):
+    """Serialized ONNX: frame in, labels out (see the module doc)."""
+    import onnx
+    from onnx import helper
+
+    model = onnx.load(model_path)
+    graph = model.graph
+    network_input, network_output = card["input"]["name"], card["output"]["name"]
+    opset = max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+    pre, pre_inits = _pre_nodes(helper, card, frame_hw, network_input)
+    post, post_inits = _post_nodes(helper, card, frame_hw, network_output)
+    if opset >= 13:  # Squeeze takes its axes as an input from opset 13 on
+        post_inits.append(helper.make_tensor("post_axes", 7, [1], [0]))
+        for node in post:
+            if node.op_type == "Squeeze":
+                del node.attribute[:]
+                node.input.append("post_axes")
+    kept_inputs = [i for i in graph.input if i.name != network_input]
+    del graph.input[:]
+    graph.input.extend([helper.make_tensor_value_info(FRAME_INPUT, 2, [1, int(frame_hw[0]), int(frame_hw[1]), 3])]
+                       + kept_inputs)
+    nodes = pre + list(graph.node) + post
+    del graph.node[:]
+    graph.node.extend(nodes)
+    graph.initializer.extend(pre_inits + post_inits)
+    del graph.output[:]
+    dtype = 2 if label_dtype(card["num_classes"]) == np.uint8 else 4
+    graph.output.extend([helper.make_tensor_value_info(LABELS_OUTPUT, dtype, list(labels_hw(card, frame_hw)))])
+    return model.SerializeToString()
+
+
+class FrameRunner(object):
+    """One wrapped session per frame size, its input and output bound once to reused buffers."""
+
+    def __init__(self, session, frame_hw, card):
+        self.session = session
+        self.input = np.empty((1, int(frame_hw[0]), int(frame_hw[1]), 3), np.uint8)
+        self.labels = np.empty(labels_hw(card, frame_hw), label_dtype(card["num_classes"]))
+        self.binding = session.io_binding()
+        self.binding.bind_cpu_input(FRAME_INPUT, self.input)
+        self.binding.bind_output(LABELS_OUTPUT, "cpu", 0, self.labels.dtype, self.labels.shape,
+                                 self.labels.ctypes.data)
+
+    def run(self, frame_bgr):
+        self.input[0] = frame_bgr  # the one copy: into the bound input buffer
+        self.session.run_with_iobinding(self.binding)
+        return self.labels

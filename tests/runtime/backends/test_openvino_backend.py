@@ -1,0 +1,170 @@
+"""The OpenVINO backend on this machine's real CPU: every precision it runs natively agrees with FP32 within
+its threshold on a calibrated model, the ones it lacks are refused with the reason, the in-graph
+preprocessing matches the reference, and bisenet-bench has columns only for what the CPU runs."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from cli_capture import run_cli
+from model_files import export_onnx
+from scene_images import SAMPLE, write_scene_images
+
+from bisenet_deploy.calib.main import main as calibrate_main
+from bisenet_deploy.core.errors import InputError, WorkFailed
+from bisenet_deploy.export.demo import write_demo_checkpoint
+from bisenet_deploy.bench import main as bench
+from bisenet_deploy.runtime.backends import create_backend, resolve_backend_name
+from bisenet_deploy.runtime.backends import openvino_backend, openvino_precision
+from bisenet_deploy.runtime.backends.openvino_backend import OpenVinoBackend, cpu_facts
+from bisenet_deploy.runtime.backends.openvino_graph import preprocessing_model
+from bisenet_deploy.runtime.model_card import load_model_card
+from bisenet_deploy.runtime.postprocess import labels_from_output
+from bisenet_deploy.core.preprocess import preprocess
+from bisenet_deploy.runtime.segmenter import Segmenter
+
+ov = pytest.importorskip("openvino")
+
+MODEL_SIZE = "64x96"
+# In-graph preprocessing against runtime/preprocess.py, after normalization (values span about
+# -2.1..2.6): without a resize they agree to 5e-7; OpenVINO's bilinear resize computes source
+# coordinates in its own float order, which moved values by up to 5.4e-4 at 1080x1920 -> 512x512
+# and 1.3e-4 at 480x640 (0.03 grey levels at most). 1e-3 is 0.06 grey levels.
+PREPROCESS_TOLERANCE = 1e-3
+CAPABILITIES = cpu_facts()[1]
+NATIVE = [p for p in openvino_precision.PRECISIONS if openvino_precision.native(p, CAPABILITIES)]
+
+
+@pytest.fixture(scope="session")
+def calibrated(tmp_path_factory):
+    """(FP32 logits ONNX, its QDQ INT8 copy from bisenet-calibrate): 4-class resnet18/8 at 64x96, whose
+    top two scores are apart like a trained network's."""
+    folder = tmp_path_factory.mktemp("ov_model")
+    checkpoint = write_demo_checkpoint(str(folder / "four.pth"), in_planes=8, num_classes=4, seed=0)
+    onnx_path = export_onnx(checkpoint, folder, "four", MODEL_SIZE, "logits")
+    images = folder / "scenes"
+    write_scene_images(images, 20)
+    code, _, err = run_cli(calibrate_main, onnx_path, "--images", images, "--count", "20", "--eval-count", "5",
+                           "--no-progress")
+    assert code == 0, err
+    return onnx_path, onnx_path[: -len(".onnx")] + ".qdq.onnx"
+
+
+def model_for(precision, calibrated):
+    return calibrated[1] if precision == "int8" else calibrated[0]
+
+
+@pytest.mark.parametrize("precision", NATIVE)
+def test_each_native_precision_runs_explicitly_and_agrees_with_fp32(precision, calibrated):
+    path = model_for(precision, calibrated)
+    card = load_model_card(path)
+    backend = OpenVinoBackend(path, card, threads=1, precision=precision, verify=True)
+    with Segmenter(backend, card) as segmenter:
+        labels = segmenter.segment(cv2.imread(SAMPLE)).labels
+        assert backend.precision == precision
+        assert "INFERENCE_PRECISION_HINT={}".format(backend.plan.hint) in backend.describe()
+    assert labels.shape == cv2.imread(SAMPLE).shape[:2] and labels.dtype == np.uint8
+    if precision == "fp32":
+        assert backend.verification is None  # nothing to compare FP32 with
+    else:
+        picture = [row for row in backend.verification if row.name == "sample image"][0]
+        assert picture.agreement >= openvino_precision.MIN_AGREEMENT[precision]
+
+
+def test_auto_runs_the_fastest_native_precision(calibrated):
+    backend = OpenVinoBackend(calibrated[0], load_model_card(calibrated[0]), threads=1)
+    with backend:
+        assert backend.precision == ("bf16" if "BF16" in CAPABILITIES else "fp32")
+    qdq = OpenVinoBackend(calibrated[1], load_model_card(calibrated[1]), threads=1)
+    with qdq:
+        assert qdq.precision == "int8"
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16", "int8"])
+def test_a_precision_the_cpu_lacks_is_refused_with_the_reason(precision, calibrated):
+    lacking = [c for c in CAPABILITIES if c != openvino_precision.CAPABILITY[precision]]
+    path = model_for(precision, calibrated)
+    backend = OpenVinoBackend(path, load_model_card(path), precision=precision, capabilities=lacking)
+    with pytest.raises(InputError) as error:
+        backend.activate()
+    text = str(error.value)
+    assert "does not execute {} natively".format(precision.upper()) in text and ", ".join(lacking) in text
+    assert not backend.is_active
+
+
+def test_a_precision_that_disagrees_with_fp32_is_refused_with_the_figures(calibrated, monkeypatch):
+    reduced = [p for p in NATIVE if p in ("bf16", "fp16")]
+    if not reduced:
+        pytest.skip("this CPU runs no reduced float precision natively")
+    monkeypatch.setitem(openvino_precision.MIN_AGREEMENT, reduced[0], 1.01)  # no run can reach it
+    backend = OpenVinoBackend(calibrated[0], load_model_card(calibrated[0]), precision=reduced[0], verify=True)
+    with pytest.raises(WorkFailed) as error:
+        backend.activate()
+    assert "--precision {} refused".format(reduced[0]) in str(error.value) and "%" in str(error.value)
+    assert not backend.is_active
+
+
+def test_qdq_model_in_a_float_precision_is_refused(calibrated):
+    backend = OpenVinoBackend(calibrated[1], load_model_card(calibrated[1]), precision="fp32")
+    with pytest.raises(InputError, match="explicit INT8"):
+        backend.activate()
+
+
+@pytest.mark.parametrize("frame_hw", [(480, 640), (64, 96), (333, 1001), (1080, 1920)])
+def test_in_graph_preprocessing_matches_the_reference(frame_hw, tiny_onnx_logits):
+    card = load_model_card(tiny_onnx_logits)
+    frame = np.random.RandomState(sum(frame_hw)).randint(0, 256, frame_hw + (3,)).astype(np.uint8)
+    model = preprocessing_model(card, frame_hw)
+    compiled = ov.Core().compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    ours = compiled.create_infer_request().infer({0: frame[None]})[0]
+    reference = preprocess(frame, card["input_size"], card["mean"], card["std"])
+    assert ours.shape == reference.shape
+    assert float(np.max(np.abs(ours - reference))) <= PREPROCESS_TOLERANCE
+
+
+@pytest.mark.parametrize("head", ["logits", "labels"])
+def test_whole_frame_model_gives_the_reference_labels_in_fp32(head, tiny_onnx_logits, tiny_onnx_labels):
+    path = tiny_onnx_logits if head == "logits" else tiny_onnx_labels
+    card = load_model_card(path)
+    frame = cv2.imread(SAMPLE)
+    with OpenVinoBackend(path, card, threads=1, precision="fp32") as backend:
+        labels, overlay, timings = backend.segment_frame(frame)
+        reference = labels_from_output(backend.infer(preprocess(frame, card["input_size"])), card, frame.shape[:2])
+    assert overlay is None and timings["network"] > 0
+    assert labels.shape == reference.shape and labels.dtype == reference.dtype
+    assert float(np.mean(labels == reference)) >= 0.999  # float rounding may flip a near-tie pixel
+
+
+def test_auto_picks_openvino_only_where_the_cpu_makes_it_faster(calibrated, monkeypatch):
+    monkeypatch.setattr(openvino_backend, "cpu_facts", lambda core=None: ("cpu", ["FP32", "INT8"]))
+    assert resolve_backend_name("auto", calibrated[0]) == "ort"
+    assert resolve_backend_name("auto", calibrated[1]) == "openvino"  # QDQ: ONNX Runtime is slow on it
+    monkeypatch.setattr(openvino_backend, "cpu_facts", lambda core=None: ("cpu", ["FP32", "BF16", "INT8"]))
+    assert resolve_backend_name("auto", calibrated[0]) == "openvino"
+
+
+def test_other_backends_refuse_a_reduced_precision(calibrated):
+    with pytest.raises(InputError, match="--backend openvino"):
+        create_backend("ort", calibrated[0], load_model_card(calibrated[0]), precision="bf16")
+
+
+def test_bench_columns_only_for_native_precisions(monkeypatch, caplog):
+    lacking = [c for c in CAPABILITIES if c != "BF16"]
+    monkeypatch.setattr(openvino_backend, "cpu_facts", lambda core=None: ("cpu", lacking))
+    columns = bench.select_columns(["openvino"])
+    assert [c.options["precision"] for c in columns] == [p for p in ("fp32", "int8") if "INT8" in lacking or p == "fp32"]
+    assert "skipping OV BF16" in caplog.text and "BF16 natively" in caplog.text
+
+
+def test_bench_reports_ov_columns_with_their_precision(tiny_onnx_logits, tmp_path):
+    out = tmp_path / "speed.json"
+    code, stdout, err = run_cli(bench.main, "--models", tiny_onnx_logits, "--backends", "openvino", "--iters", "2",
+                                "--warmup", "1", "--threads", "1", "--json", out)
+    assert code == 0, err
+    records = json.loads(out.read_text())
+    expected = [p for p in ("fp32", "bf16") if p in NATIVE]
+    assert [r["column"] for r in records] == ["OV " + p.upper() for p in expected]
+    assert [r["precision"] for r in records] == expected
+    assert records[0]["environment"]["openvino_capabilities"] == CAPABILITIES
+    assert "OV FP32" in stdout

@@ -1,0 +1,42 @@
+"""ONNX Runtime on whole frames: the wrapped graph (preprocessing, network, upsample and argmax) gives the
+reference pipeline's labels, into buffers reused every frame."""
+
+import cv2
+import numpy as np
+import pytest
+
+from bisenet_deploy.core.comparison import SAMPLE_IMAGE
+from bisenet_deploy.runtime.backends.ort import OrtBackend
+from bisenet_deploy.runtime.model_card import load_model_card
+from bisenet_deploy.runtime.postprocess import labels_from_output
+from bisenet_deploy.core.preprocess import preprocess
+
+pytest.importorskip("onnx")
+CPU_ONLY = ["CPUExecutionProvider"]
+
+
+@pytest.mark.parametrize("frame_hw", [(480, 640), (64, 96), (123, 77)])
+@pytest.mark.parametrize("model_fixture", ["tiny_onnx_logits", "tiny_onnx_labels"])
+def test_wrapped_frame_graph_gives_the_reference_labels(request, model_fixture, frame_hw):
+    path = request.getfixturevalue(model_fixture)
+    card = load_model_card(path)
+    frame = cv2.resize(cv2.imread(SAMPLE_IMAGE), (frame_hw[1], frame_hw[0]), interpolation=cv2.INTER_AREA)
+    with OrtBackend(path, card, threads=1, providers=CPU_ONLY) as backend:
+        assert backend.segments_frames
+        labels, overlay, timings = backend.segment_frame(frame)
+        reference = labels_from_output(backend.infer(preprocess(frame, card["input_size"])), card, frame_hw)
+    assert overlay is None and timings["network"] > 0
+    assert labels.shape == reference.shape and labels.dtype == reference.dtype
+    # ONNX Runtime's Resize and OpenCV's agree to float rounding, which may flip a near-tie pixel
+    assert float(np.mean(labels == reference)) >= 0.999
+
+
+def test_frame_buffers_are_reused(tiny_onnx_logits):
+    card = load_model_card(tiny_onnx_logits)
+    frames = [np.random.RandomState(seed).randint(0, 256, (48, 80, 3)).astype(np.uint8) for seed in (1, 2)]
+    with OrtBackend(tiny_onnx_logits, card, threads=1, providers=CPU_ONLY) as backend:
+        first = backend.segment_frame(frames[0])[0]
+        first_copy = first.copy()
+        second = backend.segment_frame(frames[1])[0]
+    assert second is first  # one label buffer per frame size, bound once
+    assert not np.array_equal(first_copy, second)  # ...and really rewritten by the second frame
