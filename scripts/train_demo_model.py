@@ -33,11 +33,10 @@ from bisenet_deploy.atomic import atomic_path  # noqa: E402
 from bisenet_deploy.export.bisenet import build_model  # noqa: E402
 from bisenet_deploy.modelcard import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
 from bisenet_deploy.runtime.metrics import IGNORE_INDEX, ConfusionMatrix  # noqa: E402
+from bisenet_deploy.scenes.demo_model import HELD_OUT_COUNT, HELD_OUT_SEED  # noqa: E402
 from bisenet_deploy.scenes.scene import render_scene  # noqa: E402
 
 NUM_CLASSES = 37
-# Held-out scenes use their own seed, so no training scene is ever evaluated.
-HELD_OUT_SEED = 1000
 
 
 def parse_args(argv):
@@ -45,7 +44,7 @@ def parse_args(argv):
     parser.add_argument("-o", "--output", required=True, help="checkpoint to write (.pth)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--train-scenes", type=int, default=1200)
-    parser.add_argument("--held-out", type=int, default=100, help="scenes evaluated after training")
+    parser.add_argument("--held-out", type=int, default=HELD_OUT_COUNT, help="scenes evaluated after training")
     parser.add_argument("--size", default="192x256", help="scene size HxW (the export size)")
     parser.add_argument("--crop", default="128x176", help="training crop HxW (multiples of 16)")
     parser.add_argument("--steps", type=int, default=2000)
@@ -53,7 +52,8 @@ def parse_args(argv):
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--weight-decay", type=float, default=1e-4)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="CPU threads (default 1: on shared cores one thread never waits for a descheduled sibling)")
     parser.add_argument("--no-bf16", action="store_true", help="train in float32 even where bfloat16 runs")
     parser.add_argument("--log-every", type=int, default=10)
     parser.add_argument("--no-class-weights", dest="class_weights", action="store_false",

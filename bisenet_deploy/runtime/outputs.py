@@ -26,7 +26,8 @@ outputs:
   (default)           window with the overlay, legend and FPS; q or Esc quits
   --headless          no window; print the summary only (or combine with --output)
   --output FILE.mp4   overlay video (.mp4: mp4v, .avi: MJPG), same frame size and count as the input
-  --output DIR/       per frame: 000000_labels.png (class indices) and 000000_mask.png (class colours)
+  --output DIR/       per frame: 000000_labels.png (class indices), 000000_mask.png (class colours)
+                      and 000000_overlay.png (the overlay)
 """
 
 
@@ -131,7 +132,8 @@ class VideoFileSink(_Sink):
 
 
 class DirectorySink(_Sink):
-    """Per frame `{index:06d}_labels.png` (class indices, exact) and `{index:06d}_mask.png` (BGR colours).
+    """Per frame `{index:06d}_labels.png` (class indices, exact), `{index:06d}_mask.png` (BGR colours) and,
+    when given, `{index:06d}_overlay.png` (the picture as the window shows it).
 
     Labels are 8-bit PNGs, or 16-bit when the model has more than 255 classes (or, with `num_classes`
     unknown, when a frame holds a label above 255).
@@ -153,7 +155,7 @@ class DirectorySink(_Sink):
             return np.uint16 if self.num_classes > 255 else np.uint8
         return np.uint16 if labels.size and labels.max() > 255 else np.uint8
 
-    def write(self, index, labels, mask):
+    def write(self, index, labels, mask, overlay=None):
         labels = np.asarray(labels)
         if labels.ndim != 2 or labels.dtype.kind not in "iu":
             raise ValueError("labels must be an (h, w) integer array, got {} {}".format(labels.shape, labels.dtype))
@@ -164,6 +166,8 @@ class DirectorySink(_Sink):
         stem = os.path.join(self.path, "{:06d}".format(index))
         _write_png(stem + "_labels.png", labels.astype(dtype))
         _write_png(stem + "_mask.png", mask)
+        if overlay is not None:
+            _write_png(stem + "_overlay.png", overlay)
         self.frames_written += 1
 
     def close(self, success=True):

@@ -50,7 +50,7 @@ def build_parser():
 def _write(sinks, index, frame_labels, image, renderer):
     for sink in sinks:
         if isinstance(sink, DirectorySink):
-            sink.write(index, frame_labels, renderer.last_mask)
+            sink.write(index, frame_labels, renderer.last_mask, image)
         else:
             sink.write(image)
 
