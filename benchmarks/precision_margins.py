@@ -97,11 +97,11 @@ def summarize(name, reference, candidate, truths):
 def print_table(rows, count):
     print("precision margins of the demo model, {} held-out scenes {}x{} (seed {}) + the sample picture".format(
         count, DEMO_INPUT_SIZE[0], DEMO_INPUT_SIZE[1], HELD_OUT_SEED))
-    header = "  {:<22} {:>10} {:>12} {:>15} {:>8} {:>11}".format(
+    header = "  {:<26} {:>10} {:>12} {:>15} {:>8} {:>11}".format(
         "model (vs reference)", "agreement", "worst scene", "sample picture", "mIoU", "mIoU delta")
     print(header)
     for row in rows:
-        print("  {name:<22} {a:>9.3f}% {w:>11.3f}% {s:>14.3f}% {m:>8.4f} {d:>+11.4f}".format(
+        print("  {name:<26} {a:>9.3f}% {w:>11.3f}% {s:>14.3f}% {m:>8.4f} {d:>+11.4f}".format(
             name=row["name"], a=100 * row["agreement"], w=100 * row["worst_image"], s=100 * row["sample_picture"],
             m=row["miou"], d=row["miou_delta"]))
 

@@ -1,4 +1,5 @@
-"""Fixtures for tests/calib: real images on disk, small exported models, and bisenet-calibrate in-process."""
+"""Fixtures for tests/calib: generated scenes on disk, the trained demo model exported, and
+bisenet-calibrate in-process."""
 
 import os
 
@@ -6,34 +7,27 @@ import cv2
 import numpy as np
 import pytest
 from cli_capture import run_cli
-from model_files import export_onnx
 
 from bisenet_deploy.calib.main import main as calibrate_main
-from bisenet_deploy.export.demo import write_demo_checkpoint
+from bisenet_deploy.scenes.demo_model import DEMO_INPUT_SIZE
+from bisenet_deploy.scenes.scene import render_scene
 
-SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "bisenet_deploy", "data", "sample.jpg")
-MODEL_SIZE = "64x96"
-# Few classes: a random-weight network's top two scores are then far enough apart that INT8 rounding
-# flips few pixels, as in a trained network; with 37 random classes near-ties dominate.
-NUM_CLASSES = 4
+# The trained demo model at its own size: precision checks need a network whose scores mean
+# something (random weights are near-ties everywhere, so INT8 flips pixels a trained model keeps).
+MODEL_SIZE = "{}x{}".format(*DEMO_INPUT_SIZE)
 
 
 def write_scene_images(folder, count, seed=0):
-    """`count` JPEGs cut from the sample photo: random crops (so sizes differ), flips and brightness."""
+    """`count` JPEGs of generated scenes (bisenet-scenes' generator) of assorted sizes around the model's."""
     os.makedirs(str(folder), exist_ok=True)
-    photo = cv2.imread(SAMPLE)
-    height, width = photo.shape[:2]
     rng = np.random.RandomState(seed)
     paths = []
     for index in range(count):
-        crop_h, crop_w = rng.randint(height // 3, height), rng.randint(width // 3, width)
-        top, left = rng.randint(0, height - crop_h + 1), rng.randint(0, width - crop_w + 1)
-        image = photo[top:top + crop_h, left:left + crop_w]
-        if rng.rand() < 0.5:
-            image = image[:, ::-1]
-        image = np.clip(image.astype(np.float32) * rng.uniform(0.6, 1.4), 0, 255).astype(np.uint8)
+        scale = rng.uniform(0.75, 1.5)
+        height, width = int(DEMO_INPUT_SIZE[0] * scale), int(DEMO_INPUT_SIZE[1] * scale * rng.uniform(0.9, 1.1))
+        picture, _ = render_scene(100 + seed, index, height, width)
         path = os.path.join(str(folder), "scene{:03d}.jpg".format(index))
-        assert cv2.imwrite(path, image)
+        assert cv2.imwrite(path, picture)
         paths.append(path)
     return paths
 
@@ -53,25 +47,15 @@ def scene_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def four_class_checkpoint(tmp_path_factory):
-    path = tmp_path_factory.mktemp("calib_model") / "four.pth"
-    return write_demo_checkpoint(str(path), in_planes=8, num_classes=NUM_CLASSES, seed=0)
-
-
-def _export(checkpoint, tmp_path_factory, head):
-    return export_onnx(checkpoint, tmp_path_factory.mktemp("calib_onnx"), "four", MODEL_SIZE, head)
+def logits_onnx(demo_onnx_logits):
+    """The demo model (resnet18/16, 37 classes) with the logits head at 192x256 (two ConvTranspose)."""
+    return demo_onnx_logits
 
 
 @pytest.fixture(scope="session")
-def logits_onnx(four_class_checkpoint, tmp_path_factory):
-    """4-class resnet18/8 with the logits head at 64x96 (two ConvTranspose in its FFM/heads)."""
-    return _export(four_class_checkpoint, tmp_path_factory, "logits")
-
-
-@pytest.fixture(scope="session")
-def labels_onnx(four_class_checkpoint, tmp_path_factory):
-    """The same network with the labels head (int32 1x64x96)."""
-    return _export(four_class_checkpoint, tmp_path_factory, "labels")
+def labels_onnx(demo_onnx_labels):
+    """The same network with the labels head (int32 1x192x256)."""
+    return demo_onnx_labels
 
 
 @pytest.fixture
