@@ -26,12 +26,12 @@ import onnx
 import onnxruntime
 
 from bisenet_deploy.calib.main import main as calibrate_main
-from bisenet_deploy.cli import parse_size
+from bisenet_deploy.core.cli import parse_size
 from bisenet_deploy.export.demo import write_demo_checkpoint
 from bisenet_deploy.export.main import main as export_main
-from bisenet_deploy.modelcard import MODEL_CARD_KEY
+from bisenet_deploy.core.modelcard import MODEL_CARD_KEY
 from bisenet_deploy.runtime.backends.ort import CPU_PROVIDER, session_from_onnx
-from bisenet_deploy.runtime.preprocess import preprocess
+from bisenet_deploy.core.preprocess import preprocess
 
 SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "bisenet_deploy", "data", "sample.jpg")
 

@@ -25,11 +25,11 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bisenet_deploy.calib.main import main as calibrate_main  # noqa: E402
-from bisenet_deploy.comparison import SAMPLE_IMAGE  # noqa: E402
+from bisenet_deploy.core.comparison import SAMPLE_IMAGE  # noqa: E402
 from bisenet_deploy.engines.fp16_onnx import convert_to_fp16  # noqa: E402
 from bisenet_deploy.export.main import main as export_main  # noqa: E402
-from bisenet_deploy.runtime.metrics import ConfusionMatrix  # noqa: E402
-from bisenet_deploy.runtime.preprocess import preprocess  # noqa: E402
+from bisenet_deploy.core.metrics import ConfusionMatrix  # noqa: E402
+from bisenet_deploy.core.preprocess import preprocess  # noqa: E402
 from bisenet_deploy.scenes.demo_model import DEMO_CHECKPOINT, DEMO_INPUT_SIZE, HELD_OUT_SEED  # noqa: E402
 from bisenet_deploy.scenes.main import main as scenes_main  # noqa: E402
 

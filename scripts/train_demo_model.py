@@ -29,10 +29,10 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bisenet_deploy.atomic import atomic_path  # noqa: E402
+from bisenet_deploy.core.atomic import atomic_path  # noqa: E402
 from bisenet_deploy.export.bisenet import build_model  # noqa: E402
-from bisenet_deploy.modelcard import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
-from bisenet_deploy.runtime.metrics import IGNORE_INDEX, ConfusionMatrix  # noqa: E402
+from bisenet_deploy.core.modelcard import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
+from bisenet_deploy.core.metrics import IGNORE_INDEX, ConfusionMatrix  # noqa: E402
 from bisenet_deploy.scenes.demo_model import HELD_OUT_COUNT, HELD_OUT_SEED  # noqa: E402
 from bisenet_deploy.scenes.scene import render_scene  # noqa: E402
 

@@ -17,3 +17,15 @@ def painted(index):
 def index_of(frame):
     columns = [frame[:, bit * 8:(bit + 1) * 8].mean() > 127 for bit in range(8)]
     return sum(1 << bit for bit, on in enumerate(columns) if on)
+
+
+def read_frames(capture):
+    """Every frame an opened cv2.VideoCapture delivers, then released."""
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    return frames

@@ -2,6 +2,7 @@
 through python3-gi. Runs only with -m robot (tests/conftest.py skips robot tests otherwise)."""
 
 import pytest
+from frame_codes import read_frames
 
 pytestmark = pytest.mark.robot
 
@@ -17,13 +18,7 @@ def test_videotestsrc_pipeline_delivers_frames_through_opencv():
     import cv2
     capture = cv2.VideoCapture("videotestsrc num-buffers=3 ! video/x-raw,width=64,height=48 ! videoconvert ! "
                                "video/x-raw,format=BGR ! appsink", cv2.CAP_GSTREAMER)
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
+    frames = read_frames(capture)
     assert len(frames) == 3 and frames[0].shape == (48, 64, 3)
 
 

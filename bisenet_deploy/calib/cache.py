@@ -18,8 +18,8 @@ import os
 import re
 import struct
 
-from ..atomic import write_bytes_atomic
-from ..errors import InputError
+from ..core.atomic import write_bytes_atomic
+from ..core.errors import InputError
 
 QUANTIZED_MAX = 127.0  # scale = dynamic range / 127 (sampleINT8 README)
 # TensorRT calibrator class -> the algorithm name its caches carry. LegacyCalibration is inferred

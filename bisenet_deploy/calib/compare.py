@@ -12,10 +12,10 @@ import os
 
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 from ..runtime.backends.ort import CPU_PROVIDER, session_from_onnx
-from ..runtime.datasets import Sample, load_label
-from ..runtime.metrics import ConfusionMatrix
+from ..core.labels import Sample, load_label
+from ..core.metrics import ConfusionMatrix
 from ..runtime.postprocess import labels_from_output
 
 LABEL_EXTENSION = ".png"

@@ -9,22 +9,40 @@ order. Only one batch is held in memory at a time. Every batch holds exactly `ba
 """
 
 import logging
+import os
 import sys
 
 import numpy as np
 
-from ..errors import InputError
-from ..lazy import is_installed
-from ..runtime.preprocess import preprocess
-from .image_sources import ImageSource, open_image_source
+from ..core.defaults import CALIBRATION_IMAGES
+from ..core.errors import InputError
+from ..core.images import is_glob, is_image_name
+from ..core.lazy import is_installed
+from ..core.preprocess import preprocess
+from ..runtime.sources.images import ImageFilesSource, list_images
+from ..runtime.sources.video import VideoFrames, list_video_frames
 
 log = logging.getLogger(__name__)
 
 # Below this many usable images the ranges follow a handful of scenes; refuse rather than build a
 # model that works on the calibration set only.
 MIN_IMAGES = 10
-# "For ImageNet networks, around 500 calibration images is adequate" (TensorRT sampleINT8 README).
-SUGGESTED_IMAGES = 500
+SUGGESTED_IMAGES = CALIBRATION_IMAGES
+SPEC_FORMS = "a folder of images, a glob such as 'frames/*.jpg', or a video file"
+LISTINGS = (ImageFilesSource, VideoFrames)  # what open_image_source returns: keys listed, nothing decoded
+
+
+def open_image_source(spec, frame_step=1):
+    """The runtime source listing of `spec`: a folder, a glob, one image or a video (every `frame_step`-th
+    frame); its `keys` are known before anything is decoded."""
+    if int(frame_step) < 1:
+        raise InputError("the frame step must be at least 1, got {}".format(frame_step))
+    if os.path.isfile(spec) and not is_image_name(spec):
+        return list_video_frames(spec, int(frame_step), "{} is neither an image nor a video this OpenCV can open; "
+                                 "calibration images are {}".format(spec, SPEC_FORMS))
+    if not (os.path.exists(spec) or is_glob(spec)):
+        raise InputError("calibration images not found: {} (expected {})".format(spec, SPEC_FORMS))
+    return list_images(spec)
 
 
 def shuffled(keys, seed):
@@ -74,7 +92,7 @@ class CalibrationStream(object):
             raise InputError("the calibration batch size must be at least 1, got {}".format(batch_size))
         if count is not None and int(count) < 1:
             raise InputError("the calibration image count must be at least 1, got {}".format(count))
-        self.source = spec if isinstance(spec, ImageSource) else open_image_source(spec, frame_step)
+        self.source = spec if isinstance(spec, LISTINGS) else open_image_source(spec, frame_step)
         self.card = card
         self.batch_size = int(batch_size)
         self.seed = seed
@@ -135,7 +153,7 @@ class CalibrationStream(object):
     def _skip(self, key):
         if key not in self._skipped_keys:
             self._skipped_keys.add(key)
-            log.warning("skipping %s: not a readable image", self.source.label(key))
+            log.warning("skipping %s: not a readable image", self.source.item_text(key))
 
     def _require_usable(self, usable):
         if usable < self.min_images:
@@ -150,7 +168,7 @@ class CalibrationStream(object):
         readable = []
         bar = _progress_bar(len(self.selected), self.progress, "checking images")
         try:
-            for key, frame in self.source.read(self.selected):
+            for key, frame in self.source.subset(self.selected).read_keys():
                 bar.update(1)
                 if frame is None:
                     self._skip(key)
@@ -167,7 +185,7 @@ class CalibrationStream(object):
         self.used = self.dropped = 0
         bar = _progress_bar(len(self.selected), self.progress, self.progress_label)
         try:
-            for key, frame in self.source.read(self.selected):
+            for key, frame in self.source.subset(self.selected).read_keys():
                 bar.update(1)
                 if frame is None:
                     self._skip(key)

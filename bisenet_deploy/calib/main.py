@@ -8,33 +8,30 @@ import sys
 import tempfile
 
 from .. import __version__
-from ..atomic import atomic_path
-from ..cli import ArgumentParser, add_debug_flag, run_main
-from ..errors import InputError, WorkFailed
-from ..lazy import lazy_import
+from ..core.atomic import atomic_path
+from ..core.cli import ArgumentParser, add_alias, add_common_flags, run_main
+from ..core.comparison import QDQ_MIN_AGREEMENT, agrees
+from ..core.errors import InputError, WorkFailed
+from ..core.lazy import lazy_import
 from .compare import compare_models, comparison_record, find_labels, format_comparison
 from .images import SUGGESTED_IMAGES, CalibrationStream
-from .qdq import (METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batch,
-                  qdq_summary, quantize_to_qdq, quantized_op_types, record_calibration)
+from .qdq import METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batch, qdq_summary, quantize_to_qdq, quantized_op_types, record_calibration
 
 DEFAULT_COUNT = SUGGESTED_IMAGES
 DEFAULT_EVAL_COUNT = 100
-# A usable INT8 segmentation model changes almost no pixels: mmdeploy's BiSeNetV1 loses 0.01 mIoU
-# points in INT8 (74.44 -> 74.43). When 5% of the pixels change class, some layer's range was
-# clipped or too coarse, and mIoU is at risk by several points: stop and let the user look.
-DEFAULT_MIN_AGREEMENT = 0.95
+DEFAULT_MIN_AGREEMENT = QDQ_MIN_AGREEMENT
 # Fewer held-out images than this measure too little; compare on calibration images instead.
 MIN_HELD_OUT = 10
 QDQ_SUFFIX = ".qdq.onnx"
 
-EPILOG = """calibration images (--images):
-  DIR           every image in the folder             --images calib/
-  GLOB          the images the pattern matches        --images 'SUNRGBD/train/image/*.jpg'
-  VIDEO         frames of a video (--frame-step K)    --images walk.mp4 --frame-step 10
-  --count picks a seeded random subset; the images not picked are held out for the FP32 check.
+EPILOG = """calibration images (--calib-images):
+  DIR           every image in the folder             --calib-images calib/
+  GLOB          the images the pattern matches        --calib-images 'SUNRGBD/train/image/*.jpg'
+  VIDEO         frames of a video (--frame-step K)    --calib-images walk.mp4 --frame-step 10
+  --calib-count picks a seeded random subset; the images not picked are held out for the FP32 check.
 examples:
-  bisenet-calibrate model.onnx --images calib/                            -> model.qdq.onnx
-  bisenet-calibrate model.onnx --images calib/ --labels calib_labels/     also mIoU of FP32 and INT8
+  bisenet-calibrate model.onnx --calib-images calib/                      -> model.qdq.onnx
+  bisenet-calibrate model.onnx --calib-images calib/ --labels calib_labels/   also mIoU of FP32 and INT8
   bisenet-build-engine model.qdq.onnx --int8                              on an INT8-capable Jetson/GPU
 """
 
@@ -45,9 +42,12 @@ def build_parser():
     parser.add_argument("model", help="FP32 ONNX (from bisenet-export)")
     parser.add_argument("-o", "--output", help="QDQ ONNX to write (default: MODEL.qdq.onnx next to the model)")
     images = parser.add_argument_group("calibration images")
-    images.add_argument("--images", required=True, metavar="DIR|GLOB|VIDEO", help="folder, glob or video")
-    images.add_argument("--count", type=int, default=DEFAULT_COUNT, metavar="N",
+    images.add_argument("--calib-images", metavar="DIR|GLOB|VIDEO", help="folder, glob or video (required)")
+    images.add_argument("--calib-count", type=int, default=DEFAULT_COUNT, metavar="N",
                         help="use at most N images (default: {}, NVIDIA's suggestion)".format(DEFAULT_COUNT))
+    # the names before bisenet-build-engine and bisenet-calibrate shared theirs; kept for one release
+    add_alias(images, "--images", "--calib-images")
+    add_alias(images, "--count", "--calib-count", type=int)
     images.add_argument("--batch-size", type=int, metavar="N", help="images per batch (default: the model's batch)")
     images.add_argument("--seed", type=int, default=0, help="seed of the random image selection (default: 0)")
     images.add_argument("--frame-step", type=int, default=1, metavar="K",
@@ -70,7 +70,7 @@ def build_parser():
     check.add_argument("--min-agreement", type=float, default=DEFAULT_MIN_AGREEMENT, metavar="F",
                        help="lowest pixel agreement (0-1) with FP32 for the model to be written (default: {})".format(
                            DEFAULT_MIN_AGREEMENT))
-    add_debug_flag(parser)
+    add_common_flags(parser)
     return parser
 
 
@@ -81,7 +81,9 @@ def default_output(model_path):
 
 
 def validate_args(args):
-    for name in ("count", "batch_size", "eval_count", "frame_step"):
+    if args.calib_images is None:
+        raise InputError("give the calibration images: --calib-images DIR|GLOB|VIDEO")
+    for name in ("calib_count", "batch_size", "eval_count", "frame_step"):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise InputError("--{} must be at least 1, got {}".format(name.replace("_", "-"), value))
@@ -130,10 +132,10 @@ def calibration_entry(args, stream, summary, result, kind):
         "per_channel": bool(args.per_channel),
         "activations": "int8 symmetric per-tensor",
         "weights": "int8 symmetric {}".format("per-channel" if args.per_channel else "per-tensor"),
-        "images": {"source": args.images, "used": stream.used, "skipped": stream.skipped,
+        "images": {"source": args.calib_images, "used": stream.used, "skipped": stream.skipped,
                    "dropped": stream.dropped, "batch_size": stream.batch_size},
         "seed": args.seed,
-        "count": args.count,
+        "count": args.calib_count,
         "quantized_op_types": op_types,
         "quantized_nodes": sum(summary[op]["quantized"] for op in ("Conv", "ConvTranspose")),
         "float_nodes": {op: summary[op]["total"] - summary[op]["quantized"] for op in ("Conv", "ConvTranspose")},
@@ -159,7 +161,8 @@ def calibrate(args, out=print):
     if labels is not None and not card.get("num_classes"):
         raise InputError("--labels needs the number of classes, which {} (no bisenet-deploy card) does not "
                          "state".format(args.model))
-    stream = CalibrationStream(args.images, card, batch, args.count, args.seed, progress=not args.no_progress,
+    stream = CalibrationStream(args.calib_images, card, batch, args.calib_count, args.seed,
+                               progress=not args.no_progress,
                                frame_step=args.frame_step)
     out("calibration images: {}".format(stream.describe()))
     if labels is not None:  # before the long part, so a wrong folder fails now
@@ -181,9 +184,9 @@ def calibrate(args, out=print):
         out("QDQ INT8 vs FP32 on {} {} images (ONNX Runtime, CPU):".format(result.images, kind))
         out(format_comparison(result, card["head"]))
         verdict = "pixel agreement {:.3f}% {} --min-agreement {:.3f}%".format(
-            100.0 * result.agreement, ">=" if result.agreement >= args.min_agreement else "<",
+            100.0 * result.agreement, ">=" if agrees(result.agreement, args.min_agreement) else "<",
             100.0 * args.min_agreement)
-        if result.agreement < args.min_agreement:
+        if not agrees(result.agreement, args.min_agreement):
             out("FAILED | {}".format(verdict))
             raise WorkFailed("the INT8 model disagrees with FP32 too often ({}); nothing written. Try more or more "
                              "representative images, --method percentile or minmax, --per-channel; --min-agreement 0 "

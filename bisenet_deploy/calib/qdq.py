@@ -22,9 +22,9 @@ import os
 import shutil
 import tempfile
 
-from ..errors import InputError, WorkFailed
-from ..lazy import lazy_import
-from ..modelcard import IMAGENET_MEAN, IMAGENET_STD, MODEL_CARD_KEY, card_from_metadata, card_to_json
+from ..core.errors import InputError, WorkFailed
+from ..core.lazy import lazy_import
+from ..core.modelcard import IMAGENET_MEAN, IMAGENET_STD, MODEL_CARD_KEY, card_from_metadata, card_to_json
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from ..lazy import lazy_import
+from ..core.lazy import lazy_import
 from .cache import CALIBRATOR_ALGORITHMS, load_compatible_cache, write_cache
 from .images import CalibrationStream
 

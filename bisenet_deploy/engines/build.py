@@ -7,9 +7,9 @@ import logging
 import os
 import time
 
-from ..atomic import write_bytes_atomic
-from ..errors import InputError, WorkFailed
-from ..runtime.model_info import load_model_card
+from ..core.atomic import write_bytes_atomic
+from ..core.errors import InputError, WorkFailed
+from ..core.model_info import load_model_card
 from .device import describe, device_slug
 from .fp16_onnx import convert_to_fp16
 from .heartbeat import DEFAULT_INTERVAL_SECONDS, format_elapsed, heartbeat

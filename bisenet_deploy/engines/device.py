@@ -8,9 +8,9 @@ release is read from /etc/nv_tegra_release.
 import collections
 import re
 
-from ..errors import InputError
-from ..lazy import lazy_import
-from ..runtime.bench_env import DEVICE_TREE_MODEL, TEGRA_RELEASE, parse_tegra_release, read_text
+from ..core.errors import InputError
+from ..core.lazy import lazy_import
+from ..core.machine import DEVICE_TREE_MODEL, TEGRA_RELEASE, parse_tegra_release, read_text
 
 DeviceInfo = collections.namedtuple("DeviceInfo", "name compute_capability total_memory integrated l4t jetpack model")
 # compute_capability: "6.2"; total_memory: bytes; integrated: True on Jetson (CPU and GPU share DRAM);

@@ -2,8 +2,8 @@
 in the type the ONNX gives it. Inputs and outputs stay FP32 (keep_io_types), so the model card, the
 preprocessing and every consumer of the output are unchanged."""
 
-from ..errors import InputError
-from ..lazy import lazy_import
+from ..core.errors import InputError
+from ..core.lazy import lazy_import
 
 NEEDED_FOR = "building FP16 engines with TensorRT 11"
 

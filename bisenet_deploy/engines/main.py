@@ -10,14 +10,15 @@ import logging
 import os
 import sys
 
-from ..cli import ArgumentParser, add_debug_flag, run_main
-from ..errors import InputError, WorkFailed
-from ..lazy import is_installed
-from ..runtime.backends import NOT_INSTALLED
+from ..core.cli import ArgumentParser, add_common_flags, run_main
+from ..core.errors import InputError, WorkFailed
+from ..core.defaults import CALIBRATION_IMAGES
+from ..core.lazy import is_installed, not_installed
+
 from .build import DEFAULT_WORKSPACE_MIB, BuildRequest, build, read_onnx
 
 LOG = logging.getLogger("bisenet_deploy.engines")
-DEFAULT_CALIB_COUNT = 500  # NVIDIA's sampleINT8: about 500 images calibrate an ImageNet-style network
+
 
 EPILOG = """examples:
   bisenet-build-engine model.onnx                  FP16 where the GPU runs it fast, else FP32
@@ -48,14 +49,13 @@ def build_parser():
     calib.add_argument("--calib-images", metavar="DIR|GLOB|VIDEO", help="representative frames to calibrate on")
     calib.add_argument("--calib-cache", metavar="FILE",
                        help="calibration cache: read if it exists and matches this TensorRT, else written")
-    calib.add_argument("--calib-count", type=int, default=DEFAULT_CALIB_COUNT, metavar="N",
-                       help="images to calibrate on (default: {})".format(DEFAULT_CALIB_COUNT))
+    calib.add_argument("--calib-count", type=int, default=CALIBRATION_IMAGES, metavar="N",
+                       help="images to calibrate on (default: {})".format(CALIBRATION_IMAGES))
     parser.add_argument("--force-int8", action="store_true",
                         help="build INT8 even where the GPU has no fast INT8 (accuracy experiments only)")
     parser.add_argument("--verify", action="store_true",
                         help="compare the engine with ONNX Runtime (max abs diff, argmax agreement); exit 1 if off")
-    parser.add_argument("--verbose", action="store_true", help="TensorRT's verbose log")
-    add_debug_flag(parser)
+    add_common_flags(parser)
     return parser
 
 
@@ -76,13 +76,13 @@ def validate(args):
     read_onnx(args.onnx)  # a missing or foreign file is reported before anything heavier
     for package in ("tensorrt", "pycuda"):
         if not is_installed(package):
-            raise InputError(NOT_INSTALLED[package])
+            raise InputError(not_installed(package))
 
 
 def run(args):
     validate(args)
     from ..calib.trt_calibrator import calibrator_for_request
-    from ..runtime.cuda_context import CudaContext
+    from ..core.cuda_context import CudaContext
     from .device import query_device
     from .trt_api import TrtApi
 
@@ -102,10 +102,10 @@ def run(args):
 
 
 def verify_built_engine(engine_path, onnx_path, sidecar, api, device, cuda):
-    from ..comparison import format_table
+    from ..core.comparison import format_table
     from ..runtime.backends.ort import OrtBackend
     from ..runtime.backends.trt_backend import TrtBackend
-    from ..runtime.model_info import SIDECAR_CARD_KEY
+    from ..core.model_info import SIDECAR_CARD_KEY
     from .verify import MIN_AGREEMENT, compare_backends, default_inputs, failures
 
     card = sidecar[SIDECAR_CARD_KEY]
@@ -121,8 +121,8 @@ def verify_built_engine(engine_path, onnx_path, sidecar, api, device, cuda):
                          "{:.0%}); the engine is kept, but check it before use".format(
                              precision.upper(), min(r.agreement for r in bad), ", ".join(r.name for r in bad),
                              MIN_AGREEMENT[precision]))
-    LOG.info("verify: OK (argmax agreement >= %.0f%% on the picture; noise inputs are shown, not judged)",
-             100 * MIN_AGREEMENT[precision])
+    LOG.info("PASSED | engine agrees with ONNX Runtime (argmax agreement >= %.0f%% on the picture; noise inputs "
+             "are shown, not judged)", 100 * MIN_AGREEMENT[precision])
 
 
 def main(argv=None):

@@ -8,8 +8,8 @@ says to use FP16); INT8 needs either calibration data (implicit, TensorRT <= 10)
 
 import collections
 
-from ..errors import InputError
-from ..lazy import is_installed
+from ..core.errors import InputError
+from ..core.lazy import is_installed
 from .device import has_fast_fp16, has_fast_int8
 
 PRECISIONS = ("fp32", "fp16", "int8")

@@ -11,9 +11,9 @@ import json
 import os
 
 from .. import __version__
-from ..atomic import write_bytes_atomic
-from ..errors import InputError
-from ..runtime.model_info import SIDECAR_CARD_KEY, sidecar_path
+from ..core.atomic import write_bytes_atomic
+from ..core.errors import InputError
+from ..core.model_info import SIDECAR_CARD_KEY, sidecar_path
 from .device import info_from_json, info_to_json
 
 SIDECAR_FORMAT = "bisenet-deploy/engine"

@@ -8,16 +8,18 @@ NVIDIA's real bindings for the generations that use it.
 """
 
 import collections
+import logging
 
 import numpy as np
 
-from ..errors import InputError, WorkFailed
-from ..lazy import lazy_import
+from ..core.errors import InputError, WorkFailed
+from ..core.lazy import lazy_import
 
 # Which TensorRT names each feature needs, and the generations whose bindings have them
 # (facts: docs/tensorrt-tx2.md section 3.1 and reference/tensorrt-api/).
 API_GROUPS = collections.OrderedDict([
-    ("core", ("Logger", "WARNING", "VERBOSE", "Builder", "create_network", "create_builder_config",
+    ("core", ("Logger", "ILogger", "Severity", "INTERNAL_ERROR", "ERROR", "WARNING", "INFO", "VERBOSE", "log",
+              "Builder", "create_network", "create_builder_config",
               "OnnxParser", "parse", "num_errors", "get_error", "desc", "node", "Runtime",
               "deserialize_cuda_engine", "create_execution_context", "__version__", "nptype",
               "NetworkDefinitionCreationFlag")),
@@ -38,6 +40,9 @@ API_GROUPS = collections.OrderedDict([
     ("parser_node_names", ("node_name",)),                                           # 10 +
 ])
 
+# TensorRT's messages go to this logger (core.cli shows WARNING and up, everything with --verbose or --debug)
+TENSORRT_LOG = logging.getLogger("bisenet_deploy.tensorrt")
+
 IoTensor = collections.namedtuple("IoTensor", "name is_input shape dtype")
 # shape: tuple of ints; dtype: numpy dtype; listed in the engine's I/O (binding) order
 ParseProblem = collections.namedtuple("ParseProblem", "node_index node_name message")
@@ -48,7 +53,7 @@ class TrtApi(object):
 
     def __init__(self, trt=None, verbose=False):
         self.trt = trt if trt is not None else lazy_import("tensorrt", "building or running TensorRT engines")
-        self.logger = self.trt.Logger(self.trt.Logger.VERBOSE if verbose else self.trt.Logger.WARNING)
+        self.logger = python_logger(self.trt, verbose)
 
     @property
     def version(self):
@@ -222,3 +227,22 @@ class TrtApi(object):
             if not context.execute_async_v2(bindings, stream_handle):
                 raise WorkFailed("TensorRT failed to enqueue the inference")
         return run_bindings
+
+
+def python_logger(trt, verbose=False):
+    """A TensorRT logger that hands every message to Python logging (TENSORRT_LOG), so --verbose, --debug
+    and log capture work as for our own messages; bindings without ILogger keep TensorRT's stderr logger."""
+    if not hasattr(trt, "ILogger"):
+        return trt.Logger(trt.Logger.VERBOSE if verbose else trt.Logger.WARNING)
+    severity = trt.ILogger.Severity
+    levels = {severity.INTERNAL_ERROR: logging.CRITICAL, severity.ERROR: logging.ERROR,
+              severity.WARNING: logging.WARNING, severity.INFO: logging.INFO, severity.VERBOSE: logging.DEBUG}
+
+    class PythonLogger(trt.ILogger):
+        def __init__(self):
+            trt.ILogger.__init__(self)
+
+        def log(self, message_severity, message):
+            TENSORRT_LOG.log(levels.get(message_severity, logging.INFO), "TensorRT: %s", message)
+
+    return PythonLogger()

@@ -1,11 +1,8 @@
 """--verify: run the engine and ONNX Runtime on the same inputs and compare (Polygraphy's
 `run --trt --onnxrt`, for our model card): max abs diff of the scores and argmax agreement."""
 
-from ..comparison import RANDOM_PREFIX, compare, verification_inputs
-
-# Lowest argmax agreement accepted per precision actually used. FP32 differs from ONNX Runtime only
-# by kernel choice (and TF32 on Ampere and later); FP16 moves a few boundary pixels; INT8 more.
-MIN_AGREEMENT = {"fp32": 0.99, "fp16": 0.98, "int8": 0.90}
+from ..core.comparison import ENGINE_MIN_AGREEMENT as MIN_AGREEMENT
+from ..core.comparison import RANDOM_PREFIX, agrees, compare, verification_inputs
 
 
 def scores_and_labels(output, head):
@@ -34,4 +31,5 @@ def failures(rows, precision):
     """The picture rows whose agreement is below what `precision` should reach. Random-noise inputs
     are reported but not judged: their scores are near-ties everywhere, so FP16 rounding flips many
     pixels even in a correct engine."""
-    return [row for row in rows if not row.name.startswith(RANDOM_PREFIX) and row.agreement < MIN_AGREEMENT[precision]]
+    return [row for row in rows
+            if not row.name.startswith(RANDOM_PREFIX) and not agrees(row.agreement, MIN_AGREEMENT[precision])]

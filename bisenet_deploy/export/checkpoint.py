@@ -10,8 +10,8 @@ import hashlib
 import os
 import re
 
-from ..errors import InputError
-from ..lazy import lazy_import
+from ..core.errors import InputError
+from ..core.lazy import lazy_import
 from .names import ARCHS, VARIANTS
 
 Checkpoint = collections.namedtuple("Checkpoint", "model config sha256 metadata path")

@@ -8,10 +8,10 @@ import sys
 
 import numpy as np
 
-from ..atomic import atomic_path
-from ..cli import ArgumentParser, add_debug_flag, run_main
-from ..errors import InputError
-from ..lazy import lazy_import
+from ..core.atomic import atomic_path
+from ..core.cli import ArgumentParser, add_common_flags, run_main
+from ..core.errors import InputError
+from ..core.lazy import lazy_import
 from .names import ARCHS, VARIANTS
 
 
@@ -70,7 +70,7 @@ def main(argv=None):
     parser.add_argument("--num-classes", type=int, default=37)
     parser.add_argument("--variant", choices=VARIANTS, default="deconv")
     parser.add_argument("--seed", type=int, default=0)
-    add_debug_flag(parser)
+    add_common_flags(parser)
 
     def body(args):
         if args.in_planes < 1 or args.num_classes < 1:

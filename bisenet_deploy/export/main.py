@@ -1,17 +1,11 @@
 """bisenet-export: a BiSeNet-wali checkpoint -> a verified, simplified, TensorRT-linted ONNX file."""
 
 import argparse
-import os
 import sys
 
-from ..cli import ArgumentParser, add_debug_flag, parse_size, run_main
-from ..errors import InputError
-from ..lazy import lazy_import
+from ..core.cli import ArgumentParser, add_common_flags, parse_size, run_main
+from .api import DEFAULT_INPUT_SIZE, DEFAULT_OPSET, ExportSettings, export_onnx
 from .names import ARCHS, DEFAULT_LINT_TARGET, HEADS, LINT_TARGETS, UPSAMPLE_MODES, VARIANTS
-
-DEFAULT_INPUT_SIZE = (480, 640)
-DEFAULT_OPSET = 11  # the highest opset every TensorRT from 7.1 parses
-MAX_SIDE = 4096
 
 EPILOG = """examples:
   bisenet-export runs/SUNRGBD/res18_inp32_deconv/checkpoint.pth.tar          -> checkpoint.onnx (labels head, 480x640)
@@ -52,64 +46,21 @@ def build_parser():
     checks.add_argument("--no-lint", action="store_true", help="report TensorRT lint violations without failing")
     checks.add_argument("--min-agreement", type=float, default=None, metavar="P",
                         help="lowest argmax agreement (0-1) accepted for an approximate upsample (default: 0.9)")
-    add_debug_flag(parser)
+    add_common_flags(parser)
     return parser
 
 
-def validate_args(args):
-    height, width = args.input_size
-    if height % 16 or width % 16:
-        raise InputError("--input-size {}x{}: both sides must be multiples of 16 (the deconv fusion and the "
-                         "1/16 context path need it); e.g. {}x{}".format(
-                             height, width, max(16, height // 16 * 16), max(16, width // 16 * 16)))
-    if max(height, width) > MAX_SIDE:
-        raise InputError("--input-size {}x{} is larger than {} pixels a side".format(height, width, MAX_SIDE))
-    if args.batch < 1 or args.batch > 64:
-        raise InputError("--batch must be between 1 and 64, got {}".format(args.batch))
-    if not 7 <= args.opset <= 20:
-        raise InputError("--opset must be between 7 and 20, got {}".format(args.opset))
-    if args.upsample != "deconv" and args.opset < 11:
-        raise InputError("--opset {} cannot express bilinear align_corners=True; use 11 or higher".format(args.opset))
-    if args.min_agreement is not None and not 0.0 <= args.min_agreement <= 1.0:
-        raise InputError("--min-agreement must be between 0 and 1, got {}".format(args.min_agreement))
-    for name in ("in_planes", "num_classes"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise InputError("--{} must be positive, got {}".format(name.replace("_", "-"), value))
-
-
-def resolve_upsample(mode, target_trt):
-    # type: (str, str) -> str
-    """auto -> the cheapest exact form the target parses: Resize from 8.0 (7.1 maps its align_corners
-    modes wrongly), constant interpolation matrices on 7.1."""
-    if mode != "auto":
-        return mode
-    return "matmul" if target_trt == "7.1" else "resize"
-
-
-def default_output(checkpoint):
-    # type: (str) -> str
-    stem = os.path.basename(checkpoint)
-    for suffix in (".pth.tar", ".pth", ".pt", ".tar", ".ckpt"):
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-            break
-    return os.path.join(os.path.dirname(os.path.abspath(checkpoint)), stem + ".onnx")
+def settings_from_args(args):
+    """The export settings the parsed flags ask for (export_onnx's keyword arguments)."""
+    names = [name for name in ExportSettings._fields if name not in ("simplify", "lint")]
+    settings = dict((name, getattr(args, name)) for name in names)
+    settings.update(simplify=not args.no_simplify, lint=not args.no_lint)
+    return settings
 
 
 def export(args, log=print):
-    """Run the whole export; returns the card of the written model."""
-    validate_args(args)
-    # Fail with an install hint before any work, rather than deep inside a stage.
-    for package in ("torch", "onnx", "onnxruntime") + (() if args.no_simplify else ("onnxsim",)):
-        lazy_import(package, "bisenet-export")
-    from . import pipeline
-
-    args.upsample = resolve_upsample(args.upsample, args.target_trt)
-    output = args.output or default_output(args.checkpoint)
-    if not output.endswith(".onnx"):
-        raise InputError("output must end in .onnx: {}".format(output))
-    return pipeline.run(args, output, log)
+    """Run the whole export for parsed flags; returns the card of the written model."""
+    return export_onnx(args.checkpoint, args.output, log=log, **settings_from_args(args))
 
 
 def main(argv=None):

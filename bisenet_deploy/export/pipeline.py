@@ -4,11 +4,11 @@ unless every stage passes (or the user waived it)."""
 import time
 
 from .. import __version__
-from ..atomic import write_bytes_atomic
-from ..classes import load_classes
-from ..comparison import format_table, verification_inputs
-from ..errors import WorkFailed
-from ..modelcard import make_card
+from ..core.atomic import write_bytes_atomic
+from ..core.classes import load_classes
+from ..core.comparison import EXPORT_MIN_AGREEMENT, agrees, format_table, verification_inputs
+from ..core.errors import WorkFailed
+from ..core.modelcard import make_card
 from . import to_onnx, trt_lint, verify
 from .checkpoint import load_checkpoint
 from .graph import reference_graph, substituted_graph
@@ -41,60 +41,61 @@ def _verdict(rows, exact, min_agreement, mode):
                        "(max abs diff {:.3e}); this is a bug, please report it".format(
                            max(row.max_abs_diff for row in rows)))
     hint = "--upsample resize (TensorRT >= 8.0) or --upsample matmul (any TensorRT) are exact"
-    if worst < min_agreement:
+    if not agrees(worst, min_agreement):
         return False, ("FAILED | --upsample {} approximates align_corners=True bilinear: worst argmax agreement "
                        "{:.4f}% < --min-agreement {:.4f}%; {}".format(mode, 100 * worst, 100 * min_agreement, hint))
     return True, ("PASSED | approximate: --upsample {} stands in for align_corners=True bilinear, worst argmax "
                   "agreement {:.4f}% (>= {:.2f}%); {}".format(mode, 100 * worst, 100 * min_agreement, hint))
 
 
-def run(args, output, log):
+def run(checkpoint_path, settings, output, log):
+    """The stages for an ExportSettings (see export/api.py); returns the written model's card."""
     clock = StageClock(log)
     started = time.time()
-    clock.start("load", "reading {}".format(args.checkpoint))
-    overrides = {"arch": args.arch, "in_planes": args.in_planes, "num_classes": args.num_classes,
-                 "variant": args.variant}
-    checkpoint = load_checkpoint(args.checkpoint, trust=args.trust_checkpoint, overrides=overrides)
+    clock.start("load", "reading {}".format(checkpoint_path))
+    overrides = {"arch": settings.arch, "in_planes": settings.in_planes, "num_classes": settings.num_classes,
+                 "variant": settings.variant}
+    checkpoint = load_checkpoint(checkpoint_path, trust=settings.trust_checkpoint, overrides=overrides)
     config = checkpoint.config
-    names, colors = load_classes(config["num_classes"], args.classes)
+    names, colors = load_classes(config["num_classes"], settings.classes)
     log("  BiSeNet {arch}, in_planes {in_planes}, {num_classes} classes, {variant} fusion ({fmt})".format(
         fmt=checkpoint.metadata.get("format"), **config))
 
     model = checkpoint.model
-    input_hw, head, mode = tuple(args.input_size), args.head, args.upsample
+    input_hw, head, mode = tuple(settings.input_size), settings.head, settings.upsample
     output_name = "labels" if head == "labels" else "logits"
     clock.start("export", "tracing {}x{} batch {} -> {} head, upsample={}, opset {}".format(
-        input_hw[0], input_hw[1], args.batch, head, mode, args.opset))
+        input_hw[0], input_hw[1], settings.batch, head, mode, settings.opset))
     with substituted_graph(model, head, mode, input_hw) as (graph, exact):
-        onnx_model = to_onnx.graph_to_onnx(graph, input_hw, args.batch, args.opset, output_name)
-    if not args.no_simplify:
+        onnx_model = to_onnx.graph_to_onnx(graph, input_hw, settings.batch, settings.opset, output_name)
+    if settings.simplify:
         clock.start("simplify", "onnx-simplifier")
         onnx_model = to_onnx.simplify(onnx_model)
     to_onnx.check(onnx_model)
 
-    clock.start("lint", "TensorRT {} parser support".format(args.target_trt))
-    violations = trt_lint.lint_model(onnx_model, args.target_trt)
+    clock.start("lint", "TensorRT {} parser support".format(settings.target_trt))
+    violations = trt_lint.lint_model(onnx_model, settings.target_trt)
     if violations:
-        log(trt_lint.format_violations(violations, args.target_trt))
+        log(trt_lint.format_violations(violations, settings.target_trt))
     else:
-        log("  PASSED | no violations for TensorRT {}".format(args.target_trt))
+        log("  PASSED | no violations for TensorRT {}".format(settings.target_trt))
 
     clock.start("verify", "ONNX Runtime vs PyTorch ({} reference)".format("exact" if exact else "approximation"))
-    inputs = verification_inputs(input_hw, args.batch)
+    inputs = verification_inputs(input_hw, settings.batch)
     rows = verify.verify(onnx_model, reference_graph(model, head, input_hw), head, inputs)
     log(format_table(rows))
-    min_agreement = verify.DEFAULT_MIN_AGREEMENT if args.min_agreement is None else args.min_agreement
+    min_agreement = EXPORT_MIN_AGREEMENT if settings.min_agreement is None else settings.min_agreement
     passed, verdict = _verdict(rows, exact, min_agreement, mode)
     log("  " + verdict)
     clock.stop()
     if not passed:
         raise WorkFailed("verification failed; nothing written ({})".format(verdict.split("| ", 1)[1]))
-    if violations and not args.no_lint:
+    if violations and settings.lint:
         raise WorkFailed("{} TensorRT {} lint violation(s) (listed above); nothing written. Fix them or pass "
-                         "--no-lint to write anyway".format(len(violations), args.target_trt))
+                         "--no-lint to write anyway".format(len(violations), settings.target_trt))
 
-    card = make_card(config, input_hw, args.batch, head, mode, args.opset, names, colors, checkpoint.sha256,
-                     checkpoint.metadata, __version__, args.target_trt)
+    card = make_card(config, input_hw, settings.batch, head, mode, settings.opset, names, colors,
+                     checkpoint.sha256, checkpoint.metadata, __version__, settings.target_trt)
     card["verification"] = {
         "exact": exact,
         "verdict": verdict,
@@ -102,6 +103,11 @@ def run(args, output, log):
         "max_abs_diff": max(r.max_abs_diff for r in rows),
         "lint_violations": len(violations),
     }
+    return _write(onnx_model, card, output, clock, started, log)
+
+
+def _write(onnx_model, card, output, clock, started, log):
+    """Attach the card, write the ONNX atomically, report the stage times; returns the card."""
     to_onnx.attach_card(onnx_model, card)
     serialized = onnx_model.SerializeToString()
     write_bytes_atomic(output, serialized)

@@ -3,9 +3,9 @@
 import io
 import warnings
 
-from ..errors import WorkFailed
-from ..lazy import lazy_import
-from ..modelcard import MODEL_CARD_KEY, card_to_json
+from ..core.errors import WorkFailed
+from ..core.lazy import lazy_import
+from ..core.modelcard import MODEL_CARD_KEY, card_to_json
 
 INPUT_NAME = "input"
 

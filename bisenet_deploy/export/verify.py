@@ -7,12 +7,11 @@ and on random normalized inputs.
 
 import numpy as np
 
-from ..comparison import compare
-from ..lazy import lazy_import
+from ..core.comparison import compare
+from ..core.lazy import lazy_import
 
 ABS_TOLERANCE = 1e-4
 REL_TOLERANCE = 1e-3
-DEFAULT_MIN_AGREEMENT = 0.9
 
 
 def reference_scores(reference, head, x):

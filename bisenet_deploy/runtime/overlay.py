@@ -8,7 +8,7 @@ import collections
 import cv2
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 LegendEntry = collections.namedtuple("LegendEntry", "index name share")
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -109,28 +109,26 @@ class OverlayRenderer(object):
         self.names, self.colors = list(card["classes"]), list(card["colors"])
         self.alpha, self.mask_only, self.legend = float(alpha), mask_only, legend
         self.last_legend = []
-        self._labels = self._mask = None
 
     @property
-    def last_mask(self):
-        """The plain colour mask of the last rendered frame, made on first use: when the GPU blended
-        the overlay, only an output that saves masks pays for it."""
-        if self._mask is None and self._labels is not None:
-            self._mask = colorize(self._labels, self.colors)
-        return self._mask
+    def blend_alpha(self):
+        """The alpha a backend that blends on the GPU should use, or None when the mask is shown alone."""
+        return None if self.mask_only else self.alpha
 
-    def render(self, frame_bgr, labels, status_text=None, blended=None):
-        # type: (np.ndarray, np.ndarray, str, np.ndarray) -> np.ndarray
+    def render(self, frame_bgr, labels, status_text=None, blended=None, mask=None):
+        # type: (np.ndarray, np.ndarray, str, np.ndarray, np.ndarray) -> np.ndarray
         """A new BGR image: the mask (or the frame blended with it), legend and status; `frame_bgr` is untouched.
 
         `blended`: the frame already blended at this renderer's alpha (on the GPU); it is copied, not kept.
+        `mask`: the colour mask when the caller already has it.
         """
-        self._labels, self._mask = labels, None
+        if blended is None or self.mask_only:
+            mask = colorize(labels, self.colors) if mask is None else mask
         # the legend and status are drawn on `image`, so mask-only needs its own copy to keep the mask plain
         if self.mask_only:
-            image = self.last_mask.copy()
+            image = mask.copy()
         else:
-            image = blended.copy() if blended is not None else blend(frame_bgr, self.last_mask, self.alpha)
+            image = blended.copy() if blended is not None else blend(frame_bgr, mask, self.alpha)
         self.last_legend = legend_entries(labels, self.names) if self.legend else []
         _draw_legend_entries(image, self.last_legend, self.colors)
         if status_text:

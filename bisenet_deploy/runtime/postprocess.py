@@ -9,7 +9,7 @@ half-pixel centres, so the upsample is done here with PyTorch's exact source-ind
 import cv2
 import numpy as np
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 # Upsampled scores are produced a band of rows at a time, so a 37-class 1080p frame never needs
 # hundreds of MB of float scores and each band (512 KB) stays in cache for the argmax.

@@ -16,9 +16,10 @@ class RunStats(object):
         self.started = time.perf_counter()
         self._last_frame_end = None
 
-    def add(self, timings):
-        for stage, seconds in timings.items():
-            self.samples.setdefault(stage, []).append(seconds)
+    def add(self, timings_ms):
+        """One frame's {stage: milliseconds} (a FrameResult's timings)."""
+        for stage, milliseconds in timings_ms.items():
+            self.samples.setdefault(stage, []).append(milliseconds / 1e3)
         self.frames += 1
         self._last_frame_end = time.perf_counter()
 

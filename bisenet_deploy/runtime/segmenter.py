@@ -6,9 +6,9 @@ Everything it needs (input size, mean/std, classes, colours, head) comes from th
 import collections
 import time
 
-from ..errors import InputError
+from ..core.errors import InputError
 from .postprocess import labels_from_output
-from .preprocess import preprocess
+from ..core.preprocess import preprocess
 
 STAGES = ("preprocess", "network", "postprocess", "overlay")
 SegmentResult = collections.namedtuple("SegmentResult", "labels timings overlay")
@@ -54,7 +54,7 @@ class Segmenter(object):
     def segment(self, frame_bgr):
         if frame_bgr is not None and getattr(frame_bgr, "size", 0) == 0:
             raise InputError("cannot segment an empty frame (shape {})".format(frame_bgr.shape))
-        if getattr(self.backend, "segments_frames", False):
+        if self.backend.segments_frames:
             labels, overlay, timings = self.backend.segment_frame(frame_bgr, self.overlay_alpha)
             return SegmentResult(labels, timings, overlay)
         start = time.perf_counter()
@@ -66,10 +66,3 @@ class Segmenter(object):
         timings = {"preprocess": preprocessed - start, "network": self.backend.last_infer_seconds,
                    "postprocess": time.perf_counter() - inferred}
         return SegmentResult(labels, timings, None)
-
-    def render(self, renderer, frame_bgr, result, status_text=None):
-        """`renderer.render(...)`, timed into `result.timings["overlay"]`."""
-        start = time.perf_counter()
-        image = renderer.render(frame_bgr, result.labels, status_text, blended=result.overlay)
-        result.timings["overlay"] = time.perf_counter() - start
-        return image

@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from ..runtime.metrics import IGNORE_INDEX
+from ..core.metrics import IGNORE_INDEX
 
 
 class Canvas(object):

@@ -4,7 +4,7 @@ Ids come from bisenet_deploy/data/sun37.csv (model id = row - 1, the background 
 scene's label map means the same thing as the seed's SUN RGB-D labels.
 """
 
-from ..classes import load_classes
+from ..core.classes import load_classes
 
 SUN_NAMES = load_classes(37)[0]
 

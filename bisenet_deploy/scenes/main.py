@@ -10,9 +10,9 @@ does not depend on N (so --count 10 is the first 10 of --count 100). Class ids a
 import os
 import sys
 
-from ..cli import ArgumentParser, add_debug_flag, parse_size, run_main
-from ..errors import InputError
-from ..runtime.datasets import LAYOUTS
+from ..core.cli import ArgumentParser, add_debug_flag, parse_size, run_main
+from ..core.errors import InputError
+from .writer import LAYOUTS
 from .classes import ID
 from .scene import render_scene
 from .writer import scene_name, write_scene

@@ -5,10 +5,8 @@ import struct
 
 import pytest
 
-from bisenet_deploy.calib.cache import (
-    CALIBRATOR_ALGORITHMS, check_cache_compatible, decode_version_code, describe_cache, dynamic_ranges,
-    load_compatible_cache, parse_header, parse_trt_version, read_cache, tensor_scales, write_cache)
-from bisenet_deploy.errors import InputError
+from bisenet_deploy.calib.cache import CALIBRATOR_ALGORITHMS, check_cache_compatible, decode_version_code, describe_cache, dynamic_ranges, load_compatible_cache, parse_header, parse_trt_version, read_cache, tensor_scales, write_cache
+from bisenet_deploy.core.errors import InputError
 
 
 def hex_scale(value):

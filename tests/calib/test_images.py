@@ -6,11 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from bisenet_deploy.calib.image_sources import open_image_source
-from bisenet_deploy.calib.images import SUGGESTED_IMAGES, CalibrationStream, shuffled
-from bisenet_deploy.errors import InputError
-from bisenet_deploy.modelcard import IMAGENET_MEAN, IMAGENET_STD
-from bisenet_deploy.runtime.preprocess import preprocess
+from bisenet_deploy.calib.images import SUGGESTED_IMAGES, CalibrationStream, open_image_source, shuffled
+from bisenet_deploy.core.errors import InputError
+from bisenet_deploy.core.modelcard import IMAGENET_MEAN, IMAGENET_STD
+from bisenet_deploy.core.preprocess import preprocess
 from frame_codes import HEIGHT, WIDTH, index_of, painted
 
 HW = (48, 64)
@@ -175,4 +174,4 @@ def test_video_frames_every_kth_picked_by_seed_and_read_in_time_order(tmp_path):
 def test_video_frames_past_the_end_are_skipped(tmp_path):
     path = write_video(tmp_path / "short.avi", 4)
     source = open_image_source(path)
-    assert list(k for k, frame in source.read([1, 3, 7]) if frame is not None) == [1, 3]
+    assert list(k for k, frame in source.subset([1, 3, 7]).read_keys() if frame is not None) == [1, 3]

@@ -12,9 +12,9 @@ import onnxruntime as ort
 import pytest
 
 from bisenet_deploy.calib.images import CalibrationStream
-from bisenet_deploy.modelcard import MODEL_CARD_KEY, card_from_metadata
+from bisenet_deploy.core.modelcard import MODEL_CARD_KEY, card_from_metadata
 from bisenet_deploy.runtime.postprocess import labels_from_output
-from bisenet_deploy.runtime.preprocess import preprocess
+from bisenet_deploy.core.preprocess import preprocess
 
 
 def card_of(path):
@@ -129,14 +129,14 @@ def _empty_folder(root):
     (lambda root, model, images: [_garbage_model(root), "--images", images], "cannot read"),
     (lambda root, model, images: [model, "--images", _empty_folder(root)], "no images"),
     (lambda root, model, images: [model, "--images", str(root / "nowhere")], "calibration images not found"),
-    (lambda root, model, images: [model, "--images", images, "--count", "0"], "--count must be at least 1"),
+    (lambda root, model, images: [model, "--images", images, "--count", "0"], "--calib-count must be at least 1"),
     (lambda root, model, images: [model, "--images", images, "--count", "3"], "fewer than the 10 needed"),
     (lambda root, model, images: [model, "--images", images, "--batch-size", "2"], "batches of exactly 1"),
     (lambda root, model, images: [model, "--images", images, "-o", model], "overwrite the FP32 model"),
     (lambda root, model, images: [model, "--images", images, "--min-agreement", "2"], "between 0 and 1"),
     (lambda root, model, images: [model, "--images", images, "--labels", str(root / "nolabels")], "not found"),
     (lambda root, model, images: [model, "--images", images, "--method", "mse"], "invalid choice"),
-    (lambda root, model, images: [model], "--images"),
+    (lambda root, model, images: [model], "--calib-images"),
 ])
 def test_bad_input_is_one_line_and_exit_2(run_calibrate, labels_onnx, scene_dir, tmp_path, argv, message):
     code, stdout, stderr = run_calibrate(*argv(tmp_path, labels_onnx, scene_dir))
@@ -163,3 +163,14 @@ def test_an_already_quantized_model_is_refused(run_calibrate, labels_onnx, scene
     code, _, stderr = run_calibrate(first, "--images", scene_dir)
     assert code == 2 and "already holds QuantizeLinear" in stderr
     assert json.loads(dict((p.key, p.value) for p in onnx.load(first).metadata_props)[MODEL_CARD_KEY])["calibration"]
+
+
+def test_unified_flag_names_and_hidden_old_aliases():
+    from bisenet_deploy.calib.main import build_parser
+
+    parser = build_parser()
+    new = parser.parse_args(["m.onnx", "--calib-images", "calib/", "--calib-count", "7"])
+    old = parser.parse_args(["m.onnx", "--images", "calib/", "--count", "7"])
+    assert (new.calib_images, new.calib_count) == (old.calib_images, old.calib_count) == ("calib/", 7)
+    help_text = parser.format_help()
+    assert "--calib-images" in help_text and "--images" not in help_text.replace("--calib-images", "")

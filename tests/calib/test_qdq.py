@@ -11,10 +11,9 @@ from onnx import numpy_helper
 
 from bisenet_deploy.calib.images import CalibrationStream
 from bisenet_deploy.calib.main import main as calibrate_main
-from bisenet_deploy.calib.qdq import (
-    CALIBRATION_KEY, StreamDataReader, card_for_calibration, check_quantizable, load_onnx, qdq_summary)
-from bisenet_deploy.errors import InputError
-from bisenet_deploy.modelcard import MODEL_CARD_KEY
+from bisenet_deploy.calib.qdq import CALIBRATION_KEY, StreamDataReader, card_for_calibration, check_quantizable, load_onnx, qdq_summary
+from bisenet_deploy.core.errors import InputError
+from bisenet_deploy.core.modelcard import MODEL_CARD_KEY
 from bisenet_deploy.scenes.demo_model import DEMO_INPUT_SIZE
 
 

@@ -14,9 +14,9 @@ from bisenet_deploy.calib import trt_calibrator
 from bisenet_deploy.engines.build import BuildRequest, build
 from bisenet_deploy.engines.sidecar import read_sidecar
 from bisenet_deploy.engines.trt_api import TrtApi
-from bisenet_deploy.errors import InputError
-from bisenet_deploy.runtime.model_info import load_model_card
-from bisenet_deploy.runtime.preprocess import preprocess
+from bisenet_deploy.core.errors import InputError
+from bisenet_deploy.runtime.model_card import load_model_card
+from bisenet_deploy.core.preprocess import preprocess
 
 XAVIER = TX2._replace(name="Xavier", compute_capability="7.2")
 

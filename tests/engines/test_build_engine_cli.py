@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from bisenet_deploy.engines.main import main
-from bisenet_deploy.lazy import is_installed
+from bisenet_deploy.core.lazy import is_installed
 
 needs_no_tensorrt = pytest.mark.skipif(is_installed("tensorrt"), reason="TensorRT is installed here")
 

@@ -11,7 +11,7 @@ from bisenet_deploy.engines.build import MIB, BuildRequest, build, describe_prob
 from bisenet_deploy.engines.device import DeviceInfo
 from bisenet_deploy.engines.sidecar import file_sha256, read_sidecar
 from bisenet_deploy.engines.trt_api import ParseProblem, TrtApi
-from bisenet_deploy.errors import InputError, WorkFailed
+from bisenet_deploy.core.errors import InputError, WorkFailed
 
 XAVIER = DeviceInfo("Xavier", "7.2", 16 * 10 ** 9, True, "R35.4.1", None, "Jetson AGX Xavier")
 RTX = DeviceInfo("NVIDIA GeForce RTX 4090", "8.9", 24 * 10 ** 9, False, None, None, None)

@@ -4,7 +4,7 @@ import pytest
 
 from bisenet_deploy.engines.device import has_fast_fp16, has_fast_int8
 from bisenet_deploy.engines.precision import Capabilities, GraphFacts, default_precision, graph_facts, plan_precision
-from bisenet_deploy.errors import InputError
+from bisenet_deploy.core.errors import InputError
 
 
 def caps(flags=True, calibrators=True, fp16=True, int8=False, capability="6.2", qdq=True, converter=False):

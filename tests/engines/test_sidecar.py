@@ -7,10 +7,9 @@ import pytest
 
 from bisenet_deploy.engines.device import DeviceInfo, device_slug, jetson_release
 from bisenet_deploy.engines.precision import PrecisionPlan
-from bisenet_deploy.engines.sidecar import (check_sidecar, engine_default_path, file_sha256, make_sidecar,
-                                            read_sidecar, write_sidecar)
-from bisenet_deploy.errors import InputError
-from bisenet_deploy.runtime.model_info import load_model_card
+from bisenet_deploy.engines.sidecar import check_sidecar, engine_default_path, file_sha256, make_sidecar, read_sidecar, write_sidecar
+from bisenet_deploy.core.errors import InputError
+from bisenet_deploy.runtime.model_card import load_model_card
 
 TX2 = DeviceInfo("NVIDIA Tegra X2", "6.2", 8 * 10 ** 9, True, "R32.7.1", "4.6.1", "NVIDIA Jetson TX2")
 PLAN = PrecisionPlan("fp16", "fp16", ["FP16"], False, [])

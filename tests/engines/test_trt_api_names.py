@@ -30,7 +30,8 @@ GENERATIONS = {
 # Removed in 11 by the migration guide although their names survive as tails of other strings there
 REMOVED_IN_11 = {"FP16", "INT8", "EXPLICIT_BATCH"}
 # Attribute names in trt_api.py that are Python's, numpy's or the adapter's own, not TensorRT's
-NOT_TENSORRT = {"OrderedDict", "namedtuple", "append", "format", "join", "dtype", "shape", "name", "trt", "logger"}
+NOT_TENSORRT = {"OrderedDict", "namedtuple", "append", "format", "join", "dtype", "shape", "name", "trt", "logger",
+                "getLogger", "CRITICAL", "DEBUG", "get"}  # the last four: Python logging, for TensorRT's log
 
 
 def names_used_by_adapter():
@@ -82,3 +83,25 @@ def test_copied_reference_matches_shared_when_present():
     for version in ("8.6.1", "10.16.1", "11.4.0"):
         with open(os.path.join(shared, "trt-{}.names.txt".format(version))) as handle:
             assert reference_names(version) == {line.strip() for line in handle if line.strip()}
+
+
+def test_tensorrt_messages_go_through_python_logging_with_stub(caplog):
+    """A stand-in ILogger with the real bindings' shape: the adapter's logger subclass forwards by severity."""
+    import logging
+    import types
+
+    class Severity(object):
+        INTERNAL_ERROR, ERROR, WARNING, INFO, VERBOSE = range(5)
+
+    class ILogger(object):
+        def __init__(self):
+            pass
+
+    ILogger.Severity = Severity
+    logger = trt_api.python_logger(types.SimpleNamespace(ILogger=ILogger), verbose=True)
+    assert isinstance(logger, ILogger)
+    with caplog.at_level(logging.DEBUG, logger="bisenet_deploy.tensorrt"):
+        logger.log(Severity.ERROR, "parser failed")
+        logger.log(Severity.VERBOSE, "tactic chosen")
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.ERROR, "TensorRT: parser failed"), (logging.DEBUG, "TensorRT: tactic chosen")]

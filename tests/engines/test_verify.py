@@ -7,9 +7,9 @@ from trt_stubs import TX2
 
 from bisenet_deploy.engines import main as engines_main
 from bisenet_deploy.engines.verify import MIN_AGREEMENT, compare_backends, default_inputs, failures
-from bisenet_deploy.errors import WorkFailed
+from bisenet_deploy.core.errors import WorkFailed
 from bisenet_deploy.runtime.backends.ort import OrtBackend
-from bisenet_deploy.runtime.model_info import load_model_card
+from bisenet_deploy.runtime.model_card import load_model_card
 
 CPU = ["CPUExecutionProvider"]
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from bisenet_deploy.errors import InputError
+from bisenet_deploy.core.errors import InputError
 from bisenet_deploy.export.bisenet import build_model
 from bisenet_deploy.export.checkpoint import load_checkpoint
 from bisenet_deploy.export.demo import randomize_batchnorm, seed_training_dict

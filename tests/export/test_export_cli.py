@@ -12,9 +12,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from agreement import assert_agree
 from bisenet_deploy.export.checkpoint import load_checkpoint
 from bisenet_deploy.export.demo import write_demo_checkpoint
-from bisenet_deploy.modelcard import MODEL_CARD_KEY
+from bisenet_deploy.core.modelcard import MODEL_CARD_KEY
 
 
 def ort_run(path, x):
@@ -92,7 +93,7 @@ def test_labels_head_is_exact_argmax_of_align_corners_upsample(tmp_path, checkpo
         scores = F.interpolate(logits, size=(96, 128), mode="bilinear", align_corners=True)
     labels = ort_run(out, x)
     assert labels.dtype == np.int32 and labels.shape == (1, 96, 128)
-    assert np.mean(labels == scores.argmax(1).numpy()) >= 0.999  # exact but for float ties
+    assert_agree(labels, scores.argmax(1).numpy(), 0.999)  # exact but for float ties
 
 
 def test_io_contract_and_model_card(tmp_path, checkpoints, run_export):
@@ -250,7 +251,7 @@ def test_class_list_that_does_not_match_is_rejected(tmp_path, checkpoints, run_e
 
 
 def test_debug_shows_the_traceback(tmp_path, run_export):
-    from bisenet_deploy.errors import InputError
+    from bisenet_deploy.core.errors import InputError
     with pytest.raises(InputError):
         run_export(tmp_path / "missing.pth", "--debug")
 

@@ -6,11 +6,11 @@ import subprocess
 import numpy as np
 import pytest
 
-from bisenet_deploy.modelcard import IMAGENET_MEAN, IMAGENET_STD
+from bisenet_deploy.core.modelcard import IMAGENET_MEAN, IMAGENET_STD
 from bisenet_deploy.runtime.gpu import kernel_source as ks
 from bisenet_deploy.runtime.overlay import blend, colorize, palette_bgr
 from bisenet_deploy.runtime.postprocess import labels_from_output, linear_taps
-from bisenet_deploy.runtime.preprocess import preprocess
+from bisenet_deploy.core.preprocess import preprocess
 
 PTX_TYPES = {"u64": "P", "u32": "i", "s32": "i", "f32": "f"}
 

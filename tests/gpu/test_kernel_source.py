@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from bisenet_deploy.errors import InputError
+from bisenet_deploy.core.errors import InputError
 from bisenet_deploy.runtime.gpu import kernel_source as ks
 
 ARG_DTYPES = {"P": np.uint64, "i": np.int32, "f": np.float32}

@@ -7,11 +7,11 @@ import types
 import numpy as np
 import pytest
 
-from bisenet_deploy.modelcard import IMAGENET_MEAN, IMAGENET_STD
+from bisenet_deploy.core.modelcard import IMAGENET_MEAN, IMAGENET_STD
 from bisenet_deploy.runtime.gpu import kernel_source as ks
 from bisenet_deploy.runtime.overlay import blend, colorize, palette_bgr
 from bisenet_deploy.runtime.postprocess import labels_from_output
-from bisenet_deploy.runtime.preprocess import preprocess
+from bisenet_deploy.core.preprocess import preprocess
 
 
 def cupy_with_a_device():

@@ -11,8 +11,8 @@ import types
 import numpy as np
 import pytest
 
-from bisenet_deploy.errors import InputError
-from bisenet_deploy.lazy import is_installed
+from bisenet_deploy.core.errors import InputError
+from bisenet_deploy.core.lazy import is_installed
 from bisenet_deploy.runtime.gpu import kernel_source as ks
 from bisenet_deploy.runtime.gpu.pycuda_ops import CudaKernels, GpuPostprocessor, GpuPreprocessor
 from bisenet_deploy.runtime.overlay import palette_bgr

@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from bisenet_deploy.modelcard import IMAGENET_MEAN, IMAGENET_STD
-from bisenet_deploy.runtime.preprocess import preprocess, resize_linear
+from bisenet_deploy.core.modelcard import IMAGENET_MEAN, IMAGENET_STD
+from bisenet_deploy.core.preprocess import preprocess, resize_linear
 
 
 def uint8_resize_preprocess(frame, input_hw):

@@ -79,7 +79,7 @@ def test_file_never_drops_even_with_a_slow_consumer(tmp_path, name, fourcc):
         assert capture.drop_oldest is False
         items = drain(capture, delay=0.01)
     assert [index for index, _ in items] == list(range(20))
-    assert [index_of(frame) for _, frame in items] == list(range(20))
+    assert [index_of(frame.image) for _, frame in items] == list(range(20))
     assert capture.dropped == 0
 
 
@@ -117,7 +117,7 @@ def test_stub_camera_drops_the_oldest_frames():
     assert len(indices) <= 4  # one taken early, then at most what fits beside the end marker
     assert capture.dropped == 2000 - len(indices) > 0
     # Frames are the camera's own, in its order: frame k carries value k + 1.
-    assert [int(frame[0, 0, 0]) for _, frame in seen] == [(index + 1) % 256 for index in indices]
+    assert [int(frame.image[0, 0, 0]) for _, frame in seen] == [(index + 1) % 256 for index in indices]
 
 
 def test_stub_camera_can_be_told_not_to_drop():

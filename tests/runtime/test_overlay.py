@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
-from bisenet_deploy.errors import InputError
-from bisenet_deploy.runtime.overlay import (OverlayRenderer, blend, colorize, draw_legend, draw_status,
-                                            legend_entries)
+from bisenet_deploy.core.errors import InputError
+from bisenet_deploy.runtime.overlay import OverlayRenderer, blend, colorize, draw_legend, draw_status, legend_entries
 
 NAMES = ["wall", "floor", "bed", "chair"]
 COLORS = [[255, 0, 0], [0, 200, 0], [10, 20, 30], [1, 2, 250]]  # RGB, as cards store them

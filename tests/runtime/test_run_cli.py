@@ -9,7 +9,7 @@ import pytest
 
 from bisenet_deploy.runtime import run as run_module
 from bisenet_deploy.runtime.backends import create_backend
-from bisenet_deploy.runtime.model_info import load_model_card
+from bisenet_deploy.runtime.model_card import load_model_card
 from bisenet_deploy.runtime.segmenter import Segmenter
 
 

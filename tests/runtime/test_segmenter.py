@@ -4,13 +4,15 @@ import cv2
 import numpy as np
 import pytest
 
-from bisenet_deploy.errors import InputError
-from bisenet_deploy.comparison import SAMPLE_IMAGE
+from agreement import assert_agree
+from bisenet_deploy.core.errors import InputError
+from bisenet_deploy.core.comparison import SAMPLE_IMAGE
 from bisenet_deploy.runtime.backends import create_backend
 from bisenet_deploy.runtime.backends.ort import OrtBackend
-from bisenet_deploy.runtime.model_info import load_model_card
+from bisenet_deploy.runtime.model_card import load_model_card
 from bisenet_deploy.runtime.overlay import OverlayRenderer
-from bisenet_deploy.runtime.preprocess import preprocess
+from bisenet_deploy.core.preprocess import preprocess
+from bisenet_deploy.runtime.result import FrameResult
 from bisenet_deploy.runtime.segmenter import STAGES, Segmenter
 
 CPU_ONLY = ["CPUExecutionProvider"]
@@ -64,7 +66,7 @@ def test_onnx_and_checkpoint_segment_alike(tiny_onnx_labels, tiny_checkpoint):
         from_onnx = onnx_segmenter.segment(frame).labels
     with segmenter_for(tiny_checkpoint, input_size=(64, 96), head="labels") as torch_segmenter:
         from_checkpoint = torch_segmenter.segment(frame).labels
-    assert np.mean(from_onnx == from_checkpoint) >= 0.999
+    assert_agree(from_onnx, from_checkpoint, 0.999)
 
 
 @pytest.mark.parametrize("frame", [np.zeros((0, 10, 3), np.uint8), np.zeros((20, 30), np.uint8),
@@ -75,15 +77,19 @@ def test_unusable_frames_are_refused(tiny_onnx_labels, frame):
             segmenter.segment(frame)
 
 
-def test_render_times_the_overlay(tiny_onnx_labels):
+def test_frame_result_times_the_overlay_when_it_is_made(tiny_onnx_labels):
     frame = sample_frame(77, 123)
     segmenter = segmenter_for(tiny_onnx_labels)
     renderer = OverlayRenderer(segmenter.card, alpha=0.5)
     with segmenter:
         result = segmenter.segment(frame)
-        image = segmenter.render(renderer, frame, result, status_text="1 FPS")
+    frame_result = FrameResult(0, frame, result.labels, timings=dict(result.timings), renderer=renderer,
+                               status="1 FPS")
+    assert "overlay" not in frame_result.timings  # nothing drawn until a sink asks
+    image = frame_result.overlay
     assert image.shape == frame.shape and image.dtype == np.uint8
-    assert result.timings["overlay"] > 0 and set(result.timings) == set(STAGES)
+    assert frame_result.timings["overlay"] > 0 and set(frame_result.timings) == set(STAGES)
+    assert frame_result.overlay is image  # made once
     assert [e.index for e in renderer.last_legend] == sorted(
         np.unique(result.labels), key=lambda i: -np.sum(result.labels == i))[:12]
 
@@ -98,7 +104,8 @@ def test_onnx_without_card_runs_with_flags(onnx_without_card):
     expected = np.zeros((50, 70), np.uint8)
     expected[:, 35:] = 2
     # nearest resize 32x48 -> 50x70 may move the boundary by one column at most
-    assert labels.shape == (50, 70) and np.mean(labels == expected) >= 1 - 1.0 / 70
+    assert labels.shape == (50, 70)
+    assert_agree(labels, expected, 1 - 1.0 / 70)
     assert set(np.unique(labels)) == {0, 2}
 
 

@@ -15,8 +15,8 @@ from bisenet_deploy.engines.verify import MIN_AGREEMENT, compare_backends, defau
 from bisenet_deploy.export.checkpoint import load_checkpoint
 from bisenet_deploy.export.main import main as export_main
 from bisenet_deploy.runtime.backends.ort import OrtBackend
-from bisenet_deploy.runtime.evaluate import main as eval_main
-from bisenet_deploy.runtime.model_info import load_model_card
+from bisenet_deploy.evaluate.main import main as eval_main
+from bisenet_deploy.runtime.model_card import load_model_card
 from bisenet_deploy.scenes.demo_model import DEMO_CHECKPOINT, DEMO_INPUT_SIZE, HELD_OUT_COUNT, HELD_OUT_SEED
 from bisenet_deploy.scenes.main import main as scenes_main
 

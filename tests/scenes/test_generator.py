@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bisenet_deploy.runtime.metrics import IGNORE_INDEX
+from bisenet_deploy.core.metrics import IGNORE_INDEX
 from bisenet_deploy.scenes.camera import Box, Camera
 from bisenet_deploy.scenes.canvas import Canvas
 from bisenet_deploy.scenes.classes import DRAWN_IDS, ID, SUN_NAMES

@@ -5,7 +5,7 @@ import os
 import numpy as np
 from cli_capture import run_cli
 
-from bisenet_deploy.runtime import datasets
+from bisenet_deploy.evaluate import datasets
 from bisenet_deploy.scenes.main import main
 from bisenet_deploy.scenes.scene import render_scene
 
@@ -56,3 +56,8 @@ def test_bad_usage_is_one_line_and_exit_2(tmp_path):
 def test_list_classes_names_the_drawn_classes():
     code, out, _ = run_cli(main, "--list-classes")
     assert code == 0 and " 0 wall" in out and "21 ceiling" in out and "34 lamp" in out
+
+
+def test_the_generator_writes_exactly_the_layouts_bisenet_eval_reads():
+    from bisenet_deploy.scenes.writer import LAYOUTS
+    assert LAYOUTS == datasets.LAYOUTS

@@ -1,51 +1,59 @@
-"""Backends by name, and the rules for which backend runs which model file."""
+"""Backends by name. Each backend module declares what it runs (`kinds`), what it needs (`requires`,
+keys of the one install-hint table), its bench columns and precisions; everything here (the `auto`
+choice, which backend runs which file, the error hints) is derived from BACKEND_TYPES, so a new
+backend is one new module and one entry in that tuple.
+"""
 
-from ...errors import InputError
-from ...lazy import is_installed
-from ..model_info import model_kind
+import collections
+
+from ...core.errors import InputError
+from ...core.lazy import is_installed, not_installed
+from ...core.model_info import KIND_CONVERSION, KIND_TEXT, model_kind
 from .ort import OrtBackend
 from .torch_backend import TorchBackend
 from .trt_backend import TrtBackend
 
-BACKENDS = {"ort": OrtBackend, "torch": TorchBackend, "trt": TrtBackend}
-PREFERENCE = ("trt", "ort", "torch")
-BACKEND_CHOICES = ("auto",) + PREFERENCE
+BACKEND_TYPES = (TrtBackend, OrtBackend, TorchBackend)  # most preferred first: `auto` takes the first that fits
 
-# which model file each backend runs, and what to say when a backend gets another kind
-RUNS_KIND = {"trt": "engine", "ort": "onnx", "torch": "checkpoint"}
-KIND_TEXT = {"engine": "TensorRT .engine files", "onnx": ".onnx models", "checkpoint": ".pth checkpoints"}
-KIND_BACKEND_HINT = {
-    "engine": "run it with --backend trt (or run its .onnx with --backend ort)",
-    "onnx": "run it with --backend ort, or build an engine with bisenet-build-engine for --backend trt",
-    "checkpoint": "run it with --backend torch, or export it with bisenet-export for --backend ort",
-}
-# package -> what to say when it is missing
-NOT_INSTALLED = {
-    "tensorrt": "TensorRT is not installed (no Python module 'tensorrt'); on a Jetson it comes with JetPack: "
-                "sudo apt-get install python3-libnvinfer (in a venv: --system-site-packages), or use the "
-                "docker/tx2 image; on a desktop: pip install tensorrt",
-    "pycuda": "pycuda is not installed; pip install 'pycuda==2022.1' with nvcc on PATH (or use the docker/tx2 image)",
-    "onnxruntime": "ONNX Runtime is not installed; pip install onnxruntime (Jetson: the onnxruntime-gpu wheel for your JetPack)",
-    "torch": "PyTorch is not installed; pip install 'bisenet-deploy[export]'",
-}
+BACKENDS = collections.OrderedDict((backend.name, backend) for backend in BACKEND_TYPES)
+PREFERENCE = tuple(BACKENDS)
+BACKEND_CHOICES = ("auto",) + PREFERENCE
+RUNS_KIND = dict((name, backend.kinds[0]) for name, backend in BACKENDS.items())  # the main kind of each
+
+
+def backends_for_kind(kind):
+    # type: (str) -> list
+    return [name for name, backend in BACKENDS.items() if kind in backend.kinds]
 
 
 def available_backends():
     # type: () -> list
     """Names of the backends this build has and this machine can run, most preferred first."""
-    return [name for name in PREFERENCE if _is_usable(name)]
-
-
-def _is_usable(name):
-    return BACKENDS[name].available()
+    return [name for name in PREFERENCE if BACKENDS[name].available()]
 
 
 def unusable_reason(name):
     # type: (str) -> str
     """Why backend `name` cannot run here: the missing packages and how to get each."""
-    missing = [package for package in BACKENDS[name].requires if not is_installed(package)]
-    return "; ".join(NOT_INSTALLED.get(package, "the Python package {!r} is not installed".format(package))
-                     for package in missing)
+    return "; ".join(not_installed(package) for package in BACKENDS[name].requires if not is_installed(package))
+
+
+def _kind_hint(kind):
+    runners = backends_for_kind(kind)
+    runs = "run it with {}".format(" or ".join("--backend " + name for name in runners)) if runners else \
+        "no backend runs it"
+    return "{}, {}".format(runs, KIND_CONVERSION[kind])
+
+
+def _auto(kind, model_path):
+    runners = backends_for_kind(kind)
+    usable = [name for name in runners if BACKENDS[name].available()]
+    if usable:
+        return usable[0]
+    others = ", ".join("--backend {} for {}".format(n, KIND_TEXT[RUNS_KIND[n]]) for n in available_backends())
+    raise InputError("{} needs the {} backend: {}; {}{}".format(
+        model_path, runners[0], unusable_reason(runners[0]), KIND_CONVERSION[kind],
+        " (usable here: {})".format(others) if others else ""))
 
 
 def resolve_backend_name(name, model_path):
@@ -53,18 +61,13 @@ def resolve_backend_name(name, model_path):
     """The concrete backend for `name` (or "auto") and this model file, or an InputError saying why not."""
     kind = model_kind(model_path)
     if name == "auto":
-        name = {"engine": "trt", "onnx": "ort", "checkpoint": "torch"}[kind]
-        if not _is_usable(name):
-            raise InputError("{} needs the {} backend: {}{}".format(
-                model_path, name, unusable_reason(name),
-                "; or run the .onnx it was built from with --backend ort" if kind == "engine" else ""))
-        return name
+        return _auto(kind, model_path)
     if name not in BACKENDS:
         raise InputError("unknown backend {!r}; choose one of {}".format(name, ", ".join(BACKEND_CHOICES)))
-    if RUNS_KIND[name] != kind:
+    if kind not in BACKENDS[name].kinds:
         raise InputError("--backend {} runs {}, not {}; {}".format(
-            name, KIND_TEXT[RUNS_KIND[name]], model_path, KIND_BACKEND_HINT[kind]))
-    if not _is_usable(name):
+            name, " and ".join(KIND_TEXT[k] for k in BACKENDS[name].kinds), model_path, _kind_hint(kind)))
+    if not BACKENDS[name].available():
         raise InputError("--backend {}: {}".format(name, unusable_reason(name)))
     return name
 

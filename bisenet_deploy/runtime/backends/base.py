@@ -5,16 +5,20 @@ import time
 
 import numpy as np
 
-from ...errors import InputError
-from ...lazy import is_installed
+from ...core.errors import InputError
+from ...core.lazy import is_installed
 
 
 class Backend(object):
     """Runs one model file: `with backend: output = backend.infer(batch)`."""
 
-    name = "base"  # registry key
-    requires = ()  # top-level Python packages the backend imports on activation
+    name = "base"  # registry key and --backend choice
+    kinds = ()  # the model-file kinds it runs (core.model_info.model_kind): "onnx", "engine", "checkpoint"
+    requires = ()  # top-level Python packages it imports on activation (keys of core.lazy.INSTALL_HINTS)
+    precisions = ()  # the precisions it can run at below FP32 where the hardware has them (bench columns)
     precision = "fp32"
+    # True when the backend takes whole BGR frames (segment_frame) instead of preprocessed batches
+    segments_frames = False
 
     def __init__(self, model_path, card, threads=None):
         # type: (str, dict, int) -> None
@@ -27,6 +31,12 @@ class Backend(object):
         self.is_active = False
         self._input_shape = tuple(card["input"]["shape"])
         self._input_dtype = np.dtype(card["input"]["dtype"])
+
+    @classmethod
+    def bench_columns(cls):
+        # type: () -> list
+        """[(device, create_backend options)]: what bisenet-bench measures with this backend here."""
+        return [("cpu", {})]
 
     @classmethod
     def available(cls):
@@ -53,14 +63,25 @@ class Backend(object):
 
     def infer(self, batch):
         # type: (np.ndarray) -> np.ndarray
-        """The card's output for a float NCHW batch; `last_infer_seconds` times the network call alone."""
+        """The card's output for a float NCHW batch; `last_infer_seconds` times the network call alone
+        (a backend with its own clock, e.g. CUDA events, reports it through `_network_seconds`)."""
         if not self.is_active:
             raise RuntimeError("{} backend used before activate()".format(self.name))
         self.check_input(batch)
         start = time.perf_counter()
         output = self._infer(batch)
-        self.last_infer_seconds = time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        measured = self._network_seconds()
+        self.last_infer_seconds = elapsed if measured is None else measured
         return output
+
+    def _network_seconds(self):
+        """The last network call's own duration when the backend measures it better than wall time."""
+        return None
+
+    def segment_frame(self, frame_bgr, overlay_alpha=None):
+        """(labels, blended overlay or None, {stage: seconds}) for a whole BGR frame (segments_frames only)."""
+        raise NotImplementedError
 
     def check_input(self, batch):
         shape, dtype = getattr(batch, "shape", None), getattr(batch, "dtype", None)

@@ -2,8 +2,8 @@
 
 import os
 
-from ...errors import InputError
-from ...lazy import lazy_import
+from ...core.errors import InputError
+from ...core.lazy import lazy_import
 from .base import Backend
 
 CUDA_PROVIDER = "CUDAExecutionProvider"
@@ -37,7 +37,17 @@ def session_from_onnx(model_path, threads=None, providers=None):
 
 class OrtBackend(Backend):
     name = "ort"
+    kinds = ("onnx",)
     requires = ("onnxruntime",)
+
+    @classmethod
+    def bench_columns(cls):
+        """The CPU always; CUDA too when this onnxruntime build offers it."""
+        offered = lazy_import("onnxruntime", "the ort backend").get_available_providers()
+        columns = [("cpu", {"providers": [CPU_PROVIDER]})]
+        if CUDA_PROVIDER in offered:
+            columns.append(("cuda", {"providers": [CUDA_PROVIDER, CPU_PROVIDER]}))
+        return columns
 
     def __init__(self, model_path, card, threads=None, providers=None):
         """`providers` pins the execution providers (e.g. ["CPUExecutionProvider"]); default CUDA then CPU."""

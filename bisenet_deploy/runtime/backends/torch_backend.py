@@ -3,7 +3,7 @@
 Named torch_backend so the module can never be mistaken for the torch package.
 """
 
-from ...lazy import lazy_import
+from ...core.lazy import lazy_import
 from ..postprocess import head_align_corners
 from .base import Backend
 
@@ -17,7 +17,14 @@ def model_from_checkpoint(checkpoint_path):
 
 class TorchBackend(Backend):
     name = "torch"
+    kinds = ("checkpoint",)
     requires = ("torch",)
+
+    @classmethod
+    def bench_columns(cls):
+        """The CPU (the seed's speed table column), and CUDA when torch sees a GPU."""
+        cuda = lazy_import("torch", "the torch backend").cuda.is_available()
+        return [(device, {"device": device}) for device in ("cpu",) + (("cuda",) if cuda else ())]
 
     def __init__(self, model_path, card, threads=None, device="cpu"):
         """`device` is a torch device string ("cpu", "cuda", "cuda:1")."""

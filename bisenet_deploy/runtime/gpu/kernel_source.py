@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from ...errors import InputError
+from ...core.errors import InputError
 from ..postprocess import head_align_corners
 
 KERNELS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels.cu")

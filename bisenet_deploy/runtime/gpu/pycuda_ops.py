@@ -13,12 +13,10 @@ import shutil
 
 import numpy as np
 
-from ...errors import InputError
-from ...lazy import lazy_import
+from ...core.errors import InputError
+from ...core.lazy import lazy_import
 from ..overlay import palette_bgr
-from .kernel_source import (PREPROCESS_KERNELS, SIGNATURES, DeviceFrame, blend_weights, dtype_name, grown,
-                            kernel_source, normalization_args, output_spec, plan_postprocess, plan_preprocess,
-                            postprocess_call, postprocess_taps_calls, preprocess_call, preprocess_taps_calls)
+from .kernel_source import PREPROCESS_KERNELS, SIGNATURES, DeviceFrame, blend_weights, dtype_name, grown, kernel_source, normalization_args, output_spec, plan_postprocess, plan_preprocess, postprocess_call, postprocess_taps_calls, preprocess_call, preprocess_taps_calls
 
 NEEDED_FOR = "GPU pre/postprocessing"
 JETPACK_NVCC = "/usr/local/cuda/bin/nvcc"  # JetPack installs it here but does not put it on PATH

@@ -1,0 +1,347 @@
+"""bisenet-bench: the seed's speed table (arch + CP in_planes x backend), measured on this machine.
+
+Each model runs on every selected backend with the same thread count; network-only latency comes from
+the backend's own timer, end-to-end latency from Segmenter.segment on a camera-sized frame.
+The JSON is a list of measurement records, each carrying the environment it was measured in, so
+files from several machines can be concatenated and still say where every number came from.
+"""
+
+import argparse
+import collections
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from ..core.cli import ArgumentParser, add_common_flags, parse_size, run_main
+from ..core.errors import InputError, WorkFailed
+from ..export.names import ARCHS, VARIANTS
+from ..core.lazy import is_installed, lazy_import
+from . import trt as bench_trt
+from ..core.model_info import KIND_TEXT
+from ..runtime.backends import BACKENDS, PREFERENCE, RUNS_KIND, create_backend, unusable_reason
+from ..core.machine import usable_cores
+from .environment import capture_environment
+from .report import csv_text, markdown_report, size_text, write_text_atomic
+from ..core.defaults import NETWORK_STRIDE
+from ..core.model_info import model_kind
+from ..runtime.model_card import load_model_card
+from ..core.preprocess import preprocess
+from ..runtime.segmenter import Segmenter
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODELS = ("resnet18:32",)
+DEFAULT_INPUT_SIZE = (512, 512)  # the seed's speed table
+CAMERA_FRAME = (480, 640)  # end-to-end runs on what a camera delivers, not on a network-sized frame
+BENCH_BACKENDS = tuple(reversed(PREFERENCE))  # column order: the seed's CPU (PyTorch) column first
+SPEC_FORMS = "ARCH:IN_PLANES[:VARIANT] (ARCH {}, VARIANT {}) or a .pth/.onnx/.engine file".format(
+    "|".join(ARCHS), "|".join(VARIANTS))
+EPILOG = """examples:
+  bisenet-bench                                          resnet18:32 at 512x512 on every backend here
+  bisenet-bench --models resnet18:32 resnet50:16:upsample --markdown speed.md
+  bisenet-bench --models model.onnx model.engine --json speed.json
+"""
+
+ModelSpec = collections.namedtuple("ModelSpec", "text arch in_planes variant path")  # path None: grid spec
+Column = collections.namedtuple("Column", "backend device options")  # options go to create_backend
+
+
+def parse_model_spec(text):
+    # type: (str) -> ModelSpec
+    """'resnet18:32', 'resnet50:16:upsample' (random weights) or a model file path."""
+    try:
+        model_kind(text)
+    except InputError:
+        parts = text.split(":")
+        if len(parts) not in (2, 3) or parts[0] not in ARCHS or not parts[1].isdigit() or int(parts[1]) < 1 \
+                or (len(parts) == 3 and parts[2] not in VARIANTS):
+            raise InputError("--models {!r}: expected {}".format(text, SPEC_FORMS))
+        return ModelSpec(text, parts[0], int(parts[1]), parts[2] if len(parts) == 3 else "deconv", None)
+    if not os.path.isfile(text):
+        raise InputError("--models: model not found: {}".format(text))
+    return ModelSpec(text, None, None, None, text)
+
+
+def _skip_reason(name):
+    return None if BACKENDS[name].available() else unusable_reason(name)
+
+
+def select_columns(requested):
+    # type: (list) -> list
+    """The (backend, device) columns this machine can run, in table order; notes what it skips."""
+    unknown = [name for name in requested if name not in BENCH_BACKENDS]
+    if unknown:
+        raise InputError("--backends: unknown backend {!r}; choose from {}".format(
+            unknown[0], ", ".join(BENCH_BACKENDS)))
+    columns = []
+    for name in BENCH_BACKENDS:
+        if name not in requested:
+            continue
+        reason = _skip_reason(name)
+        if reason:
+            log.warning("skipping %s: %s", name, reason)
+            continue
+        columns += [Column(name, device, options) for device, options in BACKENDS[name].bench_columns()]
+    if not columns:
+        raise InputError("none of the requested backends ({}) can run on this machine".format(", ".join(requested)))
+    return columns
+
+
+def export_for_ort(checkpoint, workdir, input_size, debug):
+    # type: (str, str, tuple, bool) -> str
+    """The checkpoint as a logits-head ONNX in `workdir`, through the export function API."""
+    from ..export.api import export_onnx  # imports torch only when it runs
+
+    output = os.path.join(workdir, os.path.basename(checkpoint).split(".")[0] + ".onnx")
+    say = print if debug else log.debug  # the exporter's stage log stays out of the table unless --debug
+    try:
+        export_onnx(checkpoint, output, log=say, input_size=tuple(input_size), head="logits", upsample="resize")
+    except (InputError, WorkFailed) as exc:
+        raise type(exc)("exporting {} for the ort backend failed: {}".format(checkpoint, exc))
+    return output
+
+
+def prepare_model(spec, kinds, workdir, input_size, debug, precisions=bench_trt.TRT_PRECISIONS, calib_images=None):
+    # type: (ModelSpec, set, str, tuple, bool, tuple, str) -> dict
+    """{model kind: file} for the kinds the selected backends run ("engine": a list, one per precision);
+    grid specs become random-weight files, and engines are built here for the GPU that measures them."""
+    if spec.path is not None:
+        files = {model_kind(spec.path): spec.path}
+    else:
+        from ..export.demo import write_demo_checkpoint
+
+        log.info("building %s (random weights, %s fusion)", spec.text, spec.variant)
+        name = "{}_inp{}_{}.pth".format(spec.arch, spec.in_planes, spec.variant)
+        files = {"checkpoint": write_demo_checkpoint(os.path.join(workdir, name), spec.arch, spec.in_planes,
+                                                     variant=spec.variant)}
+    needs_onnx = "onnx" in kinds or ("engine" in kinds and "engine" not in files)
+    if needs_onnx and "checkpoint" in files and "onnx" not in files:
+        log.info("exporting %s to ONNX at %dx%d (logits head)", spec.text, input_size[0], input_size[1])
+        files["onnx"] = export_for_ort(files["checkpoint"], workdir, input_size, debug)
+    if "engine" in kinds and "engine" not in files and "onnx" in files:
+        log.info("building TensorRT engines for %s (%s)", spec.text, ", ".join(precisions))
+        files["engine"] = [path for _, path in bench_trt.build_engines(files["onnx"], workdir, precisions,
+                                                                       calib_images)]
+    elif "engine" in files:
+        files["engine"] = [files["engine"]]
+    return files
+
+
+def synthetic_frame(height, width, seed=0):
+    """A fixed random BGR uint8 frame: speed does not depend on the picture."""
+    return np.random.RandomState(seed).randint(0, 256, (height, width, 3)).astype(np.uint8)
+
+
+def time_network_and_e2e(segmenter, warmup, iters, frame, step):
+    # type: (Segmenter, int, int, np.ndarray, callable) -> dict
+    """Seconds per iteration, warm-up excluded: network-only (the backend's timer) and segment() wall time."""
+    card = segmenter.card
+    batch = preprocess(synthetic_frame(*segmenter.input_hw, seed=1), segmenter.input_hw, card["mean"], card["std"],
+                       card["input"]["dtype"])
+    times = {"network": [], "e2e": [], "preprocess": [], "postprocess": []}
+    for index in range(warmup + iters):
+        segmenter.backend.infer(batch)
+        if index >= warmup:
+            times["network"].append(segmenter.backend.last_infer_seconds)
+        step()
+    for index in range(warmup + iters):
+        start = time.perf_counter()
+        result = segmenter.segment(frame)
+        elapsed = time.perf_counter() - start
+        if index >= warmup:
+            times["e2e"].append(elapsed)
+            times["preprocess"].append(result.timings["preprocess"])
+            times["postprocess"].append(result.timings["postprocess"])
+        step()
+    return times
+
+
+def _ms(seconds, percentile=50):
+    return float(np.percentile(np.asarray(seconds) * 1000.0, percentile))
+
+
+def column_label(backend, device, precision, memory=None):
+    # type: (str, str, str, str) -> str
+    """'torch CPU', 'ort CUDA', 'TRT FP16', 'TRT FP16 mapped': one column per backend/device/precision."""
+    if backend == "trt":
+        return "TRT {}".format(precision.upper()) + (" mapped" if memory == "mapped" else "")
+    return "{} {}".format(backend, device.upper()) + ("" if precision == "fp32" else " " + precision.upper())
+
+
+def make_record(spec, card, column, precision, times, args, environment):
+    latency, e2e = _ms(times["network"]), _ms(times["e2e"])
+    return {
+        "model": spec.text, "model_source": "file" if spec.path else "grid",
+        "arch": card.get("architecture"), "in_planes": card.get("in_planes"), "variant": card.get("variant"),
+        "backend": column.backend, "device": column.device, "precision": precision,
+        "column": column_label(column.backend, column.device, precision, column.options.get("memory")),
+        "memory": column.options.get("memory"),
+        "input_size": list(card["input_size"]), "frame_size": list(CAMERA_FRAME),
+        "threads": args.threads, "iters": args.iters, "warmup": args.warmup,
+        "latency_ms": round(latency, 3), "latency_p90_ms": round(_ms(times["network"], 90), 3),
+        "fps": round(1000.0 / latency, 2),
+        "e2e_latency_ms": round(e2e, 3), "e2e_latency_p90_ms": round(_ms(times["e2e"], 90), 3),
+        "e2e_fps": round(1000.0 / e2e, 2),
+        "preprocess_ms": round(_ms(times["preprocess"]), 3), "postprocess_ms": round(_ms(times["postprocess"]), 3),
+        "environment": environment,
+    }
+
+
+class Progress(object):
+    """A tqdm bar on a terminal when tqdm is installed, else plain lines per model/backend pair."""
+
+    def __init__(self, total):
+        self._bar = None
+        if is_installed("tqdm") and sys.stderr.isatty():  # a log file gets the plain lines
+            tqdm = lazy_import("tqdm", "the bisenet-bench progress bar")
+            self._bar = tqdm.tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True)
+
+    def describe(self, text):
+        if self._bar is not None:
+            self._bar.set_description(text)
+        else:
+            log.info("%s ...", text)
+
+    def step(self):
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def say(self, text):
+        if self._bar is not None:
+            self._bar.write(text, file=sys.stderr)
+        else:
+            log.info("%s", text)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+
+
+def run_bench(args, specs, columns, environment):
+    # type: (argparse.Namespace, list, list, dict) -> list
+    """Measure every (model, column) pair; returns the records in table order."""
+    kinds = {RUNS_KIND[column.backend] for column in columns}
+    records = []
+    with tempfile.TemporaryDirectory(prefix="bisenet-bench-") as workdir:
+        jobs = []
+        for spec in specs:
+            model_dir = tempfile.mkdtemp(dir=workdir)  # one folder per spec: two model.pth never collide
+            files = prepare_model(spec, kinds, model_dir, args.input_size or DEFAULT_INPUT_SIZE, args.debug,
+                                  args.precisions, args.calib_images)
+            for column in columns:
+                paths = files.get(RUNS_KIND[column.backend])
+                if not paths:
+                    log.warning("skipping %s on %s: %s runs %s", spec.text, column.backend, column.backend,
+                                KIND_TEXT[RUNS_KIND[column.backend]])
+                for path in paths if isinstance(paths, list) else [paths] if paths else []:
+                    jobs.append((spec, column, path))
+        if not jobs:
+            raise InputError("nothing to measure: no model can run on the selected backends")
+        frame = synthetic_frame(*CAMERA_FRAME)
+        progress = Progress(total=len(jobs) * 2 * (args.warmup + args.iters))
+        try:
+            for spec, column, path in jobs:
+                records.append(measure_job(spec, column, path, args, frame, environment, progress))
+        finally:
+            progress.close()
+    return records
+
+
+def measure_job(spec, column, path, args, frame, environment, progress):
+    # a checkpoint takes any size (model_info defaults to the seed's 512x512); a file's own size must match
+    card = load_model_card(path, {"input_size": args.input_size})
+    backend = create_backend(column.backend, path, card, args.threads, **column.options)
+    progress.describe("{} on {} {}".format(spec.text, column.backend, column.device))
+    with Segmenter(backend, card) as segmenter:
+        times = time_network_and_e2e(segmenter, args.warmup, args.iters, frame, progress.step)
+        record = make_record(spec, card, column, backend.precision, times, args, environment)
+    if args.trtexec and column.backend == "trt" and column.options.get("memory") != "mapped":
+        record["trtexec_latency_ms"] = bench_trt.trtexec_latency_ms(path, args.iters)
+    progress.say("{model}  {column}: {fps:.1f} FPS network ({latency_ms:.1f} ms median, {latency_p90_ms:.1f} p90), "
+                 "{e2e_fps:.1f} FPS end-to-end".format(**record))
+    return record
+
+
+def _precision_list(text):
+    names = tuple(name.strip().lower() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in bench_trt.TRT_PRECISIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError("expected a comma-separated list from {}, got {!r}".format(
+            ",".join(bench_trt.TRT_PRECISIONS), text))
+    return names
+
+
+def build_parser():
+    parser = ArgumentParser(prog="bisenet-bench", description=__doc__, epilog=EPILOG,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    models = parser.add_argument_group("models")
+    models.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), metavar="SPEC",
+                        help="ARCH:IN_PLANES[:VARIANT] (random weights, e.g. resnet18:32, resnet50:16:upsample) "
+                             "or .pth/.onnx/.engine files (default: resnet18:32)")
+    models.add_argument("--input-size", type=parse_size, metavar="HxW",
+                        help="network input for grid specs and checkpoints, multiples of 16 (default: 512x512; "
+                             ".onnx/.engine files keep their own size)")
+    timing = parser.add_argument_group("timing")
+    timing.add_argument("--backends", metavar="LIST",
+                        help="comma-separated, from {} (default: all this machine has)".format(
+                            ",".join(BENCH_BACKENDS)))
+    timing.add_argument("--iters", type=int, default=50, help="timed iterations per measurement (default: 50)")
+    timing.add_argument("--warmup", type=int, default=5, help="untimed iterations first (default: 5)")
+    timing.add_argument("--threads", type=int, help="CPU threads for every backend (default: all usable cores)")
+    trt = parser.add_argument_group("TensorRT (engines are built here, for this GPU, from the ONNX)")
+    trt.add_argument("--precisions", type=_precision_list, default=bench_trt.TRT_PRECISIONS, metavar="LIST",
+                     help="TRT columns to build, from fp32,fp16,int8 (default: all; INT8 only where the GPU has "
+                          "fast INT8 and calibration data or a QDQ model is given)")
+    trt.add_argument("--calib-images", metavar="DIR|GLOB", help="frames to calibrate INT8 engines on")
+    trt.add_argument("--trtexec", action="store_true",
+                     help="also time each engine with JetPack's trtexec and report both medians")
+    outputs = parser.add_argument_group("outputs (the table is always printed)")
+    outputs.add_argument("--json", metavar="FILE", help="list of records, each with its environment")
+    outputs.add_argument("--markdown", metavar="FILE", help="the seed's table layout, latencies, environment")
+    outputs.add_argument("--csv", metavar="FILE", help="one row per record")
+    add_common_flags(parser)
+    return parser
+
+
+def validate_args(args):
+    if args.input_size and (args.input_size[0] % NETWORK_STRIDE or args.input_size[1] % NETWORK_STRIDE):
+        raise InputError("--input-size {}: both sides must be multiples of {}".format(
+            size_text(args.input_size), NETWORK_STRIDE))
+    if args.iters < 1 or args.warmup < 0:
+        raise InputError("--iters must be at least 1 and --warmup at least 0")
+    if args.threads is not None and args.threads < 1:
+        raise InputError("--threads must be at least 1, got {}".format(args.threads))
+    for path in (args.json, args.markdown, args.csv):
+        if path and os.path.isdir(path):
+            raise InputError("{} is a folder; give a file name".format(path))
+
+
+def bench(args):
+    validate_args(args)
+    specs = [parse_model_spec(text) for text in collections.OrderedDict.fromkeys(args.models)]
+    requested = [name.strip() for name in args.backends.split(",") if name.strip()] if args.backends \
+        else list(BENCH_BACKENDS)
+    columns = select_columns(requested)
+    args.threads = args.threads or usable_cores()
+    records = run_bench(args, specs, columns, capture_environment(args.threads))
+    table = markdown_report(records)
+    sys.stdout.write(table)
+    outputs = ((args.json, json.dumps(records, indent=2) + "\n"), (args.markdown, table), (args.csv, csv_text(records)))
+    for path, text in outputs:
+        if path:
+            write_text_atomic(path, text)
+            log.info("wrote %s", path)
+    return 0
+
+
+def main(argv=None):
+    return run_main(bench, build_parser(), argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""bisenet-bench's reports: the seed's table layout in markdown, CSV rows, and the files they go to."""
+
+import collections
+import csv
+import io
+import os
+
+from ..core.atomic import atomic_path
+from ..core.errors import InputError
+from .environment import environment_items
+
+ARCH_LABELS = {"resnet18": "res18", "resnet50": "res50", "resnet101": "res101"}
+COLUMN_ORDER = ("torch CPU", "ort CPU", "torch CUDA", "ort CUDA", "TRT FP32", "TRT FP32 mapped", "TRT FP16",
+                "TRT FP16 mapped", "TRT INT8", "TRT INT8 mapped")
+CSV_FIELDS = ("model", "model_source", "arch", "in_planes", "variant", "backend", "device", "precision", "column",
+              "input_size", "frame_size", "threads", "iters", "warmup", "latency_ms", "latency_p90_ms", "fps",
+              "e2e_latency_ms", "e2e_latency_p90_ms", "e2e_fps", "preprocess_ms", "postprocess_ms", "memory",
+              "trtexec_latency_ms")
+
+
+def _arch_label(record):
+    label = ARCH_LABELS.get(record.get("arch"), record.get("arch") or "unknown")
+    if record.get("variant") == "upsample":
+        label += "(up)"
+    if record.get("model_source") == "file":
+        label += " ({})".format(os.path.basename(record["model"]))
+    return label
+
+
+def _ordered_columns(records):
+    present = []
+    for record in records:
+        if record["column"] not in present:
+            present.append(record["column"])
+    return [c for c in COLUMN_ORDER if c in present] + [c for c in present if c not in COLUMN_ORDER]
+
+
+def size_text(size):
+    return "x".join(str(v) for v in size)
+
+
+def markdown_report(records):
+    # type: (list) -> str
+    """The seed's table (arch | CP in_planes | FPS per backend column), a latency table, the environment."""
+    columns = _ordered_columns(records)
+    rows = collections.OrderedDict()
+    for record in records:
+        rows.setdefault(record["model"], {"record": record, "fps": {}})["fps"][record["column"]] = record["fps"]
+    sizes = ", ".join(sorted({size_text(r["input_size"]) for r in records}))
+    lines = ["## Speed: FPS, network only, input {}".format(sizes), "",
+             " | ".join(["arch", "CP in_planes"] + columns), "|".join([":-:"] * (len(columns) + 2))]
+    for row in rows.values():
+        cells = ["{:.1f}".format(row["fps"][c]) if c in row["fps"] else "/" for c in columns]
+        lines.append(" | ".join([_arch_label(row["record"]), str(row["record"].get("in_planes") or "?")] + cells))
+    lines += ["", "## Latency (ms): median and p90; end-to-end = preprocess + network + postprocess", "",
+              "arch | CP in_planes | backend | input | frame | network median | network p90 | "
+              "end-to-end median | end-to-end p90 | end-to-end FPS", "|".join([":-:"] * 10)]
+    for r in records:
+        lines.append("{} | {} | {} | {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.1f}".format(
+            _arch_label(r), r.get("in_planes") or "?", r["column"], size_text(r["input_size"]),
+            size_text(r.get("frame_size") or r["input_size"]), r["latency_ms"], r["latency_p90_ms"],
+            r["e2e_latency_ms"], r["e2e_latency_p90_ms"], r["e2e_fps"]))
+    checked = [r for r in records if r.get("trtexec_latency_ms") is not None]
+    if checked:
+        lines += ["", "## trtexec cross-check: median GPU compute time (ms) of the same engine", "",
+                  "arch | CP in_planes | column | bisenet-bench network median | trtexec median", "|".join([":-:"] * 5)]
+        lines += ["{} | {} | {} | {:.2f} | {:.2f}".format(_arch_label(r), r.get("in_planes") or "?", r["column"],
+                                                           r["latency_ms"], r["trtexec_latency_ms"]) for r in checked]
+    first = records[0] if records else {}
+    lines += ["", "## Environment", "",
+              "- iterations: {} timed after {} warm-up, {} threads per backend".format(
+                  first.get("iters"), first.get("warmup"), first.get("threads"))]
+    lines += ["- {}: {}".format(key, value) for key, value in environment_items(first.get("environment"))]
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(records):
+    # type: (list) -> str
+    """One row per record; sizes as HxW, the environment flattened into env_* columns."""
+    env_keys = [key for key, _ in environment_items(records[0].get("environment"))] if records else []
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(list(CSV_FIELDS) + ["env_" + key for key in env_keys])
+    for record in records:
+        env = dict(environment_items(record.get("environment")))
+        values = [record.get(field) for field in CSV_FIELDS]
+        values = [size_text(v) if isinstance(v, list) else ("" if v is None else v) for v in values]
+        writer.writerow(values + [env.get(key, "") for key in env_keys])
+    return buffer.getvalue()
+
+
+def write_text_atomic(path, text):
+    try:
+        with atomic_path(path) as tmp:
+            with io.open(tmp, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+    except (IOError, OSError) as exc:
+        raise InputError("cannot write {}: {}".format(path, exc.strerror or exc))

@@ -1,0 +1,1 @@
+"""bisenet_deploy.core"""

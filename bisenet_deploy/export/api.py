@@ -1,0 +1,86 @@
+"""Export as a function: `export_onnx(checkpoint, output, head="logits", ...)` runs the whole pipeline
+(load, trace, simplify, lint, verify, write) and returns the written model's card. bisenet-export and
+bisenet-bench both call it; it imports torch and onnx only when it runs."""
+
+import collections
+import os
+
+from ..core.defaults import NETWORK_STRIDE
+from ..core.errors import InputError
+from ..core.lazy import lazy_import
+from ..core.model_info import CHECKPOINT_SUFFIXES
+from .names import DEFAULT_LINT_TARGET
+
+DEFAULT_INPUT_SIZE = (480, 640)
+DEFAULT_OPSET = 11  # the highest opset every TensorRT from 7.1 parses
+MAX_SIDE = 4096
+
+ExportSettings = collections.namedtuple(
+    "ExportSettings", "input_size batch opset head upsample target_trt simplify lint min_agreement arch in_planes "
+                      "num_classes variant classes trust_checkpoint")
+DEFAULT_SETTINGS = ExportSettings(DEFAULT_INPUT_SIZE, 1, DEFAULT_OPSET, "labels", "auto", DEFAULT_LINT_TARGET, True,
+                                  True, None, None, None, None, None, None, False)
+# arch/in_planes/num_classes/variant None: read off the checkpoint; classes: a name,r,g,b CSV or None (SUN RGB-D 37)
+
+
+def export_onnx(checkpoint, output=None, log=print, **settings):
+    """Export `checkpoint` to `output` (default: beside it, .onnx); keyword arguments are ExportSettings
+    fields. InputError for bad settings or input, WorkFailed when verification or lint fails."""
+    unknown = sorted(set(settings) - set(ExportSettings._fields))
+    if unknown:
+        raise TypeError("unknown export settings: {}".format(", ".join(unknown)))
+    chosen = DEFAULT_SETTINGS._replace(**settings)
+    validate(chosen)
+    # Fail with an install hint before any work, rather than deep inside a stage.
+    for package in ("torch", "onnx", "onnxruntime") + (("onnxsim",) if chosen.simplify else ()):
+        lazy_import(package, "bisenet-export")
+    from . import pipeline
+
+    chosen = chosen._replace(upsample=resolve_upsample(chosen.upsample, chosen.target_trt))
+    output = output or default_output(checkpoint)
+    if not output.endswith(".onnx"):
+        raise InputError("output must end in .onnx: {}".format(output))
+    return pipeline.run(checkpoint, chosen, output, log)
+
+
+def validate(settings):
+    height, width = settings.input_size
+    if height % NETWORK_STRIDE or width % NETWORK_STRIDE:
+        raise InputError("--input-size {}x{}: both sides must be multiples of {s} (the deconv fusion and the "
+                         "1/{s} context path need it); e.g. {}x{}".format(
+                             height, width, max(NETWORK_STRIDE, height // NETWORK_STRIDE * NETWORK_STRIDE),
+                             max(NETWORK_STRIDE, width // NETWORK_STRIDE * NETWORK_STRIDE), s=NETWORK_STRIDE))
+    if max(height, width) > MAX_SIDE:
+        raise InputError("--input-size {}x{} is larger than {} pixels a side".format(height, width, MAX_SIDE))
+    if settings.batch < 1 or settings.batch > 64:
+        raise InputError("--batch must be between 1 and 64, got {}".format(settings.batch))
+    if not 7 <= settings.opset <= 20:
+        raise InputError("--opset must be between 7 and 20, got {}".format(settings.opset))
+    if settings.upsample != "deconv" and settings.opset < 11:
+        raise InputError("--opset {} cannot express bilinear align_corners=True; use 11 or higher".format(
+            settings.opset))
+    if settings.min_agreement is not None and not 0.0 <= settings.min_agreement <= 1.0:
+        raise InputError("--min-agreement must be between 0 and 1, got {}".format(settings.min_agreement))
+    for name in ("in_planes", "num_classes"):
+        value = getattr(settings, name)
+        if value is not None and value < 1:
+            raise InputError("--{} must be positive, got {}".format(name.replace("_", "-"), value))
+
+
+def resolve_upsample(mode, target_trt):
+    # type: (str, str) -> str
+    """auto -> the cheapest exact form the target parses: Resize from 8.0 (7.1 maps its align_corners
+    modes wrongly), constant interpolation matrices on 7.1."""
+    if mode != "auto":
+        return mode
+    return "matmul" if target_trt == "7.1" else "resize"
+
+
+def default_output(checkpoint):
+    # type: (str) -> str
+    stem = os.path.basename(checkpoint)
+    for suffix in CHECKPOINT_SUFFIXES:
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    return os.path.join(os.path.dirname(os.path.abspath(checkpoint)), stem + ".onnx")

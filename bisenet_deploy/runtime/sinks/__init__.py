@@ -1,0 +1,89 @@
+"""Where bisenet-run's results go: the window (unless --headless) and every --output.
+
+Each --output value goes to the first sink type in OUTPUT_SINKS whose `accepts(spec)` takes it, so a
+new sink kind is one new module and one entry there. Every sink has write(result), close(success)
+and is a context manager, so a run opened under an ExitStack finalizes its files on end of stream or
+Ctrl-C and leaves nothing half-written after a crash.
+"""
+
+import argparse
+import collections
+
+from ...core.errors import InputError
+from .base import Sink
+from .directory import DirectorySink
+from .video import DEFAULT_VIDEO_FPS, VideoFileSink
+from .window import WindowSink
+
+__all__ = ["Sink", "OUTPUT_SINKS", "OutputStream", "add_output_args", "open_outputs", "WindowSink",
+           "VideoFileSink", "DirectorySink", "DEFAULT_VIDEO_FPS"]
+
+OUTPUT_SINKS = (DirectorySink, VideoFileSink)  # tried in this order
+OutputStream = collections.namedtuple("OutputStream", "fps frame_size_wh num_classes")
+# what a sink may need to know before the first frame: fps (None when the source has none), (w, h), classes
+
+OUTPUT_EXAMPLES = """\
+outputs:
+  (default)           window with the overlay, legend and FPS; q or Esc quits
+  --headless          no window; print the summary only (or combine with --output)
+  --output FILE.mp4   overlay video (.mp4: mp4v, .avi: MJPG), same frame size and count as the input
+  --output DIR/       per frame: 000000_labels.png (class indices), 000000_mask.png (class colours)
+                      and 000000_overlay.png (the overlay)
+  (--output may be given more than once)
+"""
+
+
+def _alpha(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("expected a number from 0 to 1, got {!r}".format(text))
+    return value
+
+
+def _forms():
+    return [form for sink in OUTPUT_SINKS for form in sink.forms]
+
+
+def add_output_args(parser):
+    """Add the 'output' group: window or not, where to write, and how the overlay looks."""
+    group = parser.add_argument_group("output", "where results go (default: a window)")
+    group.add_argument("--output", action="append", metavar="|".join(_forms()),
+                       help="write the results; repeat for several outputs: " + ", ".join(_forms()))
+    group.add_argument("--headless", action="store_true", help="do not open a window")
+    group.add_argument("--alpha", type=_alpha, default=0.5,
+                       help="opacity of the class colours over the frame, 0..1 (default 0.5)")
+    group.add_argument("--mask-only", action="store_true", help="show/write the colour mask instead of the overlay")
+    group.add_argument("--no-legend", action="store_true", help="leave out the legend of the classes present")
+    return group
+
+
+def sink_type_for(spec):
+    """The sink class that takes `--output spec`; InputError naming the accepted forms otherwise."""
+    for sink_type in OUTPUT_SINKS:
+        if sink_type.accepts(spec):
+            return sink_type
+    forms = _forms()
+    raise InputError("--output expects {} or {}, got {!r}".format(", ".join(forms[:-1]), forms[-1], spec))
+
+
+def open_outputs(ns, fps, frame_size_wh, num_classes=None):
+    """The sinks the flags ask for: the window unless --headless, plus one per --output."""
+    specs = getattr(ns, "output", None) or []
+    if isinstance(specs, str):
+        specs = [specs]
+    types = [sink_type_for(spec) for spec in specs]  # refuse a bad value before opening anything
+    stream = OutputStream(fps, frame_size_wh, num_classes)
+    sinks = []
+    try:
+        if not getattr(ns, "headless", False):
+            sinks.append(WindowSink())
+        for sink_type, spec in zip(types, specs):
+            sinks.append(sink_type.from_spec(spec, stream))
+    except Exception:
+        for sink in sinks:
+            sink.close(success=False)
+        raise
+    return sinks

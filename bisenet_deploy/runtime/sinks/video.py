@@ -1,0 +1,95 @@
+"""--output FILE.mp4|FILE.avi: the overlay as a video, written under a temporary name and renamed
+into place when the run ends normally (or by Ctrl-C)."""
+
+import logging
+import os
+import tempfile
+
+import cv2
+
+from ...core.errors import InputError
+from .base import Sink, check_bgr
+
+log = logging.getLogger(__name__)
+
+VIDEO_FOURCCS = {".mp4": "mp4v", ".avi": "MJPG"}
+DEFAULT_VIDEO_FPS = 30.0  # for sources that do not know their rate (image folders)
+
+
+class VideoFileSink(Sink):
+    """An overlay video; `write_image` appends any BGR picture, `write(result)` the result's overlay."""
+
+    forms = ("FILE.mp4", "FILE.avi")
+
+    @classmethod
+    def accepts(cls, spec):
+        return os.path.splitext(spec)[1].lower() in VIDEO_FOURCCS
+
+    @classmethod
+    def from_spec(cls, spec, stream):
+        if not stream.fps:
+            log.info("the source has no frame rate; writing %s at %.0f fps", spec, DEFAULT_VIDEO_FPS)
+        return cls(spec, stream.fps or DEFAULT_VIDEO_FPS, stream.frame_size_wh)
+
+    def __init__(self, path, fps, frame_size_wh):
+        extension = os.path.splitext(path)[1].lower()
+        if extension not in VIDEO_FOURCCS:
+            raise InputError("video output must end in {}, got {}".format(" or ".join(sorted(VIDEO_FOURCCS)), path))
+        if not fps or fps <= 0:
+            raise ValueError("fps must be positive, got {}".format(fps))
+        self.path = os.path.abspath(path)
+        self.frame_size_wh = (int(frame_size_wh[0]), int(frame_size_wh[1]))
+        self.frames_written = 0
+        self._warned_resize = False
+        self._tmp = self._temporary_name(extension)
+        fourcc = VIDEO_FOURCCS[extension]
+        self._writer = cv2.VideoWriter(self._tmp, cv2.VideoWriter_fourcc(*fourcc), float(fps), self.frame_size_wh)
+        if not self._writer.isOpened():
+            self._writer = None
+            os.remove(self._tmp)
+            raise InputError("this OpenCV cannot encode {} ({}) video; try --output {}".format(
+                extension, fourcc, os.path.splitext(path)[0] + (".avi" if extension != ".avi" else ".mp4")))
+
+    def _temporary_name(self, extension):
+        directory = os.path.dirname(self.path)
+        try:
+            os.makedirs(directory, exist_ok=True)
+            # Not atomic_path: OpenCV picks the container from the extension, so the temp name must keep it.
+            handle, tmp = tempfile.mkstemp(prefix="." + os.path.basename(self.path) + ".",
+                                           suffix=".part" + extension, dir=directory)
+        except OSError as exc:
+            raise InputError("cannot write video into {}: {}".format(directory, exc.strerror or exc))
+        os.close(handle)
+        return tmp
+
+    def write(self, result):
+        self.write_image(result.overlay)
+
+    def write_image(self, image):
+        """Append one BGR frame; a frame of another size is resized (warned once), since a video has one size."""
+        check_bgr(image)
+        width, height = self.frame_size_wh
+        if image.shape[:2] != (height, width):
+            if not self._warned_resize:
+                log.warning("frame size %dx%d differs from the video's %dx%d; resizing (use --output DIR/ to keep "
+                            "sizes)", image.shape[1], image.shape[0], width, height)
+                self._warned_resize = True
+            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+        self._writer.write(image)
+        self.frames_written += 1
+
+    def close(self, success=True):
+        """Finalize: keep the video if `success` and a frame was written, else delete the partial file."""
+        if self._writer is None:
+            return
+        self._writer.release()
+        self._writer = None
+        try:
+            if success and self.frames_written:
+                os.replace(self._tmp, self.path)
+                log.info("wrote %s (%d frames)", self.path, self.frames_written)
+            elif success:
+                log.warning("no frames were written; %s not created", self.path)
+        finally:
+            if os.path.exists(self._tmp):
+                os.remove(self._tmp)

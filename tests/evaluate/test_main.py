@@ -1,0 +1,85 @@
+"""bisenet-eval on a generated dataset whose predictions are known, so mIoU is computed by hand."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from cli_capture import run_cli
+
+from bisenet_deploy.evaluate.main import main as eval_main
+
+RED, GREEN, BLUE = (0, 0, 255), (0, 255, 0), (255, 0, 0)  # BGR; the channel-argmax model predicts 0, 1, 2
+
+
+def run_eval(*argv):
+    return run_cli(eval_main, *argv)
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    """Two 32x48 images in the generic layout.
+    a: left 24 columns red (pred 0), right blue (pred 2); gt columns 0-15 = 0, 16-23 = 1, 24-35 = 2,
+       36-47 = 255 (ignored).
+    b: all green (pred 1), gt all 1."""
+    root = tmp_path / "data"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    image_a = np.zeros((32, 48, 3), np.uint8)
+    image_a[:, :24], image_a[:, 24:] = RED, BLUE
+    label_a = np.zeros((32, 48), np.uint8)
+    label_a[:, 16:24], label_a[:, 24:36], label_a[:, 36:] = 1, 2, 255
+    image_b = np.zeros((32, 48, 3), np.uint8)
+    image_b[:] = GREEN
+    label_b = np.ones((32, 48), np.uint8)
+    for name, image, label in (("a", image_a, label_a), ("b", image_b, label_b)):
+        cv2.imwrite(str(root / "images" / (name + ".png")), image)
+        cv2.imwrite(str(root / "labels" / (name + ".png")), label)
+    return root
+
+
+FLAGS = ("--input-size", "32x48", "--num-classes", "3", "--head", "labels")
+
+
+def test_miou_matches_the_hand_computation(dataset, onnx_without_card, tmp_path):
+    report_path = tmp_path / "report.json"
+    code, stdout, stderr = run_eval("--model", onnx_without_card, "--data", dataset, "--json", report_path, *FLAGS)
+    assert code == 0, stderr
+    # confusion (rows gt): [0,0] = 16*32 = 512, [1,0] = 8*32 = 256, [2,2] = 12*32 = 384, [1,1] = 32*48 = 1536
+    iou = [512 / (512 + 256), 1536 / (256 + 1536), 384 / 384]
+    report = json.loads(report_path.read_text())
+    result = report["results"][0]
+    assert result["mIoU"] == pytest.approx(sum(iou) / 3)
+    assert [c["iou"] for c in result["per_class"]] == pytest.approx(iou)
+    assert result["pixel_acc"] == pytest.approx((512 + 1536 + 384) / (512 + 256 + 1536 + 384))
+    assert report["samples"] == 2 and report["layout"] == "generic"
+    assert "mIoU {:.2f}%".format(100 * sum(iou) / 3) in stdout
+
+
+def test_compare_reports_agreement_and_delta(dataset, onnx_without_card, tmp_path):
+    code, stdout, stderr = run_eval("--model", onnx_without_card, "--data", dataset, "--compare", "ort",
+                                    "--json", tmp_path / "r.json", *FLAGS)
+    assert code == 0, stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["agreement"]["pixels"] == 1.0 and "delta +0.00 points" in stdout
+    assert len(report["results"]) == 2
+
+
+def test_eval_size_resizes_image_and_label(dataset, onnx_without_card):
+    code, stdout, _ = run_eval("--model", onnx_without_card, "--data", dataset, "--eval-size", "64x96", *FLAGS)
+    assert code == 0 and "mIoU" in stdout  # labels resized by nearest keep the same proportions
+
+
+def test_compare_with_other_class_count_is_refused(dataset, onnx_without_card, tiny_onnx_labels):
+    code, _, stderr = run_eval("--model", onnx_without_card, "--data", dataset, "--compare", tiny_onnx_labels,
+                               *FLAGS)
+    assert code == 2 and "37 classes" in stderr
+
+
+def test_label_of_wrong_size_and_empty_folder_exit_2(dataset, onnx_without_card, tmp_path):
+    cv2.imwrite(str(dataset / "labels" / "a.png"), np.zeros((10, 10), np.uint8))
+    code, _, stderr = run_eval("--model", onnx_without_card, "--data", dataset, *FLAGS)
+    assert code == 2 and len(stderr.strip().splitlines()) == 1
+    (tmp_path / "empty").mkdir()
+    code, _, stderr = run_eval("--model", onnx_without_card, "--data", tmp_path / "empty", *FLAGS)
+    assert code == 2 and len(stderr.strip().splitlines()) == 1
