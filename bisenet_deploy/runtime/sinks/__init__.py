@@ -37,8 +37,9 @@ outputs:
   (default)           window with the overlay, legend and FPS; q or Esc quits
   --headless          no window; print the summary only (or combine with --output)
   --output FILE.mp4   overlay video (.mp4: mp4v, .avi: MJPG), same frame size and count as the input
-  --output DIR/       per frame: NAME_labels.png (class indices) and NAME_mask.png (class colours); NAME is
-                      the image's file stem for --images, VIDEO_000042 for frame 42 of a video
+  --output DIR/       per frame: NAME_labels.png (class indices), NAME_mask.png (class colours) and
+                      NAME_overlay.png (the overlay); NAME is the image's file stem for --images,
+                      VIDEO_000042 for frame 42 of a video
   --output OUT.bag    with --rosbag: the input bag's messages plus T/class_mask, T/color_mask, T/overlay, T/stats
   (--output may be given more than once)
 """ + STREAM_OUTPUT_EXAMPLES

@@ -1,6 +1,7 @@
-"""--output DIR/: per frame `NAME_labels.png` (class indices, exact) and `NAME_mask.png` (BGR class
-colours), each written whole (temporary name, then rename). NAME is the source item's name (an image
-file's stem, so results map back to inputs), made unique when two items share one (a.png, a.jpg)."""
+"""--output DIR/: per frame `NAME_labels.png` (class indices, exact), `NAME_mask.png` (BGR class
+colours) and `NAME_overlay.png` (the overlay as the window shows it), each written whole (temporary
+name, then rename). NAME is the source item's name (an image file's stem, so results map back to
+inputs), made unique when two items share one (a.png, a.jpg)."""
 
 import os
 
@@ -40,7 +41,7 @@ class DirectorySink(Sink):
         return np.uint16 if labels.size and labels.max() > 255 else np.uint8
 
     def write(self, result):
-        self.write_maps(result.index, result.labels, result.color_mask, result.name)
+        self.write_maps(result.index, result.labels, result.color_mask, result.name, result.overlay)
 
     def _unique(self, name):
         candidate, number = name, 1
@@ -50,7 +51,7 @@ class DirectorySink(Sink):
         self._used_names.add(candidate)
         return candidate
 
-    def write_maps(self, index, labels, mask, name=None):
+    def write_maps(self, index, labels, mask, name=None, overlay=None):
         labels = np.asarray(labels)
         if labels.ndim != 2 or labels.dtype.kind not in "iu":
             raise ValueError("labels must be an (h, w) integer array, got {} {}".format(labels.shape, labels.dtype))
@@ -61,6 +62,9 @@ class DirectorySink(Sink):
         stem = os.path.join(self.path, self._unique(name or "{:06d}".format(index)))
         _write_png(stem + "_labels.png", labels.astype(dtype))
         _write_png(stem + "_mask.png", mask)
+        if overlay is not None:
+            check_bgr(overlay)
+            _write_png(stem + "_overlay.png", overlay)
         self.frames_written += 1
 
     def close(self, success=True):
