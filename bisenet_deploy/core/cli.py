@@ -139,7 +139,7 @@ def _run_body(body, args, prog, debug):
         if debug:
             raise
         if isinstance(exc, OSError):  # an output the OS refused: said in words, as bad input (2)
-            sys.stderr.write("{}: {}\n".format(prog, describe_os_error(exc)))
+            sys.stderr.write("{}: {}\n".format(prog, describe_os_error(exc, writing=None)))
             return 2
         sys.stderr.write("{}: {}\n".format(prog, exc))
         return exc.exit_code

@@ -34,16 +34,24 @@ def _file_ancestor(path):
     return parent if parent and not os.path.isdir(parent) else None
 
 
-def describe_os_error(exc, path=None):
-    # type: (OSError, str) -> str
-    """'cannot write PATH: REASON', with the reason in words and the path the user gave."""
+# errnos that only a write meets: an OSError the CLI did not expect is reported as a write when it is one
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.ENOTDIR, errno.EEXIST, errno.EISDIR} | (
+    {errno.EDQUOT} if hasattr(errno, "EDQUOT") else set())
+
+
+def describe_os_error(exc, path=None, writing=True):
+    # type: (OSError, str, bool) -> str
+    """'cannot write PATH: REASON', with the reason in words and the path the user gave; `writing`
+    None: say "write" only for errors that only writes meet, else "cannot use"."""
     path = path or exc.filename or "?"
     blocker = _file_ancestor(path)
     if exc.errno in (errno.ENOTDIR, errno.EEXIST) and blocker:
         reason = "{} is a file, not a folder".format(blocker)
     else:
         reason = _REASONS.get(exc.errno) or exc.strerror or str(exc)
-    return "cannot write {}: {}".format(path, reason)
+    if writing is None:
+        writing = exc.errno in _WRITE_ERRNOS
+    return "cannot {} {}: {}".format("write" if writing else "use", path, reason)
 
 
 def check_output(path, flag, folder=False):

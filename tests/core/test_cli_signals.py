@@ -1,5 +1,6 @@
-"""run_main's exit status follows the signal even when the signal surfaced as another error (pybind
-turns an exception raised inside a C extension's import into ImportError) or was swallowed."""
+"""run_main, the plumbing of every command: the exit status follows the signal even when the signal
+surfaced as another error (pybind turns an exception raised inside a C extension's import into
+ImportError) or was swallowed; an OSError nobody expected is still one line in words, exit 2."""
 
 import os
 import signal
@@ -46,3 +47,12 @@ def test_handlers_are_given_back_after_the_command():
     before = signal.getsignal(signal.SIGTERM)
     run_main(lambda args: 0, ArgumentParser(prog="bisenet-x"), [])
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_an_unexpected_os_error_is_one_line_in_words_exit_2(tmp_path, capsys):
+    def body(args):
+        open(str(tmp_path / "missing" / "x.bin"), "rb")
+
+    assert run_main(body, ArgumentParser(prog="bisenet-x"), []) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot use" in err and "x.bin" in err and "Traceback" not in err
