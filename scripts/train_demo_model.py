@@ -6,8 +6,8 @@ The seed's recipe where it applies (seed-notes.md 1.7-1.8): SGD with momentum, p
 (power 0.9), cross-entropy with ignore index 255 summed over the main output and the auxiliary heads
 mid1/mid2, random crops and horizontal flips, logits upsampled with align_corners=True before the
 loss and before the argmax. Not from the seed: a short linear warm-up (training from scratch) and
-bfloat16 autocast on CPUs that have it (AMX/AVX-512 BF16), measured to make a step ~1.6x faster
-here (benchmarks/train_step_bf16.py).
+bfloat16 autocast on CPUs that have it (AMX/AVX-512 BF16); its speed-up on the shared 2-core
+machine measured between x0.87 and x1.65 depending on the load (benchmarks/train_step_bf16.py).
 
 Writes the seed's checkpoint format (epoch, state_dict, best_mIoU/best_pixelAcc as numpy float64,
 no optimizer state) with float16 tensors to keep the shipped file small; the held-out metrics are

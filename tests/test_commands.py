@@ -16,6 +16,7 @@ COMMANDS = {
     "bisenet-calibrate": "bisenet_deploy.calib.main",
     "bisenet-ros": "bisenet_deploy.ros.node",
     "bisenet-doctor": "bisenet_deploy.doctor.main",
+    "bisenet-scenes": "bisenet_deploy.scenes.main",
 }
 
 

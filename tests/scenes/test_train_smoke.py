@@ -38,3 +38,16 @@ def test_the_script_writes_a_checkpoint_the_safe_loader_reads(tmp_path):
     assert checkpoint.config == {"arch": "resnet18", "in_planes": 16, "num_classes": 37, "variant": "deconv"}
     assert checkpoint.metadata["stored_dtype"] == "float16"
     assert checkpoint.metadata["best_mIoU"] == raw["demo_model"]["held_out_mIoU"]
+
+
+def test_same_seed_trains_the_same_weights():
+    args = train.parse_args(["-o", "unused.pth", "--steps", "3", "--batch", "2", "--crop", "64x64", "--warmup", "1"])
+    images, labels = train.make_scenes(5, 3, (64, 96))
+    states = []
+    for _ in range(2):
+        torch.manual_seed(args.seed)
+        model = train.build_model("resnet18", 16, train.NUM_CLASSES, "deconv")
+        history, _ = train.train(args, model, images, labels, log=lambda message: None)
+        states.append((history, model.state_dict()))
+    assert states[0][0] == states[1][0]
+    assert all(torch.equal(states[0][1][k], states[1][1][k]) for k in states[0][1])
