@@ -27,9 +27,16 @@ RUN_HERE = {
     "bisenet-run --model model.onnx --images 'frames/*.png' --headless --output seg/",
     "bisenet-eval --model model.onnx --data SUNRGBD --eval-size 512x512 --json report.json",
     "bisenet-eval --model model.onnx --data my_set --compare ort --json compare.json",
+    "bisenet-doctor",
+    "bisenet-doctor --json",
+    "bisenet-scenes --list-classes",
 }
 NEEDS_CAMERA = "a camera"
 NEEDS_TENSORRT = "TensorRT and an NVIDIA GPU"
+NEEDS_BAG = "a recorded bag of the robot's camera (tests/runtime/bags round-trips real bags)"
+NEEDS_ROS = "a ROS master (the robot tests run the node against a real roscore)"
+NEEDS_TRAINED = "the trained demo model: the tiny random-weight model here fails BF16's --verify threshold"
+SCENES_CPU = "seconds of CPU per hundred scenes; tests/scenes runs the generator, its CLI and eval on it"
 NOT_HERE = {  # example -> what it needs that this machine lacks
     "bisenet-run --model model.onnx --camera 0": NEEDS_CAMERA,
     "bisenet-run --model model.onnx --camera csi --flip 2": NEEDS_CAMERA + " (the TX2's CSI camera)",
@@ -54,6 +61,35 @@ NOT_HERE = {  # example -> what it needs that this machine lacks
     "bisenet-export ckpt.pth -o model.onnx --input-size 480x640": "nothing: same path as the first export example",
     "bisenet-export ckpt.pth -o model.onnx --target-trt 7.1": "nothing, but a second full export; the flags are "
                                                                "checked by the parse test",
+    "bisenet-export bisenet_deploy/data/scenes_res18_inp16.pth -o demo.onnx --input-size 192x256":
+        "nothing, but a second full export; tests/scenes exports the shipped model",
+    "bisenet-bench --backends ort,openvino --calib-images calib/": "minutes of CPU: benchmarks, not tests",
+    "bisenet-calibrate model.onnx --rosbag run.bag --topic /camera/rgb/image_raw --calib-count 500 --frame-step 5":
+        NEEDS_BAG,
+    "bisenet-doctor --require gstreamer --require rtsp-server":
+        "the robot mirror's GStreamer (here it exits 1 by design: the OpenCV wheel has none)",
+    "bisenet-eval --model model.fp16.engine --rosbag run.bag --topic /camera/rgb/image_raw --compare model.onnx":
+        NEEDS_TENSORRT,
+    "bisenet-eval --model model.onnx --backend openvino --precision bf16 --data my_set --compare openvino":
+        NEEDS_TRAINED,
+    "bisenet-ros __name:=segnet_front image_in:=/front/image_raw _compressed:=true _model_path:=model.onnx": NEEDS_ROS,
+    "bisenet-ros image_in:=/camera/rgb/image_raw _model_path:=model.fp16.engine": NEEDS_ROS,
+    "bisenet-run --model model.onnx --backend openvino --camera 0": NEEDS_CAMERA,
+    "bisenet-run --model model.onnx --backend openvino --precision bf16 --verify --video walk.mp4 --headless":
+        NEEDS_TRAINED,
+    "bisenet-run --model model.qdq.onnx --backend openvino --precision int8": NEEDS_CAMERA + " (no source: the default)",
+    "bisenet-run --model model.fp16.engine --camera csi --headless --output rtsp://:8554/seg --bind 0.0.0.0":
+        NEEDS_CAMERA,
+    "bisenet-run --model model.onnx --camera 0 --headless --output rtp://192.168.1.20:5000 --bitrate 2000":
+        NEEDS_CAMERA,
+    "bisenet-run --model model.onnx --rosbag run.bag --topic /camera/rgb/image_raw --headless --output run_seg.bag":
+        NEEDS_BAG,
+    "bisenet-run --model model.onnx --rosbag run_ros2/ --topic /camera/image_raw --headless --output seg.mp4":
+        NEEDS_BAG,
+    "bisenet-scenes held_out --count 100 --size 192x256 --seed 1000": SCENES_CPU,
+    "bisenet-eval --model demo.onnx --data held_out": SCENES_CPU,
+    "bisenet-scenes out/scenes --count 100 --size 192x256 --seed 1000": SCENES_CPU,
+    "bisenet-scenes out/sun --count 50 --size 480x640 --layout sunrgbd --split test": SCENES_CPU,
 }
 
 
@@ -63,10 +99,10 @@ def readme_examples():
     lines = []
     for block in re.findall(r"```bash\n(.*?)```", text, re.S):
         for line in block.splitlines():
-            command = line.split("  #")[0].strip()
-            command = re.sub(r"^docker/tx2/run\.sh ", "", command)
-            if command.startswith("bisenet-"):
-                lines.append(command)
+            for command in line.split("  #")[0].split("&&"):
+                command = re.sub(r"^docker/tx2/run\.sh ", "", " ".join(command.split()))
+                if command.startswith("bisenet-"):
+                    lines.append(command)
     return lines
 
 
@@ -89,7 +125,8 @@ def test_every_example_is_run_here_or_says_why_not():
 @pytest.mark.parametrize("example", sorted(set(readme_examples())))
 def test_every_example_parses_with_the_command_s_real_flags(example):
     argv = shlex.split(example)
-    parser_of(argv[0]).parse_args(argv[1:])  # argparse exits 2 on an unknown flag or a bad value
+    # NAME:=VALUE are ROS remappings and parameters, which rospy takes before bisenet-ros parses the rest
+    parser_of(argv[0]).parse_args([arg for arg in argv[1:] if ":=" not in arg])  # exits 2 on a bad flag
 
 
 @pytest.fixture(scope="module")

@@ -69,7 +69,7 @@ def test_images_to_directory_writes_exact_label_maps(tmp_path, tiny_onnx_logits)
             mask = cv2.imread(os.path.join(out_dir, "f{}_mask.png".format(i)))
             colour = card["colors"][int(written[0, 0])]
             assert list(mask[0, 0]) == colour[::-1]  # RGB card colours, BGR on disk
-            overlay = cv2.imread(os.path.join(out_dir, "{:06d}_overlay.png".format(i)))
+            overlay = cv2.imread(os.path.join(out_dir, "f{}_overlay.png".format(i)))
             assert overlay.shape == frame.shape and not np.array_equal(overlay, frame)  # blended over the frame
 
 

@@ -176,7 +176,7 @@ def test_images_keep_their_stem_and_a_skipped_file_shifts_nothing(tmp_path, tiny
     code, _, stderr = run_cli("--model", tiny_onnx_labels, "--images", images, "--headless", "--output", out)
     assert code == 0, stderr
     assert names_under(out) == sorted("{}_{}.png".format(n, k) for n in ("frame_03", "frame_07", "frame_10")
-                                      for k in ("labels", "mask"))
+                                      for k in ("labels", "mask", "overlay"))
 
 
 def test_progress_is_a_periodic_line_when_stderr_is_not_a_terminal(tmp_path, tiny_onnx_labels, monkeypatch):

@@ -55,7 +55,7 @@ def test_rosbag_round_trip_keeps_every_message_and_adds_the_results(tmp_path, ti
     frames = sample_frames(FRAMES)
     bag = write_bag(tmp_path, storage, frames)
     out = tmp_path / "out.bag"
-    code, stdout, stderr = run_cli(run_main, "--model", tiny_onnx_labels, "--rosbag", bag, "--topic", TOPIC,
+    code, stdout, stderr = run_cli(run_main, "--model", tiny_onnx_labels, "--backend", "ort", "--rosbag", bag, "--topic", TOPIC,
                                    "--headless", "--output", out)
     assert code == 0, stderr
     assert "{} frames".format(FRAMES) in stdout and "dropped" not in stdout
@@ -152,7 +152,7 @@ def _corrupt_encodings(src, dst, encodings):
 def test_eval_on_a_bag_reports_agreement_over_every_frame(tmp_path, tiny_onnx_labels, tiny_onnx_logits):
     bag = write_bag(tmp_path, "sqlite3", sample_frames(FRAMES))
     report = tmp_path / "report.json"
-    code, stdout, stderr = run_cli(eval_main, "--model", tiny_onnx_logits, "--rosbag", bag, "--topic", TOPIC,
+    code, stdout, stderr = run_cli(eval_main, "--model", tiny_onnx_logits, "--backend", "ort", "--rosbag", bag, "--topic", TOPIC,
                                    "--compare", tiny_onnx_labels, "--json", report)
     assert code == 0, stderr
     data = json.loads(report.read_text())
