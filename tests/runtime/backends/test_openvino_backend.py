@@ -17,6 +17,7 @@ from bisenet_deploy.export.demo import write_demo_checkpoint
 from bisenet_deploy.bench import main as bench
 from bisenet_deploy.runtime.backends import create_backend, resolve_backend_name
 from bisenet_deploy.runtime.backends import openvino_backend, openvino_precision
+from bisenet_deploy.runtime.backends.frames import MAX_FRAME_MODELS
 from bisenet_deploy.runtime.backends.openvino_backend import OpenVinoBackend, cpu_facts
 from bisenet_deploy.runtime.backends.openvino_graph import preprocessing_model
 from bisenet_deploy.runtime.model_card import load_model_card
@@ -168,3 +169,17 @@ def test_bench_reports_ov_columns_with_their_precision(tiny_onnx_logits, tmp_pat
     assert [r["precision"] for r in records] == expected
     assert records[0]["environment"]["openvino_capabilities"] == CAPABILITIES
     assert "OV FP32" in stdout
+
+
+@pytest.mark.parametrize("backend_name", ["openvino", "ort"])
+def test_frames_of_many_sizes_fall_back_to_the_reference_path(backend_name, tiny_onnx_logits):
+    card = load_model_card(tiny_onnx_logits)
+    backend = create_backend(backend_name, tiny_onnx_logits, card, threads=1, precision="fp32")
+    sizes = [(40 + 8 * i, 60) for i in range(MAX_FRAME_MODELS + 2)]
+    with backend:
+        for size in sizes:
+            frame = cv2.resize(cv2.imread(SAMPLE), (size[1], size[0]))
+            labels = backend.segment_frame(frame)[0]
+            reference = labels_from_output(backend.infer(preprocess(frame, card["input_size"])), card, size)
+            assert labels.shape == size and float(np.mean(labels == reference)) >= 0.999
+        assert len(backend._frames) == MAX_FRAME_MODELS  # no compile past the limit
