@@ -183,3 +183,27 @@ def test_frames_of_many_sizes_fall_back_to_the_reference_path(backend_name, tiny
             reference = labels_from_output(backend.infer(preprocess(frame, card["input_size"])), card, size)
             assert labels.shape == size and float(np.mean(labels == reference)) >= 0.999
         assert len(backend._frames) == MAX_FRAME_MODELS  # no compile past the limit
+
+
+def test_eval_compare_verifies_the_reduced_precision_and_records_it(calibrated, tmp_path):
+    from bisenet_deploy.evaluate.main import main as eval_main
+
+    reduced = [p for p in NATIVE if p in ("bf16", "fp16")]
+    if not reduced:
+        pytest.skip("this CPU runs no reduced float precision natively")
+    root = tmp_path / "data"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    for index in range(2):
+        frame = cv2.resize(cv2.imread(SAMPLE), (96 + 16 * index, 64))
+        cv2.imwrite(str(root / "images" / "{}.png".format(index)), frame)
+        cv2.imwrite(str(root / "labels" / "{}.png".format(index)), np.zeros(frame.shape[:2], np.uint8))
+    report = tmp_path / "report.json"
+    code, stdout, err = run_cli(eval_main, "--model", calibrated[0], "--backend", "openvino", "--precision", reduced[0],
+                                "--data", root, "--compare", "openvino", "--json", report)
+    assert code == 0, err
+    result = json.loads(report.read_text())
+    assert [(r["backend"], r["precision"]) for r in result["results"]] == [("openvino", reduced[0]), ("openvino", "fp32")]
+    picture = [row for row in result["verification"] if row["name"] == "sample image"][0]
+    assert picture["agreement"] >= openvino_precision.MIN_AGREEMENT[reduced[0]]
+    assert "pixel agreement" in stdout
