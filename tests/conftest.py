@@ -41,6 +41,23 @@ def tiny_onnx_logits(tiny_checkpoint, tmp_path_factory):
     return _export(tiny_checkpoint, tmp_path_factory, "logits")
 
 
+@pytest.fixture(scope="session")
+def demo_onnx_labels(tmp_path_factory):
+    """Path (str) of the shipped trained demo model exported at its own size (192x256), labels head:
+    the model precision checks use, since a trained network's scores are not near-ties."""
+    from bisenet_deploy.scenes.demo_model import DEMO_CHECKPOINT, DEMO_INPUT_SIZE
+    return export_onnx(DEMO_CHECKPOINT, tmp_path_factory.mktemp("demo_onnx"), "demo",
+                       "{}x{}".format(*DEMO_INPUT_SIZE), "labels")
+
+
+@pytest.fixture(scope="session")
+def demo_onnx_logits(tmp_path_factory):
+    """The same demo model with the logits head (float32 1x37x24x32)."""
+    from bisenet_deploy.scenes.demo_model import DEMO_CHECKPOINT, DEMO_INPUT_SIZE
+    return export_onnx(DEMO_CHECKPOINT, tmp_path_factory.mktemp("demo_onnx"), "demo",
+                       "{}x{}".format(*DEMO_INPUT_SIZE), "logits")
+
+
 def write_channel_argmax_onnx(path, height=32, width=48):
     """An ONNX without a model card, as another tool would write it: input `image` (1,3,H,W) float32 ->
     ArgMax over the channels -> `pred` (1,H,W) int32. So after normalization a red pixel is class 0,

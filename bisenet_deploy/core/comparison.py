@@ -17,15 +17,20 @@ SAMPLE_IMAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 RANDOM_PREFIX = "random #"  # names of the standard-normal inputs in verification tables
 Comparison = collections.namedtuple("Comparison", "name max_abs_diff rel_error agreement ref_max")
 
-# The lowest argmax agreement each check accepts, in one place:
-# an engine against ONNX Runtime, by the precision actually used. FP32 differs only by kernel choice
-# (and TF32 on Ampere and later); FP16 moves a few boundary pixels; INT8 more.
-ENGINE_MIN_AGREEMENT = {"fp32": 0.99, "fp16": 0.98, "int8": 0.90}
+# The lowest argmax agreement each check accepts, in one place, set from the margins measured on the
+# trained demo model (benchmarks/precision_margins.py; README "Measured"):
+# an engine against ONNX Runtime, by the precision actually used, judged on the sample picture.
+# FP32: ONNX Runtime matches PyTorch on 100% of the pixels; 0.99 leaves room for TF32 on Ampere and
+# later. FP16: the ONNX FP16 copy (what TensorRT 11 builds) agrees on 99.95% of the sample picture
+# (99.93% on the worst of 100 scenes), 0.99 leaves ~1 point for TensorRT's own FP16 kernels.
+# INT8: the QDQ model agrees on 92.6% of the sample picture (92.9% worst scene), 0.90 leaves 2.6 points.
+ENGINE_MIN_AGREEMENT = {"fp32": 0.99, "fp16": 0.99, "int8": 0.90}
 # an approximate export (--upsample deconv) against PyTorch: it shifts boundaries by up to 3.5 px
 EXPORT_MIN_AGREEMENT = 0.9
-# a QDQ INT8 model against its FP32 original: a usable INT8 model changes almost no pixels (mmdeploy's
-# BiSeNetV1 loses 0.01 mIoU points); at 5% changed some range was clipped and mIoU is at risk
-QDQ_MIN_AGREEMENT = 0.95
+# a QDQ INT8 model against its FP32 original, pooled over held-out images: the demo model's QDQ copy
+# agrees on 98.3% of the pixels of 100 held-out scenes (mIoU -0.003); 0.96 leaves 2.3 points, while a
+# clipped or too coarse range changes far more pixels and puts mIoU at risk
+QDQ_MIN_AGREEMENT = 0.96
 
 
 def agrees(agreement, minimum):

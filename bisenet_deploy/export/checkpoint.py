@@ -88,6 +88,8 @@ def extract_state_dict(obj, path):
         for key in ("epoch", "best_mIoU", "best_pixelAcc"):
             if key in obj:
                 metadata[key] = float(obj[key]) if key != "epoch" else int(obj[key])
+        if isinstance(obj.get("demo_model"), dict):  # the project's trained demo model records how it was made
+            metadata["demo_model"] = dict(obj["demo_model"])
         obj = obj["state_dict"]
         metadata["format"] = "seed training dict"
     elif isinstance(obj, dict) and obj and all(torch.is_tensor(v) for v in obj.values()):
@@ -96,6 +98,10 @@ def extract_state_dict(obj, path):
         raise InputError("{} holds a {} without a 'state_dict' entry and is not a state_dict; "
                          "not a BiSeNet checkpoint".format(path, type(obj).__name__))
     tensors = collections.OrderedDict((k, v) for k, v in obj.items() if torch.is_tensor(v))
+    if any(v.dtype == torch.float16 for v in tensors.values()):
+        # stored compactly (the shipped demo model): computed in float32 like any other checkpoint
+        tensors = collections.OrderedDict((k, v.float() if v.is_floating_point() else v) for k, v in tensors.items())
+        metadata["stored_dtype"] = "float16"
     if tensors and all(k.startswith("module.") for k in tensors):
         tensors = collections.OrderedDict((k[len("module."):], v) for k, v in tensors.items())
         metadata["dataparallel"] = True

@@ -1,17 +1,16 @@
-"""Fixtures for tests/calib: real images on disk, small exported models, and bisenet-calibrate in-process."""
+"""Fixtures for tests/calib: generated scenes on disk, the trained demo model exported, and
+bisenet-calibrate in-process."""
 
 import pytest
 from cli_capture import run_cli
-from model_files import export_onnx
 from scene_images import write_scene_images
 
 from bisenet_deploy.calib.main import main as calibrate_main
-from bisenet_deploy.export.demo import write_demo_checkpoint
+from bisenet_deploy.scenes.demo_model import DEMO_INPUT_SIZE
 
-MODEL_SIZE = "64x96"
-# Few classes: a random-weight network's top two scores are then far enough apart that INT8 rounding
-# flips few pixels, as in a trained network; with 37 random classes near-ties dominate.
-NUM_CLASSES = 4
+# The trained demo model at its own size: precision checks need a network whose scores mean
+# something (random weights are near-ties everywhere, so INT8 flips pixels a trained model keeps).
+MODEL_SIZE = "{}x{}".format(*DEMO_INPUT_SIZE)
 
 
 @pytest.fixture
@@ -29,25 +28,15 @@ def scene_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def four_class_checkpoint(tmp_path_factory):
-    path = tmp_path_factory.mktemp("calib_model") / "four.pth"
-    return write_demo_checkpoint(str(path), in_planes=8, num_classes=NUM_CLASSES, seed=0)
-
-
-def _export(checkpoint, tmp_path_factory, head):
-    return export_onnx(checkpoint, tmp_path_factory.mktemp("calib_onnx"), "four", MODEL_SIZE, head)
+def logits_onnx(demo_onnx_logits):
+    """The demo model (resnet18/16, 37 classes) with the logits head at 192x256 (two ConvTranspose)."""
+    return demo_onnx_logits
 
 
 @pytest.fixture(scope="session")
-def logits_onnx(four_class_checkpoint, tmp_path_factory):
-    """4-class resnet18/8 with the logits head at 64x96 (two ConvTranspose in its FFM/heads)."""
-    return _export(four_class_checkpoint, tmp_path_factory, "logits")
-
-
-@pytest.fixture(scope="session")
-def labels_onnx(four_class_checkpoint, tmp_path_factory):
-    """The same network with the labels head (int32 1x64x96)."""
-    return _export(four_class_checkpoint, tmp_path_factory, "labels")
+def labels_onnx(demo_onnx_labels):
+    """The same network with the labels head (int32 1x192x256)."""
+    return demo_onnx_labels
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from bisenet_deploy.calib.main import main as calibrate_main
 from bisenet_deploy.calib.qdq import CALIBRATION_KEY, StreamDataReader, card_for_calibration, check_quantizable, load_onnx, qdq_summary
 from bisenet_deploy.core.errors import InputError
 from bisenet_deploy.core.modelcard import MODEL_CARD_KEY
+from bisenet_deploy.scenes.demo_model import DEMO_INPUT_SIZE
 
 
 def op_counts(model):
@@ -103,7 +104,7 @@ def test_a_model_without_card_is_described_by_its_graph(logits_onnx, tmp_path):
     del model.metadata_props[:]
     card, has_card = card_for_calibration(model, "foreign.onnx")
     assert not has_card
-    assert card["input_size"] == [64, 96] and card["head"] == "logits" and card["num_classes"] == 4
+    assert card["input_size"] == list(DEMO_INPUT_SIZE) and card["head"] == "logits" and card["num_classes"] == 37
     assert card["input"]["name"] == "input" and card["output"]["name"] == "logits"
 
 

@@ -7,7 +7,9 @@ import pytest
 from agreement import assert_agree
 from bisenet_deploy.core.comparison import verification_inputs
 from bisenet_deploy.engines.fp16_onnx import convert_to_fp16
+from bisenet_deploy.core.comparison import ENGINE_MIN_AGREEMENT
 from bisenet_deploy.core.modelcard import MODEL_CARD_KEY
+from bisenet_deploy.scenes.demo_model import DEMO_INPUT_SIZE
 
 ort = pytest.importorskip("onnxruntime")
 
@@ -17,7 +19,7 @@ def run(model_bytes, x):
     return session.run(None, {"input": x})[0]
 
 
-@pytest.mark.parametrize("fixture", ["tiny_onnx_logits", "tiny_onnx_labels"])
+@pytest.mark.parametrize("fixture", ["demo_onnx_logits", "demo_onnx_labels"])
 def test_fp16_copy_keeps_io_types_card_and_answers(fixture, request):
     data = open(request.getfixturevalue(fixture), "rb").read()
     converted = convert_to_fp16(data)
@@ -29,11 +31,11 @@ def test_fp16_copy_keeps_io_types_card_and_answers(fixture, request):
         [o.type.tensor_type.elem_type for o in original.graph.output]
     assert {p.key: p.value for p in model.metadata_props}[MODEL_CARD_KEY] == \
         {p.key: p.value for p in original.metadata_props}[MODEL_CARD_KEY]
-    ((_, picture),) = verification_inputs((64, 96), 1, random_count=0)
+    ((_, picture),) = verification_inputs(DEMO_INPUT_SIZE, 1, random_count=0)
     full, half = run(data, picture), run(converted, picture)
     assert half.dtype == full.dtype and half.shape == full.shape
-    if fixture == "tiny_onnx_logits":
-        assert np.max(np.abs(half - full)) < 0.05 * np.max(np.abs(full))  # FP16 rounding, not a different model
-    else:
-        assert_agree(half, full, 0.95)
+    if fixture == "demo_onnx_logits":
+        assert np.max(np.abs(half - full)) < 0.01 * np.max(np.abs(full))  # FP16 rounding, not a different model
+    else:  # the trained model: FP16 moves only a few boundary pixels of the sample picture
+        assert_agree(half, full, ENGINE_MIN_AGREEMENT["fp16"])
 

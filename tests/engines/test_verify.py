@@ -58,7 +58,7 @@ def test_tolerance_depends_on_the_precision_with_stub(tiny_onnx_labels):
     assert all(abs(row.agreement - 0.95) < 1e-3 for row in rows)
     # judged on the picture only: noise inputs are near-ties everywhere
     assert [row.name for row in failures(rows, "fp16")] == ["sample image"] and failures(rows, "int8") == []
-    assert MIN_AGREEMENT["fp32"] > MIN_AGREEMENT["fp16"] > MIN_AGREEMENT["int8"]
+    assert MIN_AGREEMENT["fp32"] >= MIN_AGREEMENT["fp16"] > MIN_AGREEMENT["int8"]
 
 
 def test_verify_failure_exits_1_with_the_numbers_with_stub(tiny_onnx_labels, monkeypatch):
@@ -70,4 +70,4 @@ def test_verify_failure_exits_1_with_the_numbers_with_stub(tiny_onnx_labels, mon
     sidecar = {"model_card": card, "precision": "fp16"}
     with pytest.raises(WorkFailed) as info:
         engines_main.verify_built_engine("m.engine", tiny_onnx_labels, sidecar, None, TX2, None)
-    assert "80.00%" in str(info.value) and "at least 98%" in str(info.value) and "random" not in str(info.value)
+    assert "80.00%" in str(info.value) and "at least 99%" in str(info.value) and "random" not in str(info.value)

@@ -69,6 +69,8 @@ def test_images_to_directory_writes_exact_label_maps(tmp_path, tiny_onnx_logits)
             mask = cv2.imread(os.path.join(out_dir, "{:06d}_mask.png".format(i)))
             colour = card["colors"][int(written[0, 0])]
             assert list(mask[0, 0]) == colour[::-1]  # RGB card colours, BGR on disk
+            overlay = cv2.imread(os.path.join(out_dir, "{:06d}_overlay.png".format(i)))
+            assert overlay.shape == frame.shape and not np.array_equal(overlay, frame)  # blended over the frame
 
 
 def test_ctrl_c_finalizes_the_video_and_prints_the_summary(tmp_path, tiny_onnx_labels, monkeypatch):

@@ -27,7 +27,8 @@ outputs:
   (default)           window with the overlay, legend and FPS; q or Esc quits
   --headless          no window; print the summary only (or combine with --output)
   --output FILE.mp4   overlay video (.mp4: mp4v, .avi: MJPG), same frame size and count as the input
-  --output DIR/       per frame: 000000_labels.png (class indices) and 000000_mask.png (class colours)
+  --output DIR/       per frame: 000000_labels.png (class indices), 000000_mask.png (class colours)
+                      and 000000_overlay.png (the overlay)
   (--output may be given more than once)
 """
 

@@ -1,5 +1,6 @@
-"""--output DIR/: per frame `{index:06d}_labels.png` (class indices, exact) and `{index:06d}_mask.png`
-(BGR class colours), each written whole (temporary name, then rename)."""
+"""--output DIR/: per frame `{index:06d}_labels.png` (class indices, exact), `{index:06d}_mask.png`
+(BGR class colours) and `{index:06d}_overlay.png` (the overlay as the window shows it), each written
+whole (temporary name, then rename)."""
 
 import os
 
@@ -42,9 +43,9 @@ class DirectorySink(Sink):
         return np.uint16 if labels.size and labels.max() > 255 else np.uint8
 
     def write(self, result):
-        self.write_maps(result.index, result.labels, result.color_mask)
+        self.write_maps(result.index, result.labels, result.color_mask, result.overlay)
 
-    def write_maps(self, index, labels, mask):
+    def write_maps(self, index, labels, mask, overlay=None):
         labels = np.asarray(labels)
         if labels.ndim != 2 or labels.dtype.kind not in "iu":
             raise ValueError("labels must be an (h, w) integer array, got {} {}".format(labels.shape, labels.dtype))
@@ -55,6 +56,9 @@ class DirectorySink(Sink):
         stem = os.path.join(self.path, "{:06d}".format(index))
         _write_png(stem + "_labels.png", labels.astype(dtype))
         _write_png(stem + "_mask.png", mask)
+        if overlay is not None:
+            check_bgr(overlay)
+            _write_png(stem + "_overlay.png", overlay)
         self.frames_written += 1
 
     def close(self, success=True):

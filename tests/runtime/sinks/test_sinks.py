@@ -239,10 +239,12 @@ def test_video_and_directory_sinks_write_results(tmp_path):
             folder.write(result)
     frames, _ = read_back(tmp_path / "v.avi")
     assert [index_of(frame) for frame in frames] == [3, 4]
-    assert sorted(os.listdir(str(tmp_path / "d"))) == ["000003_labels.png", "000003_mask.png",
-                                                       "000004_labels.png", "000004_mask.png"]
+    assert sorted(os.listdir(str(tmp_path / "d"))) == ["000003_labels.png", "000003_mask.png", "000003_overlay.png",
+                                                       "000004_labels.png", "000004_mask.png", "000004_overlay.png"]
     mask = cv2.imread(str(tmp_path / "d" / "000004_mask.png"))
     assert (mask[:, :8] == 255).all() and (mask[:, 8:] == 0).all()
+    overlay = cv2.imread(str(tmp_path / "d" / "000004_overlay.png"))
+    assert np.array_equal(overlay, frame_result(4).overlay)  # the overlay the window would show
 
 
 def test_output_is_repeatable(tmp_path):
