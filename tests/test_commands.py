@@ -14,6 +14,7 @@ COMMANDS = {
     "bisenet-bench": "bisenet_deploy.bench.main",
     "bisenet-build-engine": "bisenet_deploy.engines.main",
     "bisenet-calibrate": "bisenet_deploy.calib.main",
+    "bisenet-scenes": "bisenet_deploy.scenes.main",
 }
 
 
