@@ -25,6 +25,7 @@ from ...core.lazy import is_installed, lazy_import
 from ...core.preprocess import check_frame
 from . import openvino_graph
 from .base import Backend
+from .frames import MAX_FRAME_MODELS, reference_segment
 from .openvino_precision import (MIN_AGREEMENT, PRECISIONS, bench_precisions, is_qdq_file, plan_precision,
                                  prefers_openvino)
 
@@ -167,6 +168,8 @@ class OpenVinoBackend(Backend):
         check_frame(frame_bgr)
         frame_hw = tuple(frame_bgr.shape[:2])
         request = self._frames.get(frame_hw)
+        if request is None and len(self._frames) >= MAX_FRAME_MODELS:
+            return reference_segment(self, frame_bgr)
         if request is None:
             request = self._frames[frame_hw] = self._compile(
                 openvino_graph.frame_model(self._core, self.model_path, self.card, frame_hw))

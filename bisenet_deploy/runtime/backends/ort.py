@@ -10,6 +10,7 @@ from ...core.lazy import lazy_import
 from ...core.preprocess import check_frame
 from . import ort_frames
 from .base import Backend
+from .frames import MAX_FRAME_MODELS, reference_segment
 
 CUDA_PROVIDER = "CUDAExecutionProvider"
 CPU_PROVIDER = "CPUExecutionProvider"
@@ -72,6 +73,8 @@ class OrtBackend(Backend):
         check_frame(frame_bgr)
         frame_hw = tuple(frame_bgr.shape[:2])
         runner = self._frames.get(frame_hw)
+        if runner is None and len(self._frames) >= MAX_FRAME_MODELS:  # sizes vary: no session per size
+            return reference_segment(self, frame_bgr)
         if runner is None:
             wrapped = ort_frames.wrap_model(self.model_path, self.card, frame_hw)
             runner = self._frames[frame_hw] = ort_frames.FrameRunner(

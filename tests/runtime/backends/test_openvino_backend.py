@@ -17,6 +17,7 @@ from bisenet_deploy.export.demo import write_demo_checkpoint
 from bisenet_deploy.bench import main as bench
 from bisenet_deploy.runtime.backends import create_backend, resolve_backend_name
 from bisenet_deploy.runtime.backends import openvino_backend, openvino_precision
+from bisenet_deploy.runtime.backends.frames import MAX_FRAME_MODELS
 from bisenet_deploy.runtime.backends.openvino_backend import OpenVinoBackend, cpu_facts
 from bisenet_deploy.runtime.backends.openvino_graph import preprocessing_model
 from bisenet_deploy.runtime.model_card import load_model_card
@@ -46,7 +47,7 @@ def calibrated(tmp_path_factory):
     images = folder / "scenes"
     write_scene_images(images, 20)
     code, _, err = run_cli(calibrate_main, onnx_path, "--images", images, "--count", "20", "--eval-count", "5",
-                           "--no-progress")
+                           "--no-progress", "--min-agreement", "0.9")  # the test judges agreement itself
     assert code == 0, err
     return onnx_path, onnx_path[: -len(".onnx")] + ".qdq.onnx"
 
@@ -153,7 +154,8 @@ def test_bench_columns_only_for_native_precisions(monkeypatch, caplog):
     lacking = [c for c in CAPABILITIES if c != "BF16"]
     monkeypatch.setattr(openvino_backend, "cpu_facts", lambda core=None: ("cpu", lacking))
     columns = bench.select_columns(["openvino"])
-    assert [c.options["precision"] for c in columns] == [p for p in ("fp32", "int8") if "INT8" in lacking or p == "fp32"]
+    expected = [p for p in ("fp32", "int8") if "INT8" in lacking or p == "fp32"]
+    assert [c.options["precision"] for c in columns] == expected
     assert "skipping OV BF16" in caplog.text and "BF16 natively" in caplog.text
 
 
@@ -168,3 +170,42 @@ def test_bench_reports_ov_columns_with_their_precision(tiny_onnx_logits, tmp_pat
     assert [r["precision"] for r in records] == expected
     assert records[0]["environment"]["openvino_capabilities"] == CAPABILITIES
     assert "OV FP32" in stdout
+
+
+@pytest.mark.parametrize("backend_name", ["openvino", "ort"])
+def test_frames_of_many_sizes_fall_back_to_the_reference_path(backend_name, tiny_onnx_logits):
+    card = load_model_card(tiny_onnx_logits)
+    backend = create_backend(backend_name, tiny_onnx_logits, card, threads=1, precision="fp32")
+    sizes = [(40 + 8 * i, 60) for i in range(MAX_FRAME_MODELS + 2)]
+    with backend:
+        for size in sizes:
+            frame = cv2.resize(cv2.imread(SAMPLE), (size[1], size[0]))
+            labels = backend.segment_frame(frame)[0]
+            reference = labels_from_output(backend.infer(preprocess(frame, card["input_size"])), card, size)
+            assert labels.shape == size and float(np.mean(labels == reference)) >= 0.999
+        assert len(backend._frames) == MAX_FRAME_MODELS  # no compile past the limit
+
+
+def test_eval_compare_verifies_the_reduced_precision_and_records_it(calibrated, tmp_path):
+    from bisenet_deploy.evaluate.main import main as eval_main
+
+    reduced = [p for p in NATIVE if p in ("bf16", "fp16")]
+    if not reduced:
+        pytest.skip("this CPU runs no reduced float precision natively")
+    root = tmp_path / "data"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    for index in range(2):
+        frame = cv2.resize(cv2.imread(SAMPLE), (96 + 16 * index, 64))
+        cv2.imwrite(str(root / "images" / "{}.png".format(index)), frame)
+        cv2.imwrite(str(root / "labels" / "{}.png".format(index)), np.zeros(frame.shape[:2], np.uint8))
+    report = tmp_path / "report.json"
+    code, stdout, err = run_cli(eval_main, "--model", calibrated[0], "--backend", "openvino", "--precision", reduced[0],
+                                "--data", root, "--compare", "openvino", "--json", report)
+    assert code == 0, err
+    result = json.loads(report.read_text())
+    runs = [(r["backend"], r["precision"]) for r in result["results"]]
+    assert runs == [("openvino", reduced[0]), ("openvino", "fp32")]
+    picture = [row for row in result["verification"] if row["name"] == "sample image"][0]
+    assert picture["agreement"] >= openvino_precision.MIN_AGREEMENT[reduced[0]]
+    assert "pixel agreement" in stdout
