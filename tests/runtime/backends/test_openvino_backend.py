@@ -3,17 +3,16 @@ its threshold on a calibrated model, the ones it lacks are refused with the reas
 preprocessing matches the reference, and bisenet-bench has columns only for what the CPU runs."""
 
 import json
+import shutil
 
 import cv2
 import numpy as np
 import pytest
 from cli_capture import run_cli
-from model_files import export_onnx
 from scene_images import SAMPLE, write_scene_images
 
 from bisenet_deploy.calib.main import main as calibrate_main
 from bisenet_deploy.core.errors import InputError, WorkFailed
-from bisenet_deploy.export.demo import write_demo_checkpoint
 from bisenet_deploy.bench import main as bench
 from bisenet_deploy.runtime.backends import create_backend, resolve_backend_name
 from bisenet_deploy.runtime.backends import openvino_backend, openvino_precision
@@ -27,7 +26,6 @@ from bisenet_deploy.runtime.segmenter import Segmenter
 
 ov = pytest.importorskip("openvino")
 
-MODEL_SIZE = "64x96"
 # In-graph preprocessing against runtime/preprocess.py, after normalization (values span about
 # -2.1..2.6): without a resize they agree to 5e-7; OpenVINO's bilinear resize computes source
 # coordinates in its own float order, which moved values by up to 5.4e-4 at 1080x1920 -> 512x512
@@ -38,18 +36,16 @@ NATIVE = [p for p in openvino_precision.PRECISIONS if openvino_precision.native(
 
 
 @pytest.fixture(scope="session")
-def calibrated(tmp_path_factory):
-    """(FP32 logits ONNX, its QDQ INT8 copy from bisenet-calibrate): 4-class resnet18/8 at 64x96, whose
-    top two scores are apart like a trained network's."""
-    folder = tmp_path_factory.mktemp("ov_model")
-    checkpoint = write_demo_checkpoint(str(folder / "four.pth"), in_planes=8, num_classes=4, seed=0)
-    onnx_path = export_onnx(checkpoint, folder, "four", MODEL_SIZE, "logits")
-    images = folder / "scenes"
-    write_scene_images(images, 20)
-    code, _, err = run_cli(calibrate_main, onnx_path, "--images", images, "--count", "20", "--eval-count", "5",
-                           "--no-progress", "--min-agreement", "0.9")  # the test judges agreement itself
+def calibrated(tmp_path_factory, demo_onnx_logits):
+    """(FP32 logits ONNX, its QDQ INT8 copy from bisenet-calibrate with its defaults): the trained demo
+    model, calibrated on generated scenes, so agreement is judged on scores that mean something."""
+    images = tmp_path_factory.mktemp("ov_scenes")
+    write_scene_images(images, 40)
+    model = str(tmp_path_factory.mktemp("ov_model") / "demo.onnx")
+    shutil.copy(demo_onnx_logits, model)  # the QDQ copy lands next to it, where --verify finds its FP32 source
+    code, _, err = run_cli(calibrate_main, model, "--calib-images", images, "--no-progress")
     assert code == 0, err
-    return onnx_path, onnx_path[: -len(".onnx")] + ".qdq.onnx"
+    return model, model[: -len(".onnx")] + ".qdq.onnx"
 
 
 def model_for(precision, calibrated):
