@@ -1,13 +1,11 @@
 """bisenet-eval on a recorded bag: a bag has no ground truth, so what it measures is agreement: the
 model against --compare (another backend, precision or model file) on the robot's own frames."""
 
-import json
-
-from ..core.atomic import atomic_path
 from ..core.errors import InputError
 from ..core.metrics import agreement
 from ..runtime.seg_stats import class_fractions
 from ..runtime.sources.rosbag import open_bag_source
+from .report_file import write_report
 
 
 def add_bag_args(parser):
@@ -52,8 +50,5 @@ def evaluate_bag(args, segmenters, names, log):
     log("--compare {} on {} images of {}: pixel agreement {:.4f}% (worst image {:.4f}%)".format(
         args.compare, len(agreements), args.topic, 100 * overall, 100 * report["agreement"]["worst_image"]))
     if args.json:
-        with atomic_path(args.json) as tmp:
-            with open(tmp, "w") as handle:
-                json.dump(report, handle, indent=2, allow_nan=False)
-        log("wrote {}".format(args.json))
+        write_report(args.json, report, log)
     return report

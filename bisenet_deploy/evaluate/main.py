@@ -3,12 +3,10 @@ and the agreement between two backends or precisions (how a user checks FP16/INT
 
 import argparse
 import contextlib
-import json
 import sys
 
 import cv2
 
-from ..core.atomic import atomic_path
 from ..core.cli import ArgumentParser, add_common_flags, parse_size, run_main
 from ..core.errors import InputError
 from ..core.lazy import is_installed
@@ -17,6 +15,7 @@ from ..core.wording import count
 from ..core.outpaths import check_output, refuse_same_file
 from ..runtime.backends import BACKEND_CHOICES, BACKENDS, create_backend
 from .bag import add_bag_args, check_bag_args, evaluate_bag
+from .report_file import write_report
 from .datasets import LAYOUTS, detect_layout, discover, load_pair, resize_label
 from ..core.metrics import ConfusionMatrix, agreement, format_class_table, report_dict
 from ..runtime.model_card import load_model_card
@@ -174,10 +173,7 @@ def _report(args, card, layout, samples, matrices, agreements, log, unknown, bac
             args.compare, 100 * matrices[1].mean_iou(), 100 * (matrices[1].mean_iou() - matrices[0].mean_iou()),
             100 * overall, 100 * report["agreement"]["worst_image"]))
     if args.json:
-        with atomic_path(args.json) as tmp:
-            with open(tmp, "w") as handle:
-                json.dump(report, handle, indent=2, allow_nan=False)
-        log("wrote {}".format(args.json))
+        write_report(args.json, report, log)
     return report
 
 

@@ -5,6 +5,7 @@ import os
 import cv2
 import numpy as np
 import cli_capture
+from video_files import frame_count, write_video
 import pytest
 
 from bisenet_deploy.runtime import run as run_module
@@ -15,27 +16,6 @@ from bisenet_deploy.runtime.segmenter import Segmenter
 
 def run_cli(*argv):
     return cli_capture.run_cli(run_module.main, *argv)
-
-
-def write_video(path, frames=24, size_wh=(80, 64), fps=12.0):
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size_wh)
-    rng = np.random.RandomState(0)
-    for i in range(frames):
-        frame = np.full((size_wh[1], size_wh[0], 3), (i * 9) % 255, np.uint8)
-        frame[:, : size_wh[0] // 2] = rng.randint(0, 255, (size_wh[1], size_wh[0] // 2, 3))
-        writer.write(frame)
-    writer.release()
-    return path
-
-
-def frame_count(path):
-    capture = cv2.VideoCapture(str(path))
-    count = 0
-    while capture.read()[0]:
-        count += 1
-    size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-    capture.release()
-    return count, size
 
 
 def test_video_to_overlay_video_keeps_frame_count_and_size(tmp_path, tiny_onnx_labels):

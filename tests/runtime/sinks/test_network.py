@@ -2,6 +2,8 @@
 
 import pytest
 
+from video_files import frame_count, write_video
+
 from bisenet_deploy.core.cli import ArgumentParser
 from bisenet_deploy.core.errors import InputError
 from bisenet_deploy.runtime.sinks import add_output_args, open_outputs
@@ -55,28 +57,6 @@ def test_a_bad_url_is_refused_before_any_output_opens(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def write_video(path, frames):
-    import cv2
-    import numpy as np
-
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (80, 64))
-    for i in range(frames):
-        writer.write(np.full((64, 80, 3), 20 * i % 255, np.uint8))
-    writer.release()
-    return path
-
-
-def frame_count(path):
-    import cv2
-
-    capture = cv2.VideoCapture(str(path))
-    count = 0
-    while capture.read()[0]:
-        count += 1
-    capture.release()
-    return count
-
-
 def test_run_with_a_video_and_the_browser_view_together(tmp_path, tiny_onnx_labels):
     import cli_capture
     from bisenet_deploy.runtime import run as run_module
@@ -87,7 +67,7 @@ def test_run_with_a_video_and_the_browser_view_together(tmp_path, tiny_onnx_labe
                                                "--output", "http://127.0.0.1:0/")
     assert code == 0, stderr
     assert "browser view at http://127.0.0.1:" in stdout and "this machine only" in stdout
-    assert frame_count(tmp_path / "out.mp4") == 12 and "12 frames" in stdout
+    assert frame_count(tmp_path / "out.mp4")[0] == 12 and "12 frames" in stdout
 
 
 def test_rtp_without_opencv_gstreamer_is_one_line_and_leaves_no_partial_video(tmp_path, tiny_onnx_labels):
