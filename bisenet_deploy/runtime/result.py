@@ -62,7 +62,9 @@ class FrameResult(object):
         """The BGR picture bisenet-run shows: the blended (or mask-only) image with legend and status line."""
         if self._overlay is None:
             start = time.perf_counter()
+            # the mask made here is the one color_mask returns later, so a run colorizes each frame once
+            needs_mask = self._blended is None or self.renderer.mask_only
             self._overlay = self.renderer.render(self.frame, self.labels, self.status, blended=self._blended,
-                                                 mask=self._color_mask)
+                                                 mask=self.color_mask if needs_mask else None)
             self.timings["overlay"] = 1e3 * (time.perf_counter() - start)
         return self._overlay
