@@ -14,6 +14,7 @@ import time
 import urllib.request
 
 import cli_capture
+from live_runs import start_run, wait_for_port
 import cv2
 import numpy as np
 import pytest
@@ -35,25 +36,6 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def start_run(*argv):
-    outcome = {}
-    thread = threading.Thread(target=lambda: outcome.setdefault(
-        "result", cli_capture.run_cli(run_module.main, *argv)), daemon=True)
-    thread.start()
-    return thread, outcome
-
-
-def wait_for_port(port, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.02)
-    return False
 
 
 def chromium(tmp_path, *args):

@@ -2,10 +2,9 @@
 receivers on loopback, with a videotestsrc source and the tiny ONNX model."""
 
 import socket
-import threading
-import time
 
 import cli_capture
+from live_runs import start_run, wait_for_port
 import pytest
 
 from bisenet_deploy.runtime import run as run_module
@@ -18,25 +17,6 @@ RED_LIVE = ("videotestsrc is-live=true num-buffers={n} pattern=solid-color foreg
 
 def run_cli(*argv):
     return cli_capture.run_cli(run_module.main, *argv)
-
-
-def in_thread(*argv):
-    """Start bisenet-run on a thread; returns (thread, outcome dict filled with (code, stdout, stderr))."""
-    outcome = {}
-    thread = threading.Thread(target=lambda: outcome.setdefault("result", run_cli(*argv)), daemon=True)
-    thread.start()
-    return thread, outcome
-
-
-def wait_for_port(port, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
 
 
 @pytest.mark.parametrize("encoder", ["x264enc", "openh264enc"])
@@ -66,7 +46,7 @@ def test_rtsp_output_serves_two_gstreamer_receivers_at_once(tiny_onnx_labels):
     import gst_helpers
 
     port = gst_helpers.free_port()
-    thread, outcome = in_thread("--model", tiny_onnx_labels, "--gst", RED_LIVE.format(n=150), "--headless",
+    thread, outcome = start_run("--model", tiny_onnx_labels, "--gst", RED_LIVE.format(n=150), "--headless",
                                 "--threads", "1", "--keyframe-interval", "10",
                                 "--output", "rtsp://:{}/seg".format(port))
     assert wait_for_port(port), "the RTSP server never listened on {}".format(port)
