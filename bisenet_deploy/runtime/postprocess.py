@@ -3,13 +3,17 @@
 labels head: the network already upsampled and took the argmax at its input size, so only a nearest
 resize to the frame remains. logits head: 1/8-resolution scores are upsampled bilinearly straight to
 the frame size, then argmax, as the seed's eval does (align_corners=True). OpenCV's resize only knows
-half-pixel centres, so the upsample is done here with PyTorch's exact source-index arithmetic.
+half-pixel centres, so the upsample is done here with PyTorch's exact source-index arithmetic:
+argmax_upsampled is the reference, labels_from_output gets the same labels from LabelUpsampler
+(label_upsample.py), which interpolates only where classes meet.
 """
 
 import cv2
 import numpy as np
 
 from ..core.errors import InputError
+from .bilinear import linear_taps
+from .label_upsample import shared_upsampler
 
 # Upsampled scores are produced a band of rows at a time, so a 37-class 1080p frame never needs
 # hundreds of MB of float scores and each band (512 KB) stays in cache for the argmax.
@@ -24,24 +28,6 @@ def head_align_corners(card):
 def label_dtype(num_classes):
     """uint8 while class indices fit, else uint16."""
     return np.uint8 if num_classes <= 255 else np.uint16
-
-
-def linear_taps(in_size, out_size, align_corners):
-    # type: (int, int, bool) -> tuple
-    """(lower, upper, frac): output i = in[lower[i]] * (1 - frac[i]) + in[upper[i]] * frac[i].
-
-    Source coordinates in float32, as PyTorch's CPU kernel computes them, so rounding matches too.
-    """
-    out_idx = np.arange(out_size, dtype=np.float32)
-    if align_corners:
-        scale = np.float32(in_size - 1) / np.float32(out_size - 1) if out_size > 1 else np.float32(0)
-        src = out_idx * scale
-    else:
-        scale = np.float32(in_size) / np.float32(out_size)
-        src = np.maximum((out_idx + np.float32(0.5)) * scale - np.float32(0.5), np.float32(0))
-    lower = np.minimum(src.astype(np.int64), in_size - 1)  # src >= 0, so truncation is floor
-    upper = np.minimum(lower + 1, in_size - 1)
-    return lower, upper, (src - lower.astype(np.float32)).astype(np.float32)
 
 
 def _interpolate_columns(scores, out_w, align_corners):
@@ -102,4 +88,7 @@ def labels_from_output(output, card, frame_hw, index=0):
     if output.ndim != 4 or output.shape[1] != card["num_classes"]:
         raise InputError("a {}-class logits head outputs N x {} x h x w, but the model gave shape {}".format(
             card["num_classes"], card["num_classes"], output.shape))
-    return argmax_upsampled(output[index], (height, width), head_align_corners(card), dtype)
+    scores = output[index].transpose(1, 2, 0)  # the classes contiguous, as LabelUpsampler reads them
+    upsampler = shared_upsampler(scores.shape[:2], (height, width), card["num_classes"], head_align_corners(card),
+                                 dtype)
+    return upsampler(scores, out=np.empty((height, width), dtype))

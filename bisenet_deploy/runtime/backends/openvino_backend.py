@@ -9,23 +9,21 @@ a precision that fails is refused with the figures.
 
 Two compiled models, each made on first use: the network alone (float NCHW in, the card's output;
 `infer`, what network-only timings and verification use), and per camera frame size the whole-frame
-model of openvino_graph.py (uint8 BGR frame in, labels out; `segment_frame`, the hot path). Frames are
-passed to OpenVINO without a copy and the labels are read from its output tensor, which the next call
-reuses: no per-frame allocation.
+model of openvino_graph.py (uint8 BGR frame in, NHWC scores or labels out; `segment_frame`, the hot
+path), whose output frames.FrameLabels turns into labels at the frame's size. Frames are passed to
+OpenVINO without a copy, its output tensor is read in place, and the labels buffer is reused.
 """
 
 import logging
 import os
 import time
 
-import cv2
-
 from ...core.errors import InputError, WorkFailed
 from ...core.lazy import is_installed, lazy_import
 from ...core.preprocess import check_frame
 from . import openvino_graph
 from .base import Backend
-from .frames import MAX_FRAME_MODELS, reference_segment
+from .frames import MAX_FRAME_MODELS, FrameLabels, reference_segment
 from .openvino_precision import (MIN_AGREEMENT, PRECISIONS, bench_precisions, is_qdq_file, plan_precision,
                                  prefers_openvino)
 
@@ -95,8 +93,7 @@ class OpenVinoBackend(Backend):
         self._capabilities = list(capabilities) if capabilities is not None else None
         self.cpu_name = None
         self._core = self._model = self._network = None
-        self._frames = {}  # frame (h, w) -> infer request of the whole-frame model
-        self._labels = {}  # frame (h, w) -> reused label buffer (labels head)
+        self._frames = {}  # frame (h, w) -> (infer request of the whole-frame model, frames.FrameLabels)
 
     def _activate(self):
         ov = _openvino()
@@ -160,9 +157,10 @@ class OpenVinoBackend(Backend):
         return self._network.get_output_tensor(0).data
 
     def segment_frame(self, frame_bgr, overlay_alpha=None):
-        """(labels at the frame's size, None, timings) for a uint8 BGR frame, in one compiled-model call;
-        timings["network"] includes the in-graph preprocessing and label head. The labels are
-        OpenVINO's output buffer (or ours), reused by the next call: use or copy them first."""
+        """(labels at the frame's size, None, timings) for a uint8 BGR frame: one compiled-model call
+        (timings["network"], the in-graph preprocessing included), then frames.FrameLabels
+        ("postprocess"). The labels are OpenVINO's output buffer or ours, reused by the next call: use
+        or copy them first."""
         if not self.is_active:
             raise RuntimeError("openvino backend used before activate()")
         check_frame(frame_bgr)
@@ -171,23 +169,20 @@ class OpenVinoBackend(Backend):
         if request is None and len(self._frames) >= MAX_FRAME_MODELS:
             return reference_segment(self, frame_bgr)
         if request is None:
-            request = self._frames[frame_hw] = self._compile(
-                openvino_graph.frame_model(self._core, self.model_path, self.card, frame_hw))
+            request = self._frames[frame_hw] = (self._compile(
+                openvino_graph.frame_model(self._core, self.model_path, self.card, frame_hw)),
+                FrameLabels(self.card, frame_hw))
         start = time.perf_counter()
-        request.infer({0: frame_bgr[None]}, share_inputs=True)
+        request[0].infer({0: frame_bgr[None]}, share_inputs=True)
         inferred = time.perf_counter()
-        labels = request.get_output_tensor(0).data
-        if self.card["head"] == "labels" and labels.shape != frame_hw:
-            buffer = self._labels.get(frame_hw)
-            labels = self._labels[frame_hw] = cv2.resize(labels, (frame_hw[1], frame_hw[0]), dst=buffer,
-                                                         interpolation=cv2.INTER_NEAREST)
+        labels = request[1](request[0].get_output_tensor(0).data)
         self.last_infer_seconds = inferred - start
         return labels, None, {"preprocess": 0.0, "network": inferred - start,
                               "postprocess": time.perf_counter() - inferred}
 
     def _deactivate(self):
         self._network = self._model = self._core = None
-        self._frames, self._labels = {}, {}
+        self._frames = {}
 
     def _device_text(self):
         hint = " INFERENCE_PRECISION_HINT={}".format(self.plan.hint) if self.plan else ""

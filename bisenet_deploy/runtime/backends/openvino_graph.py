@@ -3,19 +3,19 @@
 In: the camera's uint8 BGR frame, 1 x H x W x 3 (HWC, as OpenCV delivers it). PrePostProcessor adds
 the reference preprocessing (runtime/preprocess.py): to float, bilinear resize to the network input
 (half-pixel centres, as cv2.INTER_LINEAR), BGR -> RGB, (x / 255 - mean) / std as one mean/scale pair,
-HWC -> CHW. Out: the label map at the frame's size, uint8 (uint16 past 255 classes):
-- logits head: bilinear upsample of the scores straight to the frame size (linear_onnx, with the
-  card's align_corners), then the argmax (TopK k=1, stable: the lowest class wins a tie, as numpy's
-  argmax), as runtime/postprocess.py does in numpy;
+HWC -> CHW. Out, turned into the frame-sized label map by frames.FrameLabels:
+- logits head: the 1/8 scores transposed to NHWC, float32; LabelUpsampler interpolates them only
+  where classes meet (an in-graph Interpolate to the frame size and TopK cost as much as the BF16
+  network: 11 M scores at 480x640 for 37 classes);
 - labels head: the network's own label map converted to uint8; the nearest resize to the frame size
   stays cv2.resize (exactly the reference's), into a buffer reused every frame.
 
-So a frame costs one compiled-model call and no numpy pass. OpenVINO is imported by the caller.
+OpenVINO is imported by the caller.
 """
 
 import numpy as np
 
-from ..postprocess import head_align_corners, label_dtype
+from ..postprocess import label_dtype
 
 PIXEL_MAX = 255.0
 
@@ -59,25 +59,19 @@ def add_preprocessing(model, card, frame_hw):
     return ppp.build()
 
 
-def add_label_head(model, card, frame_hw):
-    """`model` with its output replaced by the frame-sized label map (logits head) or the network's
-    labels as uint8 (labels head, resized outside); returns the same ov.Model."""
+def add_label_head(model, card):
+    """`model` with its output replaced by the NHWC float32 scores (logits head) or the network's labels
+    as uint8 (labels head); returns the same ov.Model."""
     import openvino.opset1 as opset1
-    import openvino.opset11 as opset11
 
     result = model.get_results()[0]
     output = result.input_value(0)
-    dtype = "u8" if label_dtype(card["num_classes"]) == np.uint8 else "u16"
     if card["head"] == "logits":
-        mode = "align_corners" if head_align_corners(card) else "half_pixel"
-        scores = opset11.interpolate(output, np.array(frame_hw, np.int64), "linear_onnx", "sizes",
-                                     coordinate_transformation_mode=mode, axes=np.array([2, 3], np.int64))
-        best = opset11.topk(scores, np.array(1, np.int64), 1, "max", "value", "i32", stable=True).output(1)
-        labels = opset1.squeeze(best, np.array([0, 1], np.int64))
+        head = opset1.transpose(opset1.convert(output, "f32"), np.array([0, 2, 3, 1], np.int64))
     else:
-        labels = opset1.squeeze(output, np.array([0], np.int64))
-    labels = opset1.convert(labels, dtype)
-    model.add_results([opset1.result(labels)])
+        dtype = "u8" if label_dtype(card["num_classes"]) == np.uint8 else "u16"
+        head = opset1.convert(opset1.squeeze(output, np.array([0], np.int64)), dtype)
+    model.add_results([opset1.result(head)])
     model.remove_result(result)
     return model
 
@@ -85,7 +79,7 @@ def add_label_head(model, card, frame_hw):
 def frame_model(core, model_path, card, frame_hw):
     """The whole-frame model: uint8 BGR frame in, labels out (see the module doc)."""
     model = add_preprocessing(read_model(core, model_path), card, frame_hw)
-    return add_label_head(model, card, frame_hw)
+    return add_label_head(model, card)
 
 
 def preprocessing_model(card, frame_hw):

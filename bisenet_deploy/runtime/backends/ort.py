@@ -3,14 +3,12 @@
 import os
 import time
 
-import cv2
-
 from ...core.errors import InputError
 from ...core.lazy import lazy_import
 from ...core.preprocess import check_frame
 from . import ort_frames
 from .base import Backend
-from .frames import MAX_FRAME_MODELS, reference_segment
+from .frames import MAX_FRAME_MODELS, FrameLabels, reference_segment
 
 CUDA_PROVIDER = "CUDAExecutionProvider"
 CPU_PROVIDER = "CPUExecutionProvider"
@@ -60,7 +58,7 @@ class OrtBackend(Backend):
         super(OrtBackend, self).__init__(model_path, card, threads)
         self.providers = list(providers) if providers else None
         self._session = None
-        self._frames = {}  # frame (h, w) -> ort_frames.FrameRunner
+        self._frames = {}  # frame (h, w) -> (ort_frames.FrameRunner, frames.FrameLabels)
 
     @property
     def segments_frames(self):
@@ -68,8 +66,9 @@ class OrtBackend(Backend):
         return ort_frames.can_wrap()
 
     def segment_frame(self, frame_bgr, overlay_alpha=None):
-        """(labels at the frame's size, None, timings) in one session call on the wrapped model; the labels
-        buffer is reused by the next call. timings["network"] includes the in-graph pre/postprocessing."""
+        """(labels at the frame's size, None, timings): one session call on the wrapped model, then
+        frames.FrameLabels; the labels buffer is reused by the next call. timings["network"] includes the
+        in-graph preprocessing."""
         check_frame(frame_bgr)
         frame_hw = tuple(frame_bgr.shape[:2])
         runner = self._frames.get(frame_hw)
@@ -77,14 +76,13 @@ class OrtBackend(Backend):
             return reference_segment(self, frame_bgr)
         if runner is None:
             wrapped = ort_frames.wrap_model(self.model_path, self.card, frame_hw)
-            runner = self._frames[frame_hw] = ort_frames.FrameRunner(
+            runner = self._frames[frame_hw] = (ort_frames.FrameRunner(
                 session_from_onnx(wrapped, self.threads, self.providers or self._session.get_providers()),
-                frame_hw, self.card)
+                frame_hw, self.card), FrameLabels(self.card, frame_hw))
         start = time.perf_counter()
-        labels = runner.run(frame_bgr)
+        output = runner[0].run(frame_bgr)
         inferred = time.perf_counter()
-        if labels.shape != frame_hw:  # labels head: the reference's nearest resize
-            labels = cv2.resize(labels, (frame_hw[1], frame_hw[0]), interpolation=cv2.INTER_NEAREST)
+        labels = runner[1](output)
         self.last_infer_seconds = inferred - start
         return labels, None, {"preprocess": 0.0, "network": inferred - start,
                               "postprocess": time.perf_counter() - inferred}

@@ -1,12 +1,13 @@
-"""ONNX Runtime on whole camera frames: the reference preprocessing and the label head in the graph.
+"""ONNX Runtime on whole camera frames: the reference preprocessing in the graph, the labels from its output.
 
 The network's ONNX is wrapped, per frame size, into one model: uint8 BGR 1xHxWx3 in -> Cast -> Resize
 (linear, half-pixel centres, as cv2.INTER_LINEAR on float) -> BGR to RGB -> (x - 255 mean) / (255 std)
--> NCHW -> the network -> for a logits head Transpose to NHWC, Resize to the frame size (linear, the
-card's align_corners) and ArgMax over the contiguous class axis (ONNX Runtime's NHWC upsample kernel:
-1.5x faster than the NCHW Resize + ArgMax, and than the numpy bands) -> uint8 labels at frame size.
-For a labels head the network's labels are only cast; the nearest resize to the frame stays cv2's.
-Input and output are bound once (IOBinding) to buffers reused every frame.
+-> NCHW -> the network -> for a logits head its 1/8 scores transposed to NHWC (float32), for a labels
+head its labels cast to uint8. frames.FrameLabels turns that into the frame-sized label map: the
+scores through LabelUpsampler (the reference's labels, interpolated only where classes meet: an
+in-graph Resize to the frame size and ArgMax, ONNX Runtime's fastest form of it, cost as much as the
+network), the labels by the reference's nearest resize. Input and output are bound once (IOBinding)
+to buffers reused every frame.
 
 Needs the onnx package (the workstation); without it (a bare Jetson, where TensorRT runs frames) the
 segmenter keeps the numpy path.
@@ -15,10 +16,13 @@ segmenter keeps the numpy path.
 import numpy as np
 
 from ...core.lazy import is_installed
-from ..postprocess import head_align_corners, label_dtype
+from ..postprocess import label_dtype
+from .frames import scores_hw
 
 FRAME_INPUT = "bisenet_frame_bgr"
 LABELS_OUTPUT = "bisenet_labels"
+SCORES_OUTPUT = "bisenet_scores_nhwc"
+ONNX_TYPES = {np.float32: 1, np.uint8: 2, np.uint16: 4}  # TensorProto codes
 PIXEL_MAX = 255.0
 
 
@@ -53,26 +57,21 @@ def _pre_nodes(helper, card, frame_hw, out_name):
     return nodes, inits
 
 
-def _post_nodes(helper, card, frame_hw, in_name):
+def _post_nodes(helper, card, in_name):
+    if card["head"] == "logits":
+        return [helper.make_node("Cast", [in_name], ["post_float"], to=1),
+                helper.make_node("Transpose", ["post_float"], [SCORES_OUTPUT], perm=[0, 2, 3, 1])]
     to = 2 if label_dtype(card["num_classes"]) == np.uint8 else 4  # uint8 / uint16
-    if card["head"] != "logits":
-        return [helper.make_node("Squeeze", [in_name], ["post_labels"], axes=[0]),
-                helper.make_node("Cast", ["post_labels"], [LABELS_OUTPUT], to=to)], []
-    mode = "align_corners" if head_align_corners(card) else "half_pixel"
-    inits = [helper.make_tensor("post_size", 7, [4], [1, int(frame_hw[0]), int(frame_hw[1]), card["num_classes"]])]
-    nodes = [helper.make_node("Cast", [in_name], ["post_float"], to=1),
-             helper.make_node("Transpose", ["post_float"], ["post_nhwc"], perm=[0, 2, 3, 1]),
-             helper.make_node("Resize", ["post_nhwc", "resize_roi", "resize_scales", "post_size"], ["post_up"],
-                              mode="linear", coordinate_transformation_mode=mode),
-             helper.make_node("ArgMax", ["post_up"], ["post_best"], axis=3, keepdims=0),
-             helper.make_node("Squeeze", ["post_best"], ["post_labels"], axes=[0]),
-             helper.make_node("Cast", ["post_labels"], [LABELS_OUTPUT], to=to)]
-    return nodes, inits
+    return [helper.make_node("Squeeze", [in_name], ["post_labels"], axes=[0]),
+            helper.make_node("Cast", ["post_labels"], [LABELS_OUTPUT], to=to)]
 
 
-def labels_hw(card, frame_hw):
-    """The wrapped model's label map size: the frame's (logits head) or the network input's (labels head)."""
-    return tuple(int(v) for v in (frame_hw if card["head"] == "logits" else card["input_size"]))
+def output_spec(card):
+    """(name, numpy dtype, shape) of the wrapped model's output."""
+    if card["head"] == "logits":
+        height, width = scores_hw(card)
+        return SCORES_OUTPUT, np.float32, (1, height, width, int(card["num_classes"]))
+    return LABELS_OUTPUT, label_dtype(card["num_classes"]), tuple(int(v) for v in card["input_size"])
 
 
 def wrap_model(model_path, card, frame_hw):
@@ -85,7 +84,7 @@ def wrap_model(model_path, card, frame_hw):
     network_input, network_output = card["input"]["name"], card["output"]["name"]
     opset = max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
     pre, pre_inits = _pre_nodes(helper, card, frame_hw, network_input)
-    post, post_inits = _post_nodes(helper, card, frame_hw, network_output)
+    post, post_inits = _post_nodes(helper, card, network_output), []
     if opset >= 13:  # Squeeze takes its axes as an input from opset 13 on
         post_inits.append(helper.make_tensor("post_axes", 7, [1], [0]))
         for node in post:
@@ -101,8 +100,8 @@ def wrap_model(model_path, card, frame_hw):
     graph.node.extend(nodes)
     graph.initializer.extend(pre_inits + post_inits)
     del graph.output[:]
-    dtype = 2 if label_dtype(card["num_classes"]) == np.uint8 else 4
-    graph.output.extend([helper.make_tensor_value_info(LABELS_OUTPUT, dtype, list(labels_hw(card, frame_hw)))])
+    name, dtype, shape = output_spec(card)
+    graph.output.extend([helper.make_tensor_value_info(name, ONNX_TYPES[dtype], list(shape))])
     return model.SerializeToString()
 
 
@@ -112,13 +111,14 @@ class FrameRunner(object):
     def __init__(self, session, frame_hw, card):
         self.session = session
         self.input = np.empty((1, int(frame_hw[0]), int(frame_hw[1]), 3), np.uint8)
-        self.labels = np.empty(labels_hw(card, frame_hw), label_dtype(card["num_classes"]))
+        name, dtype, shape = output_spec(card)
+        self.output = np.empty(shape, dtype)
         self.binding = session.io_binding()
         self.binding.bind_cpu_input(FRAME_INPUT, self.input)
-        self.binding.bind_output(LABELS_OUTPUT, "cpu", 0, self.labels.dtype, self.labels.shape,
-                                 self.labels.ctypes.data)
+        self.binding.bind_output(name, "cpu", 0, self.output.dtype, self.output.shape, self.output.ctypes.data)
 
     def run(self, frame_bgr):
+        """The wrapped model's output for one frame (the reused output buffer)."""
         self.input[0] = frame_bgr  # the one copy: into the bound input buffer
         self.session.run_with_iobinding(self.binding)
-        return self.labels
+        return self.output
