@@ -15,9 +15,11 @@ import sys
 import tempfile
 import time
 
+import cv2
 import numpy as np
 
 from ..core.cli import ArgumentParser, add_card_overrides, add_common_flags, model_overrides, parse_size, run_main
+from ..core.comparison import SAMPLE_IMAGE
 from ..core.defaults import DEFAULT_INPUT_SIZE
 from ..core.leftovers import scratch_folder
 from ..core.outpaths import check_output, refuse_same_file
@@ -140,8 +142,18 @@ def prepare_model(spec, kinds, workdir, input_size, debug, precisions=bench_trt.
 
 
 def synthetic_frame(height, width, seed=0):
-    """A fixed random BGR uint8 frame: speed does not depend on the picture."""
+    """A fixed random BGR uint8 frame, for network-only timing: the network's speed does not depend on
+    the picture."""
     return np.random.RandomState(seed).randint(0, 256, (height, width, 3)).astype(np.uint8)
+
+
+def camera_frame(height, width):
+    """The built-in sample picture at camera size, for end-to-end timing: a logits head's label step
+    (label_upsample.py) interpolates only where classes meet, so its cost follows the picture's class
+    boundaries, and a photo has a real number of them (random pixels would make a trained network's
+    output noise)."""
+    picture = cv2.imread(SAMPLE_IMAGE, cv2.IMREAD_COLOR)
+    return cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA)
 
 
 def time_network_and_e2e(segmenter, warmup, iters, frame, step):
@@ -256,7 +268,7 @@ def run_bench(args, specs, columns, environment):
                     jobs.append((spec, column, path))
         if not jobs:
             raise InputError("nothing to measure: no model can run on the selected backends")
-        frame = synthetic_frame(*CAMERA_FRAME)
+        frame = camera_frame(*CAMERA_FRAME)
         progress = Progress(total=len(jobs) * 2 * (args.warmup + args.iters))
         try:
             for spec, column, path in jobs:

@@ -43,8 +43,11 @@ class _Axis(object):
         width = max(1, int(counts.max()))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         offsets = np.minimum(np.arange(width)[None, :], np.maximum(counts, 1)[:, None] - 1)
-        self.pixels = np.minimum(starts[:, None] + offsets, out_size - 1)  # lower is sorted: cells are runs
-        self.frac = frac[self.pixels]
+        pixels = np.minimum(starts[:, None] + offsets, out_size - 1)  # lower is sorted: cells are runs
+        # (width, cells): gathered by cell, the cells are the last, contiguous axis of every block
+        # array, so numpy's inner loops run over hundreds of cells instead of a cell's few pixels
+        self.pixels = np.ascontiguousarray(pixels.T)
+        self.frac = np.ascontiguousarray(frac[pixels].T)
         self.keep = np.float32(1) - self.frac  # computed as the reference computes it
 
 
@@ -110,32 +113,36 @@ class LabelUpsampler(object):
         ceiling = np.maximum(np.maximum(corners[0], corners[1]), np.maximum(corners[2], corners[3]))
         candidates = ceiling >= (floor - 2 * self._tolerance(scores))[:, None]
         counts = candidates.sum(axis=1)
-        for count in np.unique(counts):
-            group = np.nonzero(counts == count)[0]
-            classes = np.nonzero(candidates[group])[1].reshape(len(group), count)  # ascending per cell
-            values = [corner[group[:, None], classes] for corner in corners]  # (cells, count) each
-            self._write_cells(cell_r[group], cell_c[group], classes, values, labels)
+        order = np.argsort(-counts, kind="stable")  # most candidates first: slot k is a prefix of the cells
+        candidates, counts = candidates[order], counts[order]
+        cell_r, cell_c, corners = cell_r[order], cell_c[order], [corner[order] for corner in corners]
+        which, classes = np.nonzero(candidates)  # ascending classes within each cell
+        slots = np.zeros((len(order), int(counts[0])), np.int64)
+        slots[which, np.cumsum(candidates, axis=1)[which, classes] - 1] = classes
+        prefix = [int(np.count_nonzero(counts > k)) for k in range(int(counts[0]))]
+        self._write_cells(cell_r, cell_c, corners, slots, prefix, labels)
 
-    def _write_cells(self, cell_r, cell_c, classes, values, labels):
-        """One candidate class at a time over (cells, rows, cols) blocks, keeping the first best (a strict
-        comparison in ascending class order: the reference argmax's tie rule)."""
-        top_left, top_right, bottom_left, bottom_right = values
-        frac_c, keep_c = self.cols.frac[cell_c], self.cols.keep[cell_c]  # (cells, cols)
-        frac_r, keep_r = self.rows.frac[cell_r][:, :, None], self.rows.keep[cell_r][:, :, None]  # (cells, rows, 1)
+    def _write_cells(self, cell_r, cell_c, corners, slots, prefix, labels):
+        """(rows, cols, cells) blocks, one candidate slot at a time; slot k covers the first prefix[k]
+        cells. A strict comparison in ascending class order keeps the first best: the argmax tie rule."""
+        frac_c, keep_c = self.cols.frac[:, cell_c], self.cols.keep[:, cell_c]  # (cols, cells)
+        frac_r, keep_r = self.rows.frac[:, None, cell_r], self.rows.keep[:, None, cell_r]  # (rows, 1, cells)
+        everything = np.arange(len(cell_r))
         best_score = best_class = None
-        for k in range(classes.shape[1]):
-            top = top_left[:, k, None] * keep_c + top_right[:, k, None] * frac_c  # the reference's columns pass
-            bottom = bottom_left[:, k, None] * keep_c + bottom_right[:, k, None] * frac_c
-            score = top[:, None, :] * keep_r + bottom[:, None, :] * frac_r  # then its rows pass
+        for k, count in enumerate(prefix):
+            cells, classes = everything[:count], slots[:count, k]
+            top_left, top_right, bottom_left, bottom_right = (corner[cells, classes] for corner in corners)
+            top = top_left * keep_c[:, :count] + top_right * frac_c[:, :count]  # the reference's columns pass
+            bottom = bottom_left * keep_c[:, :count] + bottom_right * frac_c[:, :count]
+            score = top * keep_r[..., :count] + bottom * frac_r[..., :count]  # then its rows pass
             if best_score is None:
-                best_score = score
-                best_class = np.empty(score.shape, self.dtype)
-                best_class[...] = classes[:, 0, None, None]
+                best_score, best_class = score, np.empty(score.shape, self.dtype)
+                best_class[...] = classes
                 continue
-            better = score > best_score
-            np.copyto(best_score, score, where=better)
-            np.copyto(best_class, classes[:, k, None, None].astype(self.dtype), where=better)
-        labels[self.rows.pixels[cell_r][:, :, None], self.cols.pixels[cell_c][:, None, :]] = best_class
+            better = score > best_score[..., :count]
+            np.copyto(best_score[..., :count], score, where=better)
+            np.copyto(best_class[..., :count], classes.astype(self.dtype), where=better)
+        labels[self.rows.pixels[:, None, cell_r], self.cols.pixels[None, :, cell_c]] = best_class
 
 
 @functools.lru_cache(maxsize=8)
