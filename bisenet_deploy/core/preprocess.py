@@ -21,13 +21,14 @@ from .errors import InputError
 from .modelcard import IMAGENET_MEAN, IMAGENET_STD
 
 
-def resize_linear(image, size_hw):
-    # type: (np.ndarray, tuple) -> np.ndarray
-    """cv2.resize INTER_LINEAR of a float32 image to (H, W) through OpenCV's own code, not IPP's."""
+def resize_linear(image, size_hw, dst=None):
+    # type: (np.ndarray, tuple, np.ndarray) -> np.ndarray
+    """cv2.resize INTER_LINEAR of a float32 image to (H, W) through OpenCV's own code, not IPP's
+    (into `dst` when given)."""
     ipp_was_on = cv2.ipp.useIPP()
     cv2.ipp.setUseIPP(False)
     try:
-        return cv2.resize(image, (int(size_hw[1]), int(size_hw[0])), interpolation=cv2.INTER_LINEAR)
+        return cv2.resize(image, (int(size_hw[1]), int(size_hw[0])), dst=dst, interpolation=cv2.INTER_LINEAR)
     finally:
         cv2.ipp.setUseIPP(ipp_was_on)
 

@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from bisenet_deploy.runtime.label_upsample import LabelUpsampler, shared_upsampler
+from bisenet_deploy.runtime import native
+from bisenet_deploy.runtime.label_upsample import NATIVE_NAME, LabelUpsampler, shared_upsampler
 from bisenet_deploy.runtime.postprocess import argmax_upsampled, labels_from_output
 
 
@@ -17,11 +18,14 @@ def smooth_scores(rng, classes, hw, blobs=6):
 
 
 def check_equal(scores_chw, out_hw, align_corners, dtype=np.uint8):
+    """The C routine (where it builds) and the numpy code both give the reference's labels exactly."""
     expected = argmax_upsampled(scores_chw, out_hw, align_corners, dtype)
-    upsampler = LabelUpsampler(scores_chw.shape[1:], out_hw, scores_chw.shape[0], align_corners, dtype)
-    got = upsampler(scores_chw.transpose(1, 2, 0))
-    assert got.dtype == dtype and got.shape == tuple(out_hw)
-    np.testing.assert_array_equal(got, expected)
+    for use_native in (True, False):
+        upsampler = LabelUpsampler(scores_chw.shape[1:], out_hw, scores_chw.shape[0], align_corners, dtype,
+                                   use_native=use_native)
+        got = upsampler(scores_chw.transpose(1, 2, 0))
+        assert got.dtype == dtype and got.shape == tuple(out_hw)
+        np.testing.assert_array_equal(got, expected)
 
 
 GEOMETRIES = [((60, 80), (480, 640)), ((64, 64), (480, 640)), ((24, 32), (192, 256)), ((7, 5), (33, 41)),
@@ -92,3 +96,33 @@ def test_labels_from_output_uses_it_and_returns_a_fresh_array_each_call():
     assert labels_from_output(scores, card, (240, 320)) is not first
     assert shared_upsampler((30, 40), (240, 320), 37, True, np.uint8) is shared_upsampler(
         (30, 40), (240, 320), 37, True, np.uint8)
+
+
+def test_the_c_routine_builds_here():
+    """This machine (and CI) has a C compiler: the fast path must really be the compiled one."""
+    assert LabelUpsampler((4, 4), (8, 8), 3, True).native is not None
+
+
+def test_without_a_compiler_the_numpy_path_is_used_and_said(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # nothing built yet
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    monkeypatch.setattr(native, "_LOADED", {})
+    with caplog.at_level("WARNING", logger="bisenet_deploy.runtime"):
+        assert native.load(NATIVE_NAME) is None
+    assert "runs through numpy" in caplog.text
+    assert not list(tmp_path.rglob("*.so*"))  # no half-built library left behind
+    upsampler = LabelUpsampler((12, 16), (48, 64), 5, True)
+    assert upsampler.native is None
+    scores = np.random.RandomState(8).randn(5, 12, 16).astype(np.float32)
+    np.testing.assert_array_equal(upsampler(scores.transpose(1, 2, 0)), argmax_upsampled(scores, (48, 64), True))
+
+
+def test_a_library_built_once_is_reused_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(native, "_LOADED", {})
+    assert native.load(NATIVE_NAME) is not None
+    built = list(tmp_path.rglob("*.so"))
+    assert len(built) == 1 and not list(tmp_path.rglob("*.part"))
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))  # a rebuild would now fail
+    monkeypatch.setattr(native, "_LOADED", {})
+    assert native.load(NATIVE_NAME) is not None

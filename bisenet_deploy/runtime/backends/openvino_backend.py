@@ -8,22 +8,21 @@ the same comparison as bisenet-build-engine --verify, with this backend's per-pr
 a precision that fails is refused with the figures.
 
 Two compiled models, each made on first use: the network alone (float NCHW in, the card's output;
-`infer`, what network-only timings and verification use), and per camera frame size the whole-frame
-model of openvino_graph.py (uint8 BGR frame in, NHWC scores or labels out; `segment_frame`, the hot
-path), whose output frames.FrameLabels turns into labels at the frame's size. Frames are passed to
-OpenVINO without a copy, its output tensor is read in place, and the labels buffer is reused.
+`infer`, what network-only timings and verification use), and the whole-frame model of
+openvino_graph.py (`segment_frame`, the hot path): frames.FrameInput's float frame at the network's
+size in, NHWC scores or labels out, turned into labels at the frame's size by frames.FrameLabels.
+The input is passed to OpenVINO without a copy, its output tensor is read in place, and every
+frame-sized buffer is reused.
 """
 
 import logging
 import os
-import time
 
 from ...core.errors import InputError, WorkFailed
 from ...core.lazy import is_installed, lazy_import
-from ...core.preprocess import check_frame
 from . import openvino_graph
 from .base import Backend
-from .frames import MAX_FRAME_MODELS, FrameLabels, reference_segment
+from .frames import FrameSteps, segment_timed
 from .openvino_precision import (MIN_AGREEMENT, PRECISIONS, bench_precisions, is_qdq_file, plan_precision,
                                  prefers_openvino)
 
@@ -93,7 +92,8 @@ class OpenVinoBackend(Backend):
         self._capabilities = list(capabilities) if capabilities is not None else None
         self.cpu_name = None
         self._core = self._model = self._network = None
-        self._frames = {}  # frame (h, w) -> (infer request of the whole-frame model, frames.FrameLabels)
+        self._frame_request = None  # infer request of the whole-frame model, made on the first frame
+        self._steps = FrameSteps(card)
 
     def _activate(self):
         ov = _openvino()
@@ -157,32 +157,26 @@ class OpenVinoBackend(Backend):
         return self._network.get_output_tensor(0).data
 
     def segment_frame(self, frame_bgr, overlay_alpha=None):
-        """(labels at the frame's size, None, timings) for a uint8 BGR frame: one compiled-model call
-        (timings["network"], the in-graph preprocessing included), then frames.FrameLabels
-        ("postprocess"). The labels are OpenVINO's output buffer or ours, reused by the next call: use
-        or copy them first."""
+        """(labels at the frame's size, None, timings) for a uint8 BGR frame through the whole-frame model
+        (frames.segment_timed). The labels are OpenVINO's output buffer or ours, reused by the next
+        call: use or copy them first."""
         if not self.is_active:
             raise RuntimeError("openvino backend used before activate()")
-        check_frame(frame_bgr)
-        frame_hw = tuple(frame_bgr.shape[:2])
-        request = self._frames.get(frame_hw)
-        if request is None and len(self._frames) >= MAX_FRAME_MODELS:
-            return reference_segment(self, frame_bgr)
-        if request is None:
-            request = self._frames[frame_hw] = (self._compile(
-                openvino_graph.frame_model(self._core, self.model_path, self.card, frame_hw)),
-                FrameLabels(self.card, frame_hw))
-        start = time.perf_counter()
-        request[0].infer({0: frame_bgr[None]}, share_inputs=True)
-        inferred = time.perf_counter()
-        labels = request[1](request[0].get_output_tensor(0).data)
-        self.last_infer_seconds = inferred - start
-        return labels, None, {"preprocess": 0.0, "network": inferred - start,
-                              "postprocess": time.perf_counter() - inferred}
+        if self._frame_request is None:
+            self._frame_request = self._compile(openvino_graph.frame_model(self._core, self.model_path, self.card))
+        request = self._frame_request
+
+        def run(batch):
+            request.infer({0: batch}, share_inputs=True)
+            return request.get_output_tensor(0).data
+
+        result = segment_timed(self._steps, frame_bgr, run)
+        self.last_infer_seconds = result[2]["network"]
+        return result
 
     def _deactivate(self):
         self._network = self._model = self._core = None
-        self._frames = {}
+        self._frame_request = None
 
     def _device_text(self):
         hint = " INFERENCE_PRECISION_HINT={}".format(self.plan.hint) if self.plan else ""

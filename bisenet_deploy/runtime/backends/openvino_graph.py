@@ -1,9 +1,9 @@
 """The OpenVINO model that segments a whole camera frame: preprocessing and the label head in the graph.
 
-In: the camera's uint8 BGR frame, 1 x H x W x 3 (HWC, as OpenCV delivers it). PrePostProcessor adds
-the reference preprocessing (runtime/preprocess.py): to float, bilinear resize to the network input
-(half-pixel centres, as cv2.INTER_LINEAR), BGR -> RGB, (x / 255 - mean) / std as one mean/scale pair,
-HWC -> CHW. Out, turned into the frame-sized label map by frames.FrameLabels:
+In: frames.FrameInput's float32 RGB frame at the network's size, 1 x H x W x 3 (the reference
+preprocessing's colour swap, to-float and resize, done by OpenCV exactly as core/preprocess.py does
+them). PrePostProcessor adds the rest of the reference preprocessing: (x / 255 - mean) / std as one
+mean/scale pair, HWC -> CHW. Out, turned into the frame-sized label map by frames.FrameLabels:
 - logits head: the 1/8 scores transposed to NHWC, float32; LabelUpsampler interpolates them only
   where classes meet (an in-graph Interpolate to the frame size and TopK cost as much as the BF16
   network: 11 M scores at 480x640 for 37 classes);
@@ -36,22 +36,18 @@ def is_quantized(model):
     return any(op.get_type_name() in ("FakeQuantize", "QuantizeLinear") for op in model.get_ops())
 
 
-def add_preprocessing(model, card, frame_hw):
-    """`model` (float NCHW input) with a uint8 BGR 1xHxWx3 input at `frame_hw` and the reference
-    preprocessing in its graph; returns the new ov.Model."""
+def add_preprocessing(model, card):
+    """`model` (float NCHW input) with a float32 RGB 1xHxWx3 input at the network's size and the rest of
+    the reference preprocessing in its graph; returns the new ov.Model."""
     ov = _ov()
-    from openvino.preprocess import ColorFormat, PrePostProcessor, ResizeAlgorithm
+    from openvino.preprocess import PrePostProcessor
 
     ppp = PrePostProcessor(model)
     tensor = ppp.input().tensor()
-    tensor.set_element_type(ov.Type.u8).set_layout(ov.Layout("NHWC")).set_color_format(ColorFormat.BGR)
-    tensor.set_shape([1, int(frame_hw[0]), int(frame_hw[1]), 3])
+    tensor.set_element_type(ov.Type.f32).set_layout(ov.Layout("NHWC"))
+    tensor.set_shape([1] + [int(v) for v in card["input_size"]] + [3])
     ppp.input().model().set_layout(ov.Layout("NCHW"))
     steps = ppp.input().preprocess()
-    steps.convert_element_type(ov.Type.f32)  # float before the resize, as the reference does
-    if tuple(frame_hw) != tuple(card["input_size"]):
-        steps.resize(ResizeAlgorithm.RESIZE_LINEAR)
-    steps.convert_color(ColorFormat.RGB)
     # (x - 255 mean) / (255 std) == (x / 255 - mean) / std
     steps.mean([PIXEL_MAX * float(m) for m in card["mean"]]).scale([PIXEL_MAX * float(s) for s in card["std"]])
     if card["input"]["dtype"] != "float32":
@@ -76,13 +72,13 @@ def add_label_head(model, card):
     return model
 
 
-def frame_model(core, model_path, card, frame_hw):
-    """The whole-frame model: uint8 BGR frame in, labels out (see the module doc)."""
-    model = add_preprocessing(read_model(core, model_path), card, frame_hw)
+def frame_model(core, model_path, card):
+    """The whole-frame model: FrameInput's float frame in, NHWC scores or labels out (see the module doc)."""
+    model = add_preprocessing(read_model(core, model_path), card)
     return add_label_head(model, card)
 
 
-def preprocessing_model(card, frame_hw):
+def preprocessing_model(card):
     """Only the in-graph preprocessing (an identity network behind it): what tests compare with the
     reference preprocessing."""
     ov = _ov()
@@ -91,4 +87,4 @@ def preprocessing_model(card, frame_hw):
     shape = list(card["input"]["shape"])
     parameter = opset1.parameter(shape, np.dtype(card["input"]["dtype"]), name=card["input"]["name"])
     identity = ov.Model([opset1.result(opset1.convert(parameter, "f32"))], [parameter], "identity")
-    return add_preprocessing(identity, card, frame_hw)
+    return add_preprocessing(identity, card)

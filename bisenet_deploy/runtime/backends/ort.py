@@ -1,14 +1,12 @@
 """ONNX Runtime backend: runs an exported .onnx, on CUDA when this onnxruntime build has it."""
 
 import os
-import time
 
 from ...core.errors import InputError
 from ...core.lazy import lazy_import
-from ...core.preprocess import check_frame
 from . import ort_frames
 from .base import Backend
-from .frames import MAX_FRAME_MODELS, FrameLabels, reference_segment
+from .frames import FrameSteps, segment_timed
 
 CUDA_PROVIDER = "CUDAExecutionProvider"
 CPU_PROVIDER = "CPUExecutionProvider"
@@ -58,7 +56,8 @@ class OrtBackend(Backend):
         super(OrtBackend, self).__init__(model_path, card, threads)
         self.providers = list(providers) if providers else None
         self._session = None
-        self._frames = {}  # frame (h, w) -> (ort_frames.FrameRunner, frames.FrameLabels)
+        self._runner = None  # ort_frames.FrameRunner of the wrapped model, made on the first frame
+        self._steps = FrameSteps(card)
 
     @property
     def segments_frames(self):
@@ -66,26 +65,15 @@ class OrtBackend(Backend):
         return ort_frames.can_wrap()
 
     def segment_frame(self, frame_bgr, overlay_alpha=None):
-        """(labels at the frame's size, None, timings): one session call on the wrapped model, then
-        frames.FrameLabels; the labels buffer is reused by the next call. timings["network"] includes the
-        in-graph preprocessing."""
-        check_frame(frame_bgr)
-        frame_hw = tuple(frame_bgr.shape[:2])
-        runner = self._frames.get(frame_hw)
-        if runner is None and len(self._frames) >= MAX_FRAME_MODELS:  # sizes vary: no session per size
-            return reference_segment(self, frame_bgr)
-        if runner is None:
-            wrapped = ort_frames.wrap_model(self.model_path, self.card, frame_hw)
-            runner = self._frames[frame_hw] = (ort_frames.FrameRunner(
-                session_from_onnx(wrapped, self.threads, self.providers or self._session.get_providers()),
-                frame_hw, self.card), FrameLabels(self.card, frame_hw))
-        start = time.perf_counter()
-        output = runner[0].run(frame_bgr)
-        inferred = time.perf_counter()
-        labels = runner[1](output)
-        self.last_infer_seconds = inferred - start
-        return labels, None, {"preprocess": 0.0, "network": inferred - start,
-                              "postprocess": time.perf_counter() - inferred}
+        """(labels at the frame's size, None, timings) through the wrapped model (frames.segment_timed);
+        the labels buffer is reused by the next call."""
+        if self._runner is None:
+            wrapped = ort_frames.wrap_model(self.model_path, self.card)
+            self._runner = ort_frames.FrameRunner(
+                session_from_onnx(wrapped, self.threads, self.providers or self._session.get_providers()), self.card)
+        result = segment_timed(self._steps, frame_bgr, self._runner.run, self._runner.input)
+        self.last_infer_seconds = result[2]["network"]
+        return result
 
     def _activate(self):
         session = session_from_onnx(self.model_path, self.threads, self.providers)
@@ -100,8 +88,7 @@ class OrtBackend(Backend):
         return self._session.run([self.card["output"]["name"]], {self.card["input"]["name"]: batch})[0]
 
     def _deactivate(self):
-        self._session = None
-        self._frames = {}
+        self._session = self._runner = None
 
     def _device_text(self):
         if self._session is not None:

@@ -1,13 +1,13 @@
-"""ONNX Runtime on whole camera frames: the reference preprocessing in the graph, the labels from its output.
+"""ONNX Runtime on whole camera frames: the end of the reference preprocessing in the graph, the
+labels from its output.
 
-The network's ONNX is wrapped, per frame size, into one model: uint8 BGR 1xHxWx3 in -> Cast -> Resize
-(linear, half-pixel centres, as cv2.INTER_LINEAR on float) -> BGR to RGB -> (x - 255 mean) / (255 std)
--> NCHW -> the network -> for a logits head its 1/8 scores transposed to NHWC (float32), for a labels
-head its labels cast to uint8. frames.FrameLabels turns that into the frame-sized label map: the
-scores through LabelUpsampler (the reference's labels, interpolated only where classes meet: an
-in-graph Resize to the frame size and ArgMax, ONNX Runtime's fastest form of it, cost as much as the
-network), the labels by the reference's nearest resize. Input and output are bound once (IOBinding)
-to buffers reused every frame.
+The network's ONNX is wrapped once into a model whose input is frames.FrameInput's float32 RGB frame
+at the network's size (OpenCV's colour swap, to-float and resize, exactly the reference's):
+(x - 255 mean) / (255 std) -> NCHW -> the network -> for a logits head its 1/8 scores transposed to
+NHWC (float32), for a labels head its labels cast to uint8. frames.FrameLabels turns that into the
+frame-sized label map: the scores through LabelUpsampler (the reference's labels, interpolated only
+where classes meet), the labels by the reference's nearest resize. Input and output are bound once
+(IOBinding) to buffers reused every frame.
 
 Needs the onnx package (the workstation); without it (a bare Jetson, where TensorRT runs frames) the
 segmenter keeps the numpy path.
@@ -19,7 +19,7 @@ from ...core.lazy import is_installed
 from ..postprocess import label_dtype
 from .frames import scores_hw
 
-FRAME_INPUT = "bisenet_frame_bgr"
+FRAME_INPUT = "bisenet_frame_rgb_float"
 LABELS_OUTPUT = "bisenet_labels"
 SCORES_OUTPUT = "bisenet_scores_nhwc"
 ONNX_TYPES = {np.float32: 1, np.uint8: 2, np.uint16: 4}  # TensorProto codes
@@ -30,27 +30,14 @@ def can_wrap():
     return is_installed("onnx")
 
 
-def _pre_nodes(helper, card, frame_hw, out_name):
-    """Nodes and initializers from the uint8 frame to the network input."""
-    height, width = (int(v) for v in card["input_size"])
-    mean = np.asarray(card["mean"], np.float32)[::-1] * PIXEL_MAX  # in BGR order: the flip comes after
-    std = np.asarray(card["std"], np.float32)[::-1] * PIXEL_MAX
-    # roi and scales are required inputs of opset 11's Resize: empty tensors, the sizes decide
-    inits = [helper.make_tensor("resize_roi", 1, [0], []), helper.make_tensor("resize_scales", 1, [0], []),
-             helper.make_tensor("pre_size", 7, [4], [1, height, width, 3]),
-             helper.make_tensor("pre_mean", 1, [3], mean.tolist()),
-             helper.make_tensor("pre_std", 1, [3], std.tolist()),
-             helper.make_tensor("pre_flip", 7, [3], [2, 1, 0])]
-    nodes = [helper.make_node("Cast", [FRAME_INPUT], ["pre_float"], to=1)]
-    source = "pre_float"
-    if tuple(frame_hw) != (height, width):
-        nodes.append(helper.make_node("Resize", ["pre_float", "resize_roi", "resize_scales", "pre_size"],
-                                      ["pre_resized"], mode="linear", coordinate_transformation_mode="half_pixel"))
-        source = "pre_resized"
-    nodes += [helper.make_node("Sub", [source, "pre_mean"], ["pre_centred"]),
-              helper.make_node("Div", ["pre_centred", "pre_std"], ["pre_scaled"]),
-              helper.make_node("Gather", ["pre_scaled", "pre_flip"], ["pre_rgb"], axis=3),
-              helper.make_node("Transpose", ["pre_rgb"], [out_name], perm=[0, 3, 1, 2])]
+def _pre_nodes(helper, card, out_name):
+    """Nodes and initializers from the float RGB frame at network size (frames.FrameInput) to the
+    network input."""
+    inits = [helper.make_tensor("pre_mean", 1, [3], (np.asarray(card["mean"], np.float32) * PIXEL_MAX).tolist()),
+             helper.make_tensor("pre_std", 1, [3], (np.asarray(card["std"], np.float32) * PIXEL_MAX).tolist())]
+    nodes = [helper.make_node("Sub", [FRAME_INPUT, "pre_mean"], ["pre_centred"]),
+             helper.make_node("Div", ["pre_centred", "pre_std"], ["pre_scaled"]),
+             helper.make_node("Transpose", ["pre_scaled"], [out_name], perm=[0, 3, 1, 2])]
     if card["input"]["dtype"] == "float16":
         nodes[-1].output[0] = "pre_nchw"
         nodes.append(helper.make_node("Cast", ["pre_nchw"], [out_name], to=10))
@@ -74,8 +61,9 @@ def output_spec(card):
     return LABELS_OUTPUT, label_dtype(card["num_classes"]), tuple(int(v) for v in card["input_size"])
 
 
-def wrap_model(model_path, card, frame_hw):
-    """Serialized ONNX: frame in, labels out (see the module doc)."""
+def wrap_model(model_path, card):
+    """Serialized ONNX: the float frame at network size in, NHWC scores or labels out (see the module
+    doc). One model serves every frame size: FrameInput resizes before it, FrameLabels after."""
     import onnx
     from onnx import helper
 
@@ -83,7 +71,7 @@ def wrap_model(model_path, card, frame_hw):
     graph = model.graph
     network_input, network_output = card["input"]["name"], card["output"]["name"]
     opset = max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
-    pre, pre_inits = _pre_nodes(helper, card, frame_hw, network_input)
+    pre, pre_inits = _pre_nodes(helper, card, network_input)
     post, post_inits = _post_nodes(helper, card, network_output), []
     if opset >= 13:  # Squeeze takes its axes as an input from opset 13 on
         post_inits.append(helper.make_tensor("post_axes", 7, [1], [0]))
@@ -93,8 +81,8 @@ def wrap_model(model_path, card, frame_hw):
                 node.input.append("post_axes")
     kept_inputs = [i for i in graph.input if i.name != network_input]
     del graph.input[:]
-    graph.input.extend([helper.make_tensor_value_info(FRAME_INPUT, 2, [1, int(frame_hw[0]), int(frame_hw[1]), 3])]
-                       + kept_inputs)
+    height, width = (int(v) for v in card["input_size"])
+    graph.input.extend([helper.make_tensor_value_info(FRAME_INPUT, 1, [1, height, width, 3])] + kept_inputs)
     nodes = pre + list(graph.node) + post
     del graph.node[:]
     graph.node.extend(nodes)
@@ -106,19 +94,20 @@ def wrap_model(model_path, card, frame_hw):
 
 
 class FrameRunner(object):
-    """One wrapped session per frame size, its input and output bound once to reused buffers."""
+    """The wrapped session, its input and output bound once to reused buffers."""
 
-    def __init__(self, session, frame_hw, card):
+    def __init__(self, session, card):
         self.session = session
-        self.input = np.empty((1, int(frame_hw[0]), int(frame_hw[1]), 3), np.uint8)
+        self.input = np.empty((1,) + tuple(int(v) for v in card["input_size"]) + (3,), np.float32)
         name, dtype, shape = output_spec(card)
         self.output = np.empty(shape, dtype)
         self.binding = session.io_binding()
         self.binding.bind_cpu_input(FRAME_INPUT, self.input)
         self.binding.bind_output(name, "cpu", 0, self.output.dtype, self.output.shape, self.output.ctypes.data)
 
-    def run(self, frame_bgr):
-        """The wrapped model's output for one frame (the reused output buffer)."""
-        self.input[0] = frame_bgr  # the one copy: into the bound input buffer
+    def run(self, frame_input):
+        """The wrapped model's output (the reused output buffer) for FrameInput's array."""
+        if frame_input is not self.input:  # FrameInput writes straight into it
+            self.input[...] = frame_input
         self.session.run_with_iobinding(self.binding)
         return self.output

@@ -1,5 +1,5 @@
-"""ONNX Runtime on whole frames: the wrapped graph (preprocessing, network, upsample and argmax) gives the
-reference pipeline's labels, into buffers reused every frame."""
+"""ONNX Runtime on whole frames: FrameInput, the wrapped graph (the rest of the preprocessing and the
+network) and FrameLabels give the reference pipeline's labels, into buffers reused every frame."""
 
 import cv2
 import numpy as np
@@ -9,7 +9,8 @@ from bisenet_deploy.core.comparison import SAMPLE_IMAGE
 from bisenet_deploy.runtime.backends.ort import OrtBackend
 from bisenet_deploy.runtime.model_card import load_model_card
 from bisenet_deploy.runtime.postprocess import labels_from_output
-from bisenet_deploy.core.preprocess import preprocess
+from bisenet_deploy.core.preprocess import preprocess, resize_linear
+from bisenet_deploy.runtime.backends.frames import FrameInput
 
 pytest.importorskip("onnx")
 CPU_ONLY = ["CPUExecutionProvider"]
@@ -27,8 +28,19 @@ def test_wrapped_frame_graph_gives_the_reference_labels(request, model_fixture, 
         reference = labels_from_output(backend.infer(preprocess(frame, card["input_size"])), card, frame_hw)
     assert overlay is None and timings["network"] > 0
     assert labels.shape == reference.shape and labels.dtype == reference.dtype
-    # ONNX Runtime's Resize and OpenCV's agree to float rounding, which may flip a near-tie pixel
+    # the in-graph mean/std rounds differently from the reference's, which may flip a near-tie pixel
     assert float(np.mean(labels == reference)) >= 0.999
+
+
+@pytest.mark.parametrize("frame_hw", [(480, 640), (64, 96), (123, 77), (32, 32)])
+def test_frame_input_is_the_reference_resize_exactly(frame_hw, tiny_onnx_logits):
+    card = load_model_card(tiny_onnx_logits)
+    frame = np.random.RandomState(sum(frame_hw)).randint(0, 256, frame_hw + (3,)).astype(np.uint8)
+    ours = FrameInput(card, frame_hw)(frame)
+    resized = frame.astype(np.float32)
+    if frame_hw != tuple(card["input_size"]):
+        resized = resize_linear(resized, card["input_size"])
+    np.testing.assert_array_equal(ours[0], cv2.cvtColor(resized, cv2.COLOR_BGR2RGB))
 
 
 def test_frame_buffers_are_reused(tiny_onnx_logits):

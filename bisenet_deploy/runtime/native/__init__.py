@@ -1,0 +1,82 @@
+"""Compiled routines: C sources next to this file, built with the system's C compiler on first use into
+a per-user cache and loaded with ctypes (no build step at install, so the package stays pure Python for
+flit and for the TX2's pip). Where no compiler is found, or the build fails, `load` returns None and the
+caller keeps its numpy path, which gives the same results, only slower."""
+
+import ctypes
+import hashlib
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import threading
+
+LOG = logging.getLogger("bisenet_deploy.runtime")
+# -ffp-contract=off: no fused multiply-adds, so every product and sum is rounded as numpy rounds it
+FLAGS = ["-O2", "-shared", "-fPIC", "-ffp-contract=off"]
+DISABLE_VARIABLE = "BISENET_NO_NATIVE"  # set (to anything) to keep every caller on its numpy path
+
+_LOCK = threading.Lock()
+_LOADED = {}
+
+
+def cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "bisenet-deploy", "native")
+
+
+def load(name):
+    """ctypes.CDLL of NAME.c built for this machine, or None where it cannot be (said once, in the log)."""
+    if os.environ.get(DISABLE_VARIABLE):
+        return None
+    with _LOCK:
+        if name not in _LOADED:
+            _LOADED[name] = _build_and_load(name)
+        return _LOADED[name]
+
+
+def _library_path(source):
+    with open(source, "rb") as handle:
+        digest = hashlib.sha1(handle.read() + " ".join(FLAGS).encode()).hexdigest()[:16]
+    name = os.path.splitext(os.path.basename(source))[0]
+    return os.path.join(cache_dir(), "{}-{}-{}.so".format(name, platform.machine(), digest))
+
+
+def _build_and_load(name):
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".c")
+    library = _library_path(source)
+    if not os.path.isfile(library):
+        compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+        if not compiler:
+            LOG.info("no C compiler (cc, gcc or $CC): %s runs through numpy, slower", name)
+            return None
+        if not _compile(compiler, source, library):
+            return None
+    try:
+        return ctypes.CDLL(library)
+    except OSError as exc:
+        LOG.warning("cannot load %s (%s): %s runs through numpy, slower", library, exc, name)
+        return None
+
+
+def _compile(compiler, source, library):
+    """Build into a temporary file renamed into place, so no reader ever sees half a library."""
+    temporary = None
+    try:
+        os.makedirs(os.path.dirname(library), exist_ok=True)
+        handle, temporary = tempfile.mkstemp(suffix=".so.part", dir=os.path.dirname(library))
+        os.close(handle)
+        subprocess.check_output([compiler] + FLAGS + ["-o", temporary, source], stderr=subprocess.STDOUT)
+        os.replace(temporary, library)
+        temporary = None
+        return True
+    except (OSError, subprocess.CalledProcessError) as exc:
+        output = getattr(exc, "output", b"") or b""
+        LOG.warning("cannot build %s (%s): it runs through numpy, slower", os.path.basename(source),
+                    output.decode(errors="replace").strip().splitlines()[0] if output.strip() else exc)
+        return False
+    finally:
+        if temporary and os.path.exists(temporary):
+            os.remove(temporary)
