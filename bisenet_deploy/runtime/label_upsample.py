@@ -28,7 +28,7 @@ import functools
 import numpy as np
 
 from . import native
-from .bilinear import linear_taps
+from .bilinear import argmax_upsampled, linear_taps
 
 NATIVE_NAME = "upsample_argmax"
 
@@ -74,6 +74,7 @@ class LabelUpsampler(object):
         self.out_hw = tuple(int(v) for v in out_hw)
         self.num_classes = int(num_classes)
         self.dtype = dtype
+        self.align_corners = bool(align_corners)
         self.rows = _Axis(self.scores_hw[0], self.out_hw[0], align_corners)
         self.cols = _Axis(self.scores_hw[1], self.out_hw[1], align_corners)
         self.empty = self.rows.empty[:, None] | self.cols.empty[None, :]
@@ -87,16 +88,20 @@ class LabelUpsampler(object):
         if out is None:
             if self._buffers is None:
                 self._buffers = (np.empty((self.out_hw[0], self.scores_hw[1]), self.dtype),
-                                 np.empty(self.out_hw, self.dtype))
-            row_labels, labels = self._buffers
+                                 np.empty(self.out_hw, self.dtype), self._scratch())
+            row_labels, labels, scratch = self._buffers
         else:
-            row_labels, labels = np.empty((self.out_hw[0], self.scores_hw[1]), self.dtype), out
+            row_labels, labels, scratch = np.empty((self.out_hw[0], self.scores_hw[1]), self.dtype), out, None
         scores = np.ascontiguousarray(scores, np.float32)
         if scores.shape != self.scores_hw + (self.num_classes,):
             raise ValueError("scores of shape {}, expected {}".format(
                 scores.shape, self.scores_hw + (self.num_classes,)))
+        tolerance = self._tolerance(scores)
+        if not np.isfinite(tolerance):  # a NaN or infinite score: the convex-hull argument does not hold
+            labels[...] = argmax_upsampled(scores.transpose(2, 0, 1), self.out_hw, self.align_corners, self.dtype)
+            return labels
         if self.native is not None and labels.flags.c_contiguous and labels.dtype == self.dtype:
-            return self._native_call(scores, labels)
+            return self._native_call(scores, labels, scratch or self._scratch(), tolerance)
         best = scores.argmax(axis=2)
         safe = self._safe_gap(scores, best)
         up_r, up_c = self.rows.upper, self.cols.upper
@@ -109,19 +114,23 @@ class LabelUpsampler(object):
             self._boundary_cells(scores, mixed_r, mixed_c, labels)
         return labels
 
-    def _native_call(self, scores, labels):
+    def _native_call(self, scores, labels, scratch, tolerance):
         rows, cols = self.rows, self.cols
-        status = self.native(_ptr(scores), self.scores_hw[0], self.scores_hw[1], self.num_classes,
-                             _ptr(rows.starts_all), _ptr(rows.upper32), _ptr(rows.pixel_keep), _ptr(rows.pixel_frac),
-                             _ptr(cols.starts_all), _ptr(cols.upper32), _ptr(cols.pixel_keep), _ptr(cols.pixel_frac),
-                             self.out_hw[0], self.out_hw[1], ctypes.c_float(self._tolerance(scores)), _ptr(labels),
-                             int(np.dtype(self.dtype).itemsize == 2))
-        if status != 0:
-            raise MemoryError("upsample_argmax: out of memory")
+        self.native(_ptr(scores), self.scores_hw[0], self.scores_hw[1], self.num_classes,
+                    _ptr(rows.starts_all), _ptr(rows.upper32), _ptr(rows.pixel_keep), _ptr(rows.pixel_frac),
+                    _ptr(cols.starts_all), _ptr(cols.upper32), _ptr(cols.pixel_keep), _ptr(cols.pixel_frac),
+                    self.out_hw[1], ctypes.c_float(tolerance), *[_ptr(a) for a in scratch],
+                    _ptr(labels), int(np.dtype(self.dtype).itemsize == 2))
         return labels
 
+    def _scratch(self):
+        """The C routine's work buffers: best class and safe flag per grid point, candidate classes."""
+        points = self.scores_hw[0] * self.scores_hw[1]
+        return np.empty(points, np.intc), np.empty(points, np.uint8), np.empty(self.num_classes, np.intc)
+
     def _tolerance(self, scores):
-        return np.float32(ROUNDING) * max(float(np.abs(scores.max())), float(np.abs(scores.min())), 1e-30)
+        """ROUNDING times the largest score magnitude (NaN or inf when a score is)."""
+        return float(np.float32(ROUNDING) * max(abs(float(scores.max())), abs(float(scores.min())), 1e-30))
 
     def _safe_gap(self, scores, best):
         """Grid points whose best class leads the runner-up by more than rounding can close."""
@@ -184,9 +193,9 @@ def _native_routine():
         return None
     routine = library.upsample_argmax
     pointer, integer = ctypes.c_void_p, ctypes.c_int
-    routine.argtypes = [pointer, integer, integer, integer] + [pointer] * 8 + [integer, integer, ctypes.c_float,
-                                                                              pointer, integer]
-    routine.restype = integer
+    routine.argtypes = ([pointer, integer, integer, integer] + [pointer] * 8 + [integer, ctypes.c_float]
+                        + [pointer] * 4 + [integer])
+    routine.restype = None
     return routine
 
 

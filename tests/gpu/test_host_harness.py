@@ -9,7 +9,8 @@ import pytest
 from bisenet_deploy.core.modelcard import IMAGENET_MEAN, IMAGENET_STD
 from bisenet_deploy.runtime.gpu import kernel_source as ks
 from bisenet_deploy.runtime.overlay import blend, colorize, palette_bgr
-from bisenet_deploy.runtime.postprocess import labels_from_output, linear_taps
+from bisenet_deploy.runtime.bilinear import linear_taps
+from bisenet_deploy.runtime.postprocess import labels_from_output
 from bisenet_deploy.core.preprocess import preprocess
 
 PTX_TYPES = {"u64": "P", "u32": "i", "s32": "i", "f32": "f"}

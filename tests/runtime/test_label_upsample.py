@@ -8,7 +8,8 @@ import pytest
 
 from bisenet_deploy.runtime import native
 from bisenet_deploy.runtime.label_upsample import NATIVE_NAME, LabelUpsampler, shared_upsampler
-from bisenet_deploy.runtime.postprocess import argmax_upsampled, labels_from_output
+from bisenet_deploy.runtime.bilinear import argmax_upsampled
+from bisenet_deploy.runtime.postprocess import labels_from_output
 
 
 def smooth_scores(rng, classes, hw, blobs=6):
@@ -126,3 +127,12 @@ def test_a_library_built_once_is_reused_from_the_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))  # a rebuild would now fail
     monkeypatch.setattr(native, "_LOADED", {})
     assert native.load(NATIVE_NAME) is not None
+
+
+def test_nan_and_infinite_scores_follow_the_reference():
+    rng = np.random.RandomState(9)
+    scores = smooth_scores(rng, 6, (8, 10))
+    scores[3, 2, 2] = np.nan
+    check_equal(scores, (40, 50), True)
+    scores[3, 2, 2] = np.inf
+    check_equal(scores, (40, 50), True)

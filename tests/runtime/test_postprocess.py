@@ -7,8 +7,9 @@ import torch.nn.functional as F
 
 from agreement import assert_agree
 from bisenet_deploy.core.errors import InputError
-from bisenet_deploy.runtime import postprocess
-from bisenet_deploy.runtime.postprocess import labels_from_output, upsample_bilinear
+from bisenet_deploy.runtime import bilinear
+from bisenet_deploy.runtime.bilinear import argmax_upsampled, upsample_bilinear
+from bisenet_deploy.runtime.postprocess import labels_from_output
 
 
 def card(head, num_classes=37, align_corners=True):
@@ -64,11 +65,11 @@ def test_align_corners_matters():
 
 
 def test_banded_argmax_equals_whole_frame(monkeypatch):
-    logits = np.random.RandomState(4).standard_normal((1, 37, 8, 12)).astype(np.float32)
-    whole = labels_from_output(logits, card("logits"), (97, 131))
-    monkeypatch.setattr(postprocess, "BAND_ELEMENTS", 37 * 131 * 5)  # five rows per band, last band shorter
-    assert np.array_equal(labels_from_output(logits, card("logits"), (97, 131)), whole)
-    assert np.array_equal(whole, upsample_bilinear(logits[0], (97, 131), True).argmax(0))
+    logits = np.random.RandomState(4).standard_normal((37, 8, 12)).astype(np.float32)
+    whole = upsample_bilinear(logits, (97, 131), True).argmax(0)
+    monkeypatch.setattr(bilinear, "BAND_ELEMENTS", 37 * 131 * 5)  # five rows per band, last band shorter
+    assert np.array_equal(argmax_upsampled(logits, (97, 131), True), whole)
+    assert np.array_equal(labels_from_output(logits[None], card("logits"), (97, 131)), whole)
 
 
 def test_many_classes_use_uint16():

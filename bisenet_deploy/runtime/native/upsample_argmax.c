@@ -18,7 +18,6 @@
 
 #include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 static void write_label(void *out, int wide, long index, int label) {
     if (wide)
@@ -84,24 +83,15 @@ static void score_cell(const float *a, const float *b, const float *d, const flo
     }
 }
 
-/* Returns 0, or -1 when out of memory. starts_r[r]..starts_r[r + 1] are the output rows of cell row r
- * (h + 1 entries), starts_c likewise; hi_r[r], hi_c[q] the cells' upper corners. */
-int upsample_argmax(const float *scores, int h, int w, int c, const int32_t *starts_r, const int32_t *hi_r,
-                    const float *keep_r, const float *frac_r, const int32_t *starts_c, const int32_t *hi_c,
-                    const float *keep_c, const float *frac_c, int out_h, int out_w, float tolerance, void *out,
-                    int wide) {
-    long points = (long)h * w;
-    int *best = malloc(sizeof(int) * points);
-    uint8_t *safe = malloc(points);
-    int *candidates = malloc(sizeof(int) * c);
-    if (!best || !safe || !candidates) {
-        free(best);
-        free(safe);
-        free(candidates);
-        return -1;
-    }
+/* starts_r[r]..starts_r[r + 1] are the output rows of cell row r (h + 1 entries), starts_c likewise;
+ * hi_r[r], hi_c[q] the cells' upper corners. best (h * w ints), safe (h * w bytes) and candidates (c
+ * ints) are the caller's scratch buffers, so nothing is allocated per frame. */
+void upsample_argmax(const float *scores, int h, int w, int c, const int32_t *starts_r, const int32_t *hi_r,
+                     const float *keep_r, const float *frac_r, const int32_t *starts_c, const int32_t *hi_c,
+                     const float *keep_c, const float *frac_c, int out_w, float tolerance, int *best,
+                     uint8_t *safe, int *candidates, void *out, int wide) {
     float margin = 2.0f * tolerance;
-    grid_best(scores, points, c, margin, best, safe);
+    grid_best(scores, (long)h * w, c, margin, best, safe);
     for (int r = 0; r < h; r++) {
         int y0 = starts_r[r], y1 = starts_r[r + 1];
         if (y0 == y1) continue;
@@ -123,9 +113,4 @@ int upsample_argmax(const float *scores, int h, int w, int c, const int32_t *sta
                        wide);
         }
     }
-    (void)out_h;
-    free(best);
-    free(safe);
-    free(candidates);
-    return 0;
 }
