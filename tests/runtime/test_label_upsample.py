@@ -2,6 +2,8 @@
 scores (near-ties everywhere), smooth score fields (what a trained network gives), exact ties, both
 coordinate conventions, up- and downsampling, degenerate sizes and more than 255 classes."""
 
+import platform
+
 import cv2
 import numpy as np
 import pytest
@@ -136,3 +138,13 @@ def test_nan_and_infinite_scores_follow_the_reference():
     check_equal(scores, (40, 50), True)
     scores[3, 2, 2] = np.inf
     check_equal(scores, (40, 50), True)
+
+
+def test_a_rebuild_from_a_changed_source_removes_the_older_library(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(native, "_LOADED", {})
+    stale = tmp_path / "bisenet-deploy" / "native" / "{}-{}-0123456789abcdef.so".format(NATIVE_NAME, platform.machine())
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"an older build")
+    assert native.load(NATIVE_NAME) is not None
+    assert not stale.exists() and len(list(stale.parent.glob("*.so"))) == 1

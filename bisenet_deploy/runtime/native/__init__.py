@@ -71,6 +71,7 @@ def _compile(compiler, source, library):
         subprocess.check_output([compiler] + FLAGS + ["-o", temporary, source], stderr=subprocess.STDOUT)
         os.replace(temporary, library)
         temporary = None
+        _remove_older_builds(library)
         return True
     except (OSError, subprocess.CalledProcessError) as exc:
         output = getattr(exc, "output", b"") or b""
@@ -80,3 +81,15 @@ def _compile(compiler, source, library):
     finally:
         if temporary and os.path.exists(temporary):
             os.remove(temporary)
+
+
+def _remove_older_builds(library):
+    """The same routine built from an earlier source (another digest): no longer loaded by anyone."""
+    folder, name = os.path.split(library)
+    prefix = name.rsplit("-", 1)[0] + "-"
+    for other in os.listdir(folder):
+        if other.startswith(prefix) and other.endswith(".so") and other != name:
+            try:
+                os.remove(os.path.join(folder, other))
+            except OSError:  # another process may be removing it too
+                pass
