@@ -32,9 +32,9 @@ class FrameInput(object):
         self._float = np.empty(frame_hw + (3,), np.float32)
         self._resized = np.empty((1,) + self.input_hw + (3,), np.float32)
 
-    def __call__(self, frame_bgr, out=None):
-        """The input array: `out` (1 x H x W x 3 float32, e.g. a bound input buffer) or our own."""
-        out = self._resized if out is None else out
+    def __call__(self, frame_bgr):
+        """The 1 x H x W x 3 float32 RGB input (our reused buffer)."""
+        out = self._resized
         cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB, dst=self._rgb)
         if frame_bgr.shape[:2] == self.input_hw:
             np.copyto(out[0], self._rgb, casting="unsafe")
@@ -51,10 +51,10 @@ def scores_hw(card):
 
 class FrameLabels(object):
     """`FrameLabels(card, frame_hw)(output)`: labels at the frame's size from a whole-frame model's
-    output, into a buffer reused every frame. A logits head's model outputs its scores NHWC (1 x h x w x
-    C), upsampled and argmaxed by LabelUpsampler (exactly the reference's labels, interpolating only
-    where classes meet); a labels head's outputs the network's labels, resized nearest as the
-    reference does."""
+    output, into a buffer reused every frame. For a logits head the output is the scores, NHWC (1 x h x
+    w x C, a view will do), upsampled and argmaxed by LabelUpsampler (exactly the reference's labels,
+    interpolating only where classes meet); for a labels head the network's labels, cast to the label
+    dtype and resized nearest, as the reference does."""
 
     def __init__(self, card, frame_hw):
         self.frame_hw = tuple(int(v) for v in frame_hw)
@@ -63,12 +63,16 @@ class FrameLabels(object):
         if card["head"] == "logits":
             self._upsampler = LabelUpsampler(scores_hw(card), self.frame_hw, card["num_classes"],
                                              head_align_corners(card), self.dtype)
-        self._resized = None
+        self._cast = self._resized = None
 
     def __call__(self, output):
         if self._upsampler is not None:
             return self._upsampler(output[0])
         labels = output[0] if output.ndim == 3 else output
+        if labels.dtype != self.dtype:  # ONNX Runtime gives the network's int32 labels
+            self._cast = np.empty(labels.shape, self.dtype) if self._cast is None else self._cast
+            np.copyto(self._cast, labels, casting="unsafe")
+            labels = self._cast
         if labels.shape == self.frame_hw:
             return labels
         self._resized = cv2.resize(labels, (self.frame_hw[1], self.frame_hw[0]), dst=self._resized,
@@ -91,14 +95,16 @@ class FrameSteps(object):
         return steps
 
 
-def segment_timed(steps, frame_bgr, run, input_buffer=None):
-    """(labels, None, timings) of one frame: FrameInput (into `input_buffer` when given), `run(input)`
-    (the whole-frame model's call, returning its output), FrameLabels. The labels buffer is reused by
-    the next frame of that size."""
+def segment_timed(steps, frame_bgr, run, prepare=None):
+    """(labels, None, timings) of one frame: FrameInput, then `prepare(input)` when given (the rest of
+    the preprocessing, outside the model), `run(input)` (the model's call, returning its output),
+    FrameLabels. The labels buffer is reused by the next frame of that size."""
     check_frame(frame_bgr)
     to_input, to_labels = steps.get(tuple(frame_bgr.shape[:2]))
     start = time.perf_counter()
-    batch = to_input(frame_bgr, input_buffer)
+    batch = to_input(frame_bgr)
+    if prepare is not None:
+        batch = prepare(batch)
     prepared = time.perf_counter()
     output = run(batch)
     inferred = time.perf_counter()

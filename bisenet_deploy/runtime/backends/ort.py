@@ -56,22 +56,17 @@ class OrtBackend(Backend):
         super(OrtBackend, self).__init__(model_path, card, threads)
         self.providers = list(providers) if providers else None
         self._session = None
-        self._runner = None  # ort_frames.FrameRunner of the wrapped model, made on the first frame
+        self._frame_io = None  # ort_frames.FrameIO, made on the first frame
         self._steps = FrameSteps(card)
 
-    @property
-    def segments_frames(self):
-        """True where the onnx package can wrap pre/postprocessing into the graph (ort_frames)."""
-        return ort_frames.can_wrap()
+    segments_frames = True
 
     def segment_frame(self, frame_bgr, overlay_alpha=None):
-        """(labels at the frame's size, None, timings) through the wrapped model (frames.segment_timed);
-        the labels buffer is reused by the next call."""
-        if self._runner is None:
-            wrapped = ort_frames.wrap_model(self.model_path, self.card)
-            self._runner = ort_frames.FrameRunner(
-                session_from_onnx(wrapped, self.threads, self.providers or self._session.get_providers()), self.card)
-        result = segment_timed(self._steps, frame_bgr, self._runner.run, self._runner.input)
+        """(labels at the frame's size, None, timings) through FrameInput, FrameIO and FrameLabels
+        (frames.segment_timed); the labels buffer is reused by the next call."""
+        if self._frame_io is None:
+            self._frame_io = ort_frames.FrameIO(self._session, self.card)
+        result = segment_timed(self._steps, frame_bgr, self._frame_io.run, self._frame_io.prepare)
         self.last_infer_seconds = result[2]["network"]
         return result
 
@@ -88,7 +83,7 @@ class OrtBackend(Backend):
         return self._session.run([self.card["output"]["name"]], {self.card["input"]["name"]: batch})[0]
 
     def _deactivate(self):
-        self._session = self._runner = None
+        self._session = self._frame_io = None
 
     def _device_text(self):
         if self._session is not None:
