@@ -27,10 +27,12 @@ import functools
 
 import numpy as np
 
+from ..core.machine import usable_cores
 from . import native
 from .bilinear import argmax_upsampled, linear_taps
 
 NATIVE_NAME = "upsample_argmax"
+MAX_THREADS = 4  # the C routine splits the cell rows between this many threads at most
 
 # A bound on how far float32 rounding can move an interpolated score, relative to the largest score
 # magnitude: two products and a sum per pass, two passes, a few units of 2**-24 each; 4e-6 is ~60.
@@ -80,6 +82,7 @@ class LabelUpsampler(object):
         self.empty = self.rows.empty[:, None] | self.cols.empty[None, :]
         self._buffers = None  # (row labels, labels), made on the first call without `out`
         self.native = _native_routine() if use_native else None
+        self.threads = max(1, min(MAX_THREADS, usable_cores()))
 
     def __call__(self, scores, out=None):
         # type: (np.ndarray, np.ndarray) -> np.ndarray
@@ -120,13 +123,14 @@ class LabelUpsampler(object):
                     _ptr(rows.starts_all), _ptr(rows.upper32), _ptr(rows.pixel_keep), _ptr(rows.pixel_frac),
                     _ptr(cols.starts_all), _ptr(cols.upper32), _ptr(cols.pixel_keep), _ptr(cols.pixel_frac),
                     self.out_hw[1], ctypes.c_float(tolerance), *[_ptr(a) for a in scratch],
-                    _ptr(labels), int(np.dtype(self.dtype).itemsize == 2))
+                    self.threads, _ptr(labels), int(np.dtype(self.dtype).itemsize == 2))
         return labels
 
     def _scratch(self):
         """The C routine's work buffers: best class and safe flag per grid point, candidate classes."""
         points = self.scores_hw[0] * self.scores_hw[1]
-        return np.empty(points, np.intc), np.empty(points, np.uint8), np.empty(self.num_classes, np.intc)
+        return (np.empty(points, np.intc), np.empty(points, np.uint8),
+                np.empty(self.threads * self.num_classes, np.intc))
 
     def _tolerance(self, scores):
         """ROUNDING times the largest score magnitude (NaN or inf when a score is)."""
@@ -194,7 +198,7 @@ def _native_routine():
     routine = library.upsample_argmax
     pointer, integer = ctypes.c_void_p, ctypes.c_int
     routine.argtypes = ([pointer, integer, integer, integer] + [pointer] * 8 + [integer, ctypes.c_float]
-                        + [pointer] * 4 + [integer])
+                        + [pointer] * 3 + [integer, pointer, integer])
     routine.restype = None
     return routine
 

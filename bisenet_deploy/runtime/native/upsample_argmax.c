@@ -17,6 +17,7 @@
  */
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 
 static void write_label(void *out, int wide, long index, int label) {
@@ -83,34 +84,82 @@ static void score_cell(const float *a, const float *b, const float *d, const flo
     }
 }
 
+typedef struct {
+    const float *scores;
+    int h, w, c;
+    const int32_t *starts_r, *hi_r, *starts_c, *hi_c;
+    const float *keep_r, *frac_r, *keep_c, *frac_c;
+    int out_w;
+    float margin;
+    const int *best;
+    const uint8_t *safe;
+    int *candidates; /* c ints of this job's own */
+    void *out;
+    int wide;
+    int r0, r1; /* the cell rows of this job */
+} Job;
+
+static void run_rows(const Job *j) {
+    const int w = j->w, c = j->c;
+    for (int r = j->r0; r < j->r1; r++) {
+        int y0 = j->starts_r[r], y1 = j->starts_r[r + 1];
+        if (y0 == y1) continue;
+        for (int q = 0; q < w; q++) {
+            int x0 = j->starts_c[q], x1 = j->starts_c[q + 1];
+            if (x0 == x1) continue;
+            long p00 = (long)r * w + q, p01 = (long)r * w + j->hi_c[q];
+            long p10 = (long)j->hi_r[r] * w + q, p11 = (long)j->hi_r[r] * w + j->hi_c[q];
+            int label = j->best[p00];
+            if (j->best[p01] == label && j->best[p10] == label && j->best[p11] == label && j->safe[p00] &&
+                j->safe[p01] && j->safe[p10] && j->safe[p11]) {
+                for (int y = y0; y < y1; y++)
+                    for (int x = x0; x < x1; x++) write_label(j->out, j->wide, (long)y * j->out_w + x, label);
+                continue;
+            }
+            const float *a = j->scores + p00 * c, *b = j->scores + p01 * c;
+            const float *d = j->scores + p10 * c, *e = j->scores + p11 * c;
+            int count = cell_candidates(a, b, d, e, c, j->margin, j->candidates);
+            score_cell(a, b, d, e, j->candidates, count, y0, y1, x0, x1, j->keep_r, j->frac_r, j->keep_c,
+                       j->frac_c, j->out_w, j->out, j->wide);
+        }
+    }
+}
+
+static void *run_rows_thread(void *job) {
+    run_rows((const Job *)job);
+    return NULL;
+}
+
+#define MAX_THREADS 8
+
 /* starts_r[r]..starts_r[r + 1] are the output rows of cell row r (h + 1 entries), starts_c likewise;
- * hi_r[r], hi_c[q] the cells' upper corners. best (h * w ints), safe (h * w bytes) and candidates (c
- * ints) are the caller's scratch buffers, so nothing is allocated per frame. */
+ * hi_r[r], hi_c[q] the cells' upper corners. best (h * w ints), safe (h * w bytes) and candidates
+ * (threads * c ints) are the caller's scratch buffers, so nothing is allocated per frame. The cell rows
+ * are split between `threads` threads (each writes only its own output rows); a thread that cannot be
+ * started leaves its rows to the calling thread. */
 void upsample_argmax(const float *scores, int h, int w, int c, const int32_t *starts_r, const int32_t *hi_r,
                      const float *keep_r, const float *frac_r, const int32_t *starts_c, const int32_t *hi_c,
                      const float *keep_c, const float *frac_c, int out_w, float tolerance, int *best,
-                     uint8_t *safe, int *candidates, void *out, int wide) {
+                     uint8_t *safe, int *candidates, int threads, void *out, int wide) {
     float margin = 2.0f * tolerance;
     grid_best(scores, (long)h * w, c, margin, best, safe);
-    for (int r = 0; r < h; r++) {
-        int y0 = starts_r[r], y1 = starts_r[r + 1];
-        if (y0 == y1) continue;
-        for (int q = 0; q < w; q++) {
-            int x0 = starts_c[q], x1 = starts_c[q + 1];
-            if (x0 == x1) continue;
-            long p00 = (long)r * w + q, p01 = (long)r * w + hi_c[q];
-            long p10 = (long)hi_r[r] * w + q, p11 = (long)hi_r[r] * w + hi_c[q];
-            int label = best[p00];
-            if (best[p01] == label && best[p10] == label && best[p11] == label && safe[p00] && safe[p01] &&
-                safe[p10] && safe[p11]) {
-                for (int y = y0; y < y1; y++)
-                    for (int x = x0; x < x1; x++) write_label(out, wide, (long)y * out_w + x, label);
-                continue;
-            }
-            const float *a = scores + p00 * c, *b = scores + p01 * c, *d = scores + p10 * c, *e = scores + p11 * c;
-            int count = cell_candidates(a, b, d, e, c, margin, candidates);
-            score_cell(a, b, d, e, candidates, count, y0, y1, x0, x1, keep_r, frac_r, keep_c, frac_c, out_w, out,
-                       wide);
-        }
+    if (threads < 1) threads = 1;
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    if (threads > h) threads = h;
+    Job jobs[MAX_THREADS];
+    pthread_t ids[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int t = 0; t < threads; t++) {
+        Job job = {scores, h, w, c, starts_r, hi_r, starts_c, hi_c, keep_r, frac_r, keep_c, frac_c, out_w, margin,
+                   best, safe, candidates + (long)t * c, out, wide, h * t / threads, h * (t + 1) / threads};
+        jobs[t] = job;
+    }
+    for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, run_rows_thread, &jobs[t]) == 0;
+    run_rows(&jobs[0]);
+    for (int t = 1; t < threads; t++) {
+        if (started[t])
+            pthread_join(ids[t], NULL);
+        else
+            run_rows(&jobs[t]);
     }
 }
