@@ -2,8 +2,7 @@
 the session's bound input, and the network's output for frames.FrameLabels.
 
 frames.FrameInput gives the float32 RGB frame at the network's size (OpenCV's colour swap, to-float
-and resize). FrameIO divides it by 255, subtracts the mean and divides by the std, channel by
-channel, into the NCHW input buffer bound to the session (IOBinding): the reference's arithmetic in
+and resize). FrameIO divides it by 255, subtracts the mean and divides by the std, into the NCHW input buffer bound to the session (IOBinding): the reference's arithmetic in
 its order, so the network sees exactly the reference's input. The output is bound to a reused buffer
 too; for a logits head FrameLabels reads it as NHWC (a transposed view). An earlier version wrapped
 these steps into the ONNX graph instead (NHWC frame in): ONNX Runtime then ran the network itself
@@ -34,14 +33,15 @@ class FrameIO(object):
                                  self.output.ctypes.data)
 
     def prepare(self, rgb):
-        """The network input (the bound buffer) from FrameInput's 1 x H x W x 3 float32 RGB frame."""
-        for channel in range(3):
-            plane = self._normalized[channel]
-            np.divide(rgb[0, :, :, channel], PIXEL_MAX, out=plane)
-            np.subtract(plane, self.mean[channel], out=plane)
-            np.divide(plane, self.std[channel], out=plane)
-        if self._normalized.base is not self.input:
-            np.copyto(self.input[0], self._normalized, casting="unsafe")
+        """The network input (the bound buffer) from FrameInput's 1 x H x W x 3 float32 RGB frame: one
+        strided copy into NCHW, then the reference's three operations on contiguous memory."""
+        planes = self._normalized
+        np.copyto(planes, rgb[0].transpose(2, 0, 1))
+        np.divide(planes, PIXEL_MAX, out=planes)
+        np.subtract(planes, self.mean[:, None, None], out=planes)
+        np.divide(planes, self.std[:, None, None], out=planes)
+        if planes.base is not self.input:
+            np.copyto(self.input[0], planes, casting="unsafe")
         return self.input
 
     def run(self, batch):
