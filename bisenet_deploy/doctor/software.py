@@ -1,5 +1,5 @@
-"""Findings about the Python side: Python, numpy, OpenCV (GStreamer, GUI), GStreamer and its Python
-bindings, ONNX Runtime, OpenVINO, ROS."""
+"""Findings about the Python side: Python, numpy, the compiled label step, OpenCV (GStreamer, GUI),
+GStreamer and its Python bindings, ONNX Runtime, OpenVINO, ROS."""
 
 import os
 import platform
@@ -35,6 +35,22 @@ def python_checks(on_jetson=ON_JETSON):
     found.append(check("numpy", "python", "numpy", not broken and not numpy_version.startswith("not"),
                        numpy_version + (" (crashes on Jetson)" if broken else ""), "pip install 'numpy==1.19.4'"))
     return found
+
+
+def label_step_check():
+    """Whether a logits head's label step (runtime/label_upsample.py) runs compiled or through numpy."""
+    from ..runtime import native
+    from ..runtime.label_upsample import NATIVE_NAME
+
+    label = "C label step"
+    if os.environ.get(native.DISABLE_VARIABLE):
+        return check("c-label-step", "python", label, None, "turned off by {}: numpy, several times slower".format(
+            native.DISABLE_VARIABLE), "unset {}".format(native.DISABLE_VARIABLE))
+    if native.load(NATIVE_NAME) is not None:
+        return check("c-label-step", "python", label, True, "compiled, in {}".format(native.cache_dir()))
+    return check("c-label-step", "python", label, None,
+                 "numpy fallback, several times slower: no C compiler found, or the build failed (see --debug)",
+                 "install a C compiler (Debian, Ubuntu, JetPack: sudo apt-get install gcc), or set CC")
 
 
 def opencv_checks():

@@ -2,11 +2,13 @@
 camera findings from stand-in facts (no Jetson, GPU or camera here)."""
 
 import json
+import shutil
 
 import cli_capture
 import pytest
 
-from bisenet_deploy.doctor import hardware
+from bisenet_deploy.doctor import hardware, software
+from bisenet_deploy.runtime import native
 from bisenet_deploy.doctor.main import main
 from bisenet_deploy.doctor.report import check, format_text, unmet
 from bisenet_deploy.core.lazy import is_installed
@@ -20,7 +22,7 @@ def test_report_covers_every_section_and_exits_0_whatever_is_missing():
     lines = stdout.splitlines()
     for section in SECTIONS:
         assert section in lines
-    for label in ("Python", "numpy", "OpenCV GStreamer", "TensorRT", "pycuda", "nvcc", "CUDA GPU", "fast FP16",
+    for label in ("Python", "numpy", "C label step", "OpenCV GStreamer", "TensorRT", "pycuda", "nvcc", "CUDA GPU", "fast FP16",
                   "fast INT8", "ONNX Runtime", "OpenVINO", "ROS 1 (rospy)", "V4L2 cameras", "Jetson"):
         assert any(line[6:].startswith(label) for line in lines), label
     assert lines[-1].split()[1].rstrip(":") == "missing"
@@ -91,3 +93,19 @@ def test_camera_device_stubs_and_argus_socket_are_found(tmp_path):
     assert found["csi"].ok is False and "nvargus-daemon" in found["csi"].fix
     socket_path.write_text("")
     assert hardware.camera_checks(str(tmp_path / "nothing*"), str(socket_path), on_jetson=True)[1].ok is True
+
+
+@pytest.mark.skipif(not (shutil.which("cc") or shutil.which("gcc")), reason="no C compiler here")
+def test_the_compiled_label_step_is_found_where_a_compiler_is():
+    code, _, stderr = cli_capture.run_cli(main, "--require", "c-label-step")
+    assert code == 0 and stderr == ""
+
+
+def test_without_a_compiler_the_label_step_is_reported_with_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    monkeypatch.setattr(native, "_LOADED", {})
+    found = software.label_step_check()
+    assert found.ok is None and "numpy fallback" in found.detail and "apt-get install gcc" in found.fix
+    monkeypatch.setenv(native.DISABLE_VARIABLE, "1")
+    assert "turned off by BISENET_NO_NATIVE" in software.label_step_check().detail
