@@ -1,6 +1,6 @@
 """Labels at the frame's size from low-resolution class scores, without the frame-sized score tensor.
 
-The reference (postprocess.argmax_upsampled) interpolates every class score at every frame pixel: at
+The reference (bilinear.argmax_upsampled) interpolates every class score at every frame pixel: at
 480x640 with 37 classes that is 11 M interpolated values for 0.3 M labels, and on a BF16 CPU it cost
 as much as the network. But bilinear interpolation is a convex combination of a cell's four corners
 (neighbouring grid points), so a class that wins at all four corners, each time by more than float
@@ -15,8 +15,9 @@ rounding can move a score, wins at every pixel of the cell. Hence, per frame:
    for bit, ties included (the lowest class wins).
 
 The work is done by native/upsample_argmax.c, the same algorithm and arithmetic in C (built on first
-use; numpy's per-pixel operations over boundary cells cost 5-10 ms a 480x640 frame, the C loop well
-under one); where no C compiler is found, by the numpy code below, with the same labels.
+use; with a third of the cells on a boundary, numpy's per-pixel operations cost ~10 ms a 480x640
+frame, the C loop ~3 ms on one thread); where no C compiler is found, by the numpy code below, with
+the same labels.
 
 Called without `out`, the frame-sized buffers are made once and reused (the hot path of a backend
 that owns the upsampler); only cell-sized temporaries are allocated per frame.
@@ -68,7 +69,7 @@ class _Axis(object):
 
 class LabelUpsampler(object):
     """`upsampler(scores_hwc, out=None)`: uint8/uint16 labels at `out_hw` equal to
-    postprocess.argmax_upsampled(scores_hwc.transpose(2, 0, 1), out_hw, align_corners)."""
+    bilinear.argmax_upsampled(scores_hwc.transpose(2, 0, 1), out_hw, align_corners)."""
 
     def __init__(self, scores_hw, out_hw, num_classes, align_corners, dtype=np.uint8, use_native=True):
         """`use_native=False` keeps the numpy code (tests compare the two)."""
@@ -80,7 +81,7 @@ class LabelUpsampler(object):
         self.rows = _Axis(self.scores_hw[0], self.out_hw[0], align_corners)
         self.cols = _Axis(self.scores_hw[1], self.out_hw[1], align_corners)
         self.empty = self.rows.empty[:, None] | self.cols.empty[None, :]
-        self._buffers = None  # (row labels, labels), made on the first call without `out`
+        self._buffers = None  # (row labels, labels, C scratch), made on the first call without `out`
         self.native = _native_routine() if use_native else None
         self.threads = max(1, min(MAX_THREADS, usable_cores()))
 
@@ -133,8 +134,12 @@ class LabelUpsampler(object):
                 np.empty(self.threads * self.num_classes, np.intc))
 
     def _tolerance(self, scores):
-        """ROUNDING times the largest score magnitude (NaN or inf when a score is)."""
-        return float(np.float32(ROUNDING) * max(abs(float(scores.max())), abs(float(scores.min())), 1e-30))
+        """ROUNDING times the largest score magnitude; NaN or inf when a score is (numpy's max and min
+        propagate a NaN)."""
+        high, low = abs(float(scores.max())), abs(float(scores.min()))
+        if not (np.isfinite(high) and np.isfinite(low)):
+            return float("nan")
+        return float(np.float32(ROUNDING) * max(high, low, 1e-30))
 
     def _safe_gap(self, scores, best):
         """Grid points whose best class leads the runner-up by more than rounding can close."""
