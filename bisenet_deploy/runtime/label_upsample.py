@@ -81,7 +81,7 @@ class LabelUpsampler(object):
         self.rows = _Axis(self.scores_hw[0], self.out_hw[0], align_corners)
         self.cols = _Axis(self.scores_hw[1], self.out_hw[1], align_corners)
         self.empty = self.rows.empty[:, None] | self.cols.empty[None, :]
-        self._buffers = None  # (row labels, labels, C scratch), made on the first call without `out`
+        self._buffers = None  # (labels, C scratch, contiguous scores), made on the first call without `out`
         self.native = _native_routine() if use_native else None
         self.threads = max(1, min(MAX_THREADS, usable_cores()))
 
@@ -89,17 +89,19 @@ class LabelUpsampler(object):
         # type: (np.ndarray, np.ndarray) -> np.ndarray
         """Labels for (h, w, C) float32 scores, written into `out` (no state kept: safe to share between
         threads) or into a buffer this upsampler reuses every call."""
+        shape = self.scores_hw + (self.num_classes,)
+        if np.shape(scores) != shape:
+            raise ValueError("scores of shape {}, expected {}".format(np.shape(scores), shape))
         if out is None:
             if self._buffers is None:
-                self._buffers = (np.empty((self.out_hw[0], self.scores_hw[1]), self.dtype),
-                                 np.empty(self.out_hw, self.dtype), self._scratch())
-            row_labels, labels, scratch = self._buffers
+                self._buffers = (np.empty(self.out_hw, self.dtype), self._scratch(), np.empty(shape, np.float32))
+            labels, scratch, contiguous = self._buffers
+            if not (scores.flags.c_contiguous and scores.dtype == np.float32):  # e.g. ONNX Runtime's NHWC view
+                np.copyto(contiguous, scores, casting="same_kind")
+                scores = contiguous
         else:
-            row_labels, labels, scratch = np.empty((self.out_hw[0], self.scores_hw[1]), self.dtype), out, None
-        scores = np.ascontiguousarray(scores, np.float32)
-        if scores.shape != self.scores_hw + (self.num_classes,):
-            raise ValueError("scores of shape {}, expected {}".format(
-                scores.shape, self.scores_hw + (self.num_classes,)))
+            labels, scratch = out, None
+            scores = np.ascontiguousarray(scores, np.float32)
         tolerance = self._tolerance(scores)
         if not np.isfinite(tolerance):  # a NaN or infinite score: the convex-hull argument does not hold
             labels[...] = argmax_upsampled(scores.transpose(2, 0, 1), self.out_hw, self.align_corners, self.dtype)
@@ -111,7 +113,7 @@ class LabelUpsampler(object):
         up_r, up_c = self.rows.upper, self.cols.upper
         agree = (best == best[up_r]) & (best == best[:, up_c]) & (best == best[up_r][:, up_c])
         uniform = agree & safe & safe[up_r] & safe[:, up_c] & safe[up_r][:, up_c] | self.empty
-        np.take(best.astype(self.dtype), self.rows.cell, axis=0, out=row_labels)
+        row_labels = np.take(best.astype(self.dtype), self.rows.cell, axis=0)
         np.take(row_labels, self.cols.cell, axis=1, out=labels)
         mixed_r, mixed_c = np.nonzero(~uniform)
         if len(mixed_r):
