@@ -15,9 +15,9 @@ rounding can move a score, wins at every pixel of the cell. Hence, per frame:
    for bit, ties included (the lowest class wins).
 
 The work is done by native/upsample_argmax.c, the same algorithm and arithmetic in C (built on first
-use; with a third of the cells on a boundary, numpy's per-pixel operations cost ~10 ms a 480x640
-frame, the C loop ~3 ms on one thread); where no C compiler is found, by the numpy code below, with
-the same labels.
+use; with a third of the cells on a boundary, numpy's per-pixel operations cost ~6 ms a 480x640
+frame, the C routine ~1.1 ms on one thread); where no C compiler is found, by the numpy code below,
+with the same labels.
 
 Called without `out`, the frame-sized buffers are made once and reused (the hot path of a backend
 that owns the upsampler); only cell-sized temporaries are allocated per frame.
@@ -34,6 +34,9 @@ from .bilinear import argmax_upsampled, linear_taps
 
 NATIVE_NAME = "upsample_argmax"
 MAX_THREADS = 4  # the C routine splits the cell rows between this many threads at most
+# A thread per this many output pixels: starting one costs about what it saves below that (2-core Xeon,
+# demo model on the sample picture: 1.06 ms on one thread and 1.27 on two at 480x640, 3.8 and 3.5 at 1080p).
+PIXELS_PER_THREAD = 1000000
 
 # A bound on how far float32 rounding can move an interpolated score, relative to the largest score
 # magnitude: two products and a sum per pass, two passes, a few units of 2**-24 each; 4e-6 is ~60.
@@ -62,6 +65,7 @@ class _Axis(object):
         pixels = np.minimum(starts[:, None] + offsets, out_size - 1)  # lower is sorted: cells are runs
         # (width, cells): gathered by cell, the cells are the last, contiguous axis of every block
         # array, so numpy's inner loops run over hundreds of cells instead of a cell's few pixels
+        self.width = width  # the longest cell, in pixels
         self.pixels = np.ascontiguousarray(pixels.T)
         self.frac = np.ascontiguousarray(frac[pixels].T)
         self.keep = np.float32(1) - self.frac  # computed as the reference computes it
@@ -83,7 +87,8 @@ class LabelUpsampler(object):
         self.empty = self.rows.empty[:, None] | self.cols.empty[None, :]
         self._buffers = None  # (labels, C scratch, contiguous scores), made on the first call without `out`
         self.native = _native_routine() if use_native else None
-        self.threads = max(1, min(MAX_THREADS, usable_cores()))
+        pixels = self.out_hw[0] * self.out_hw[1]
+        self.threads = max(1, min(MAX_THREADS, usable_cores(), pixels // PIXELS_PER_THREAD))
 
     def __call__(self, scores, out=None):
         # type: (np.ndarray, np.ndarray) -> np.ndarray
@@ -102,12 +107,13 @@ class LabelUpsampler(object):
         else:
             labels, scratch = out, None
             scores = np.ascontiguousarray(scores, np.float32)
-        tolerance = self._tolerance(scores)
-        if not np.isfinite(tolerance):  # a NaN or infinite score: the convex-hull argument does not hold
-            labels[...] = argmax_upsampled(scores.transpose(2, 0, 1), self.out_hw, self.align_corners, self.dtype)
-            return labels
         if self.native is not None and labels.flags.c_contiguous and labels.dtype == self.dtype:
-            return self._native_call(scores, labels, scratch or self._scratch(), tolerance)
+            if self._native_call(scores, labels, scratch or self._scratch()):
+                return labels
+            return self._reference(scores, labels)
+        tolerance = self._tolerance(scores)
+        if not np.isfinite(tolerance):
+            return self._reference(scores, labels)
         best = scores.argmax(axis=2)
         safe = self._safe_gap(scores, best)
         up_r, up_c = self.rows.upper, self.cols.upper
@@ -120,20 +126,31 @@ class LabelUpsampler(object):
             self._boundary_cells(scores, mixed_r, mixed_c, labels)
         return labels
 
-    def _native_call(self, scores, labels, scratch, tolerance):
+    def _native_call(self, scores, labels, scratch):
+        """True when the C routine wrote the labels; False (nothing written) when a score is NaN or infinite."""
         rows, cols = self.rows, self.cols
-        self.native(_ptr(scores), self.scores_hw[0], self.scores_hw[1], self.num_classes,
-                    _ptr(rows.starts_all), _ptr(rows.upper32), _ptr(rows.pixel_keep), _ptr(rows.pixel_frac),
-                    _ptr(cols.starts_all), _ptr(cols.upper32), _ptr(cols.pixel_keep), _ptr(cols.pixel_frac),
-                    self.out_hw[1], ctypes.c_float(tolerance), *[_ptr(a) for a in scratch],
-                    self.threads, _ptr(labels), int(np.dtype(self.dtype).itemsize == 2))
+        status = self.native(_ptr(scores), self.scores_hw[0], self.scores_hw[1], self.num_classes,
+                             _ptr(rows.starts_all), _ptr(rows.upper32), _ptr(rows.pixel_keep), _ptr(rows.pixel_frac),
+                             _ptr(cols.starts_all), _ptr(cols.upper32), _ptr(cols.pixel_keep), _ptr(cols.pixel_frac),
+                             self.out_hw[1], rows.width, cols.width, ctypes.c_float(ROUNDING),
+                             *[_ptr(a) for a in scratch], self.threads, _ptr(labels),
+                             int(np.dtype(self.dtype).itemsize == 2))
+        return status == 0
+
+    def _reference(self, scores, labels):
+        """The reference's labels: for scores with a NaN or infinity, where the convex-hull argument fails."""
+        labels[...] = argmax_upsampled(scores.transpose(2, 0, 1), self.out_hw, self.align_corners, self.dtype)
         return labels
 
     def _scratch(self):
-        """The C routine's work buffers: best class and safe flag per grid point, candidate classes."""
+        """The C routine's work buffers: best class and its lead per grid point; per thread the candidate
+        classes, a cell's top and bottom columns and its tile of best scores and classes."""
         points = self.scores_hw[0] * self.scores_hw[1]
-        return (np.empty(points, np.intc), np.empty(points, np.uint8),
-                np.empty(self.threads * self.num_classes, np.intc))
+        tile = self.threads * self.rows.width * self.cols.width
+        return (np.empty(points, np.intc), np.empty(points, np.float32),
+                np.empty(self.threads * self.num_classes, np.intc),
+                np.empty(self.threads * 2 * self.cols.width, np.float32),
+                np.empty(tile, np.float32), np.empty(tile, np.int32))
 
     def _tolerance(self, scores):
         """ROUNDING times the largest score magnitude; NaN or inf when a score is (numpy's max and min
@@ -204,9 +221,9 @@ def _native_routine():
         return None
     routine = library.upsample_argmax
     pointer, integer = ctypes.c_void_p, ctypes.c_int
-    routine.argtypes = ([pointer, integer, integer, integer] + [pointer] * 8 + [integer, ctypes.c_float]
-                        + [pointer] * 3 + [integer, pointer, integer])
-    routine.restype = None
+    routine.argtypes = ([pointer, integer, integer, integer] + [pointer] * 8 + [integer] * 3 + [ctypes.c_float]
+                        + [pointer] * 6 + [integer, pointer, integer])
+    routine.restype = integer
     return routine
 
 

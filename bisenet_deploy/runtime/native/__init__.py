@@ -15,7 +15,7 @@ import threading
 
 LOG = logging.getLogger("bisenet_deploy.runtime")
 # -ffp-contract=off: no fused multiply-adds, so every product and sum is rounded as numpy rounds it
-FLAGS = ["-O2", "-shared", "-fPIC", "-pthread", "-ffp-contract=off"]
+FLAGS = ["-O3", "-shared", "-fPIC", "-pthread", "-ffp-contract=off"]
 DISABLE_VARIABLE = "BISENET_NO_NATIVE"  # set (to anything) to keep every caller on its numpy path
 
 _LOCK = threading.Lock()
