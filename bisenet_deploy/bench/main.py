@@ -1,7 +1,8 @@
 """bisenet-bench: the seed's speed table (arch + CP in_planes x backend), measured on this machine.
 
 Each model runs on every selected backend with the same thread count; network-only latency comes from
-the backend's own timer, end-to-end latency from Segmenter.segment on a camera-sized frame.
+the backend's own timer, end-to-end latency from Segmenter.segment on a camera-sized frame, and the
+pipelined rate from frames submitted with one in flight (Segmenter.submit), as bisenet-run runs them.
 The JSON is a list of measurement records, each carrying the environment it was measured in, so
 files from several machines can be concatenated and still say where every number came from.
 """
@@ -158,7 +159,9 @@ def camera_frame(height, width):
 
 def time_network_and_e2e(segmenter, warmup, iters, frame, step):
     # type: (Segmenter, int, int, np.ndarray, callable) -> dict
-    """Seconds per iteration, warm-up excluded: network-only (the backend's timer) and segment() wall time."""
+    """Seconds, warm-up excluded: per iteration network-only (the backend's timer) and segment() wall
+    time (one frame alone), and under "pipelined" one number, the wall time per frame of `iters` frames
+    submitted with one in flight, as bisenet-run's loop does (Segmenter.submit)."""
     card = segmenter.card
     batch = preprocess(synthetic_frame(*segmenter.input_hw, seed=1), segmenter.input_hw, card["mean"], card["std"],
                        card["input"]["dtype"])
@@ -177,6 +180,15 @@ def time_network_and_e2e(segmenter, warmup, iters, frame, step):
             times["preprocess"].append(result.timings["preprocess"])
             times["postprocess"].append(result.timings["postprocess"])
         step()
+    pending = segmenter.submit(frame)
+    for index in range(warmup + iters):
+        if index == warmup:
+            start = time.perf_counter()
+        following = segmenter.submit(frame) if index + 1 < warmup + iters else None
+        pending.result()
+        pending = following
+        step()
+    times["pipelined"] = (time.perf_counter() - start) / iters
     return times
 
 
@@ -208,6 +220,8 @@ def make_record(spec, card, column, precision, times, args, environment):
         "fps": round(1000.0 / latency, 2),
         "e2e_latency_ms": round(e2e, 3), "e2e_latency_p90_ms": round(_ms(times["e2e"], 90), 3),
         "e2e_fps": round(1000.0 / e2e, 2),
+        "pipelined_fps": round(1.0 / times["pipelined"], 2),
+        "pipelined_share": round(latency / (1000.0 * times["pipelined"]), 3),
         "preprocess_ms": round(_ms(times["preprocess"]), 3), "postprocess_ms": round(_ms(times["postprocess"]), 3),
         "environment": environment,
     }
@@ -269,7 +283,7 @@ def run_bench(args, specs, columns, environment):
         if not jobs:
             raise InputError("nothing to measure: no model can run on the selected backends")
         frame = camera_frame(*CAMERA_FRAME)
-        progress = Progress(total=len(jobs) * 2 * (args.warmup + args.iters))
+        progress = Progress(total=len(jobs) * 3 * (args.warmup + args.iters))
         try:
             for spec, column, path in jobs:
                 records.append(measure_job(spec, column, path, args, frame, environment, progress))
@@ -290,7 +304,8 @@ def measure_job(spec, column, path, args, frame, environment, progress):
     if args.trtexec and column.backend == "trt" and column.options.get("memory") != "mapped":
         record["trtexec_latency_ms"] = bench_trt.trtexec_latency_ms(path, args.iters)
     progress.say("{model}  {column}: {fps:.1f} FPS network ({latency_ms:.1f} ms median, {latency_p90_ms:.1f} p90), "
-                 "{e2e_fps:.1f} FPS end-to-end".format(**record))
+                 "{e2e_fps:.1f} FPS end-to-end, {pipelined_fps:.1f} FPS pipelined ({pipelined_share:.0%} of "
+                 "network-only)".format(**record))
     return record
 
 

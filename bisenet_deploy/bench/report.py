@@ -15,7 +15,8 @@ COLUMN_ORDER = ("torch CPU", "ort CPU", "OV FP32", "OV BF16", "OV FP16", "OV INT
                 "TRT FP16 mapped", "TRT INT8", "TRT INT8 mapped")
 CSV_FIELDS = ("model", "model_source", "arch", "in_planes", "variant", "backend", "device", "precision", "column",
               "input_size", "frame_size", "threads", "iters", "warmup", "latency_ms", "latency_p90_ms", "fps",
-              "e2e_latency_ms", "e2e_latency_p90_ms", "e2e_fps", "preprocess_ms", "postprocess_ms", "memory",
+              "e2e_latency_ms", "e2e_latency_p90_ms", "e2e_fps", "pipelined_fps", "pipelined_share",
+              "preprocess_ms", "postprocess_ms", "memory",
               "trtexec_latency_ms")
 
 
@@ -36,6 +37,11 @@ def _ordered_columns(records):
     return [c for c in COLUMN_ORDER if c in present] + [c for c in present if c not in COLUMN_ORDER]
 
 
+def _optional(record, key, form):
+    """A cell for a field records from older versions lack."""
+    return form.format(record[key]) if record.get(key) is not None else "/"
+
+
 def size_text(size):
     return "x".join(str(v) for v in size)
 
@@ -53,14 +59,18 @@ def markdown_report(records):
     for row in rows.values():
         cells = ["{:.1f}".format(row["fps"][c]) if c in row["fps"] else "/" for c in columns]
         lines.append(" | ".join([_arch_label(row["record"]), str(row["record"].get("in_planes") or "?")] + cells))
-    lines += ["", "## Latency (ms): median and p90; end-to-end = preprocess + network + postprocess", "",
+    lines += ["", "## Latency (ms): median and p90; end-to-end = preprocess + network + postprocess of one "
+              "frame alone; pipelined = frames per second with the next frame's network running while the "
+              "last is finished (bisenet-run), and its share of network-only FPS", "",
               "arch | CP in_planes | backend | input | frame | network median | network p90 | "
-              "end-to-end median | end-to-end p90 | end-to-end FPS", "|".join([":-:"] * 10)]
+              "end-to-end median | end-to-end p90 | end-to-end FPS | pipelined FPS | pipelined / network",
+              "|".join([":-:"] * 12)]
     for r in records:
-        lines.append("{} | {} | {} | {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.1f}".format(
+        lines.append("{} | {} | {} | {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.1f} | {} | {}".format(
             _arch_label(r), r.get("in_planes") or "?", r["column"], size_text(r["input_size"]),
             size_text(r.get("frame_size") or r["input_size"]), r["latency_ms"], r["latency_p90_ms"],
-            r["e2e_latency_ms"], r["e2e_latency_p90_ms"], r["e2e_fps"]))
+            r["e2e_latency_ms"], r["e2e_latency_p90_ms"], r["e2e_fps"], _optional(r, "pipelined_fps", "{:.1f}"),
+            _optional(r, "pipelined_share", "{:.0%}")))
     checked = [r for r in records if r.get("trtexec_latency_ms") is not None]
     if checked:
         lines += ["", "## trtexec cross-check: median GPU compute time (ms) of the same engine", "",

@@ -109,12 +109,12 @@ class CaptureThread(object):
                 break
             wait = self.POLL_SECONDS
             if deadline is not None:
-                wait = min(wait, deadline - time.monotonic())
-                if wait <= 0:
-                    return False
+                wait = min(wait, max(0.0, deadline - time.monotonic()))
             try:
-                item = self._queue.get(timeout=wait)
+                item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
             except queue.Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False
                 continue
             if item is _END:
                 self._ended = True

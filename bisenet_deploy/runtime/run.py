@@ -40,21 +40,47 @@ def frame_result(index, frame, segmented, renderer, status):
 
 
 def _loop(capture, segmenter, renderer, sinks, stats, max_frames, progress):
-    while max_frames is None or stats.frames < max_frames:
-        item = capture.get(timeout=CAPTURE_TIMEOUT_S)
-        if item is False:  # a live source had nothing yet
-            continue
-        if item is None:
-            break
-        index, frame = item
-        result = frame_result(index, frame, segmenter.segment(frame.image), renderer, stats.status_line())
-        for sink in sinks:
-            sink.write(result)
-        stats.add(result.timings)
-        if progress is not None:
-            progress.update()
-        if any(sink.closed for sink in sinks):
-            break
+    """Frames through the segmenter with one in flight (Segmenter.submit): while the network runs on a
+    frame, the previous one is finished, drawn and written to the sinks. A frame in flight is finished
+    at once when no next frame is waiting (a live source keeping up), so pipelining adds no latency
+    there; it pays where frames queue up (a file, or a source faster than the network)."""
+    in_flight = None  # (index, frame, PendingFrame)
+    submitted = 0
+    try:
+        while True:
+            item = None
+            if max_frames is None or submitted < max_frames:
+                item = capture.get(timeout=0 if in_flight is not None else CAPTURE_TIMEOUT_S)
+            if item is False and in_flight is None:  # a live source had nothing yet
+                continue
+            following = None
+            if item:
+                index, frame = item
+                following = (index, frame, segmenter.submit(frame.image))
+                submitted += 1
+            if in_flight is not None:
+                done, in_flight = in_flight, None
+                if not _finish(done, renderer, sinks, stats, progress):
+                    return
+            if item is None:
+                return
+            in_flight = following
+    except KeyboardInterrupt:
+        if in_flight is not None:  # captured and started: it still reaches the sinks
+            _finish(in_flight, renderer, sinks, stats, progress)
+        raise
+
+
+def _finish(in_flight, renderer, sinks, stats, progress):
+    """Write one segmented frame to every sink; False once a sink has closed (its window, its client)."""
+    index, frame, pending = in_flight
+    result = frame_result(index, frame, pending.result(), renderer, stats.status_line())
+    for sink in sinks:
+        sink.write(result)
+    stats.add(result.timings)
+    if progress is not None:
+        progress.update()
+    return not any(sink.closed for sink in sinks)
 
 
 def run(args, log_line=print):

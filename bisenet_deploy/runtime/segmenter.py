@@ -7,6 +7,7 @@ import collections
 import time
 
 from ..core.errors import InputError
+from .backends.base import PendingFrame
 from .postprocess import labels_from_output
 from ..core.preprocess import preprocess
 
@@ -52,11 +53,27 @@ class Segmenter(object):
         self.backend.deactivate()
 
     def segment(self, frame_bgr):
+        """The SegmentResult of one frame, now."""
+        return self.submit(frame_bgr).result()
+
+    def submit(self, frame_bgr):
+        """A PendingFrame whose result() is the frame's SegmentResult. With a backend that pipelines
+        frames (ort, openvino) the frame's network is running when this returns, so the caller can
+        finish the previous frame meanwhile; its labels stay valid until the frame after the next one
+        is submitted. Other backends segment the frame here."""
         if frame_bgr is not None and getattr(frame_bgr, "size", 0) == 0:
             raise InputError("cannot segment an empty frame (shape {})".format(frame_bgr.shape))
         if self.backend.segments_frames:
-            labels, overlay, timings = self.backend.segment_frame(frame_bgr, self.overlay_alpha)
-            return SegmentResult(labels, timings, overlay)
+            pending = self.backend.submit_frame(frame_bgr, self.overlay_alpha)
+
+            def finish():
+                labels, overlay, timings = pending.result()
+                return SegmentResult(labels, timings, overlay)
+
+            return PendingFrame(finish)
+        return PendingFrame.done(self._segment_batch(frame_bgr))
+
+    def _segment_batch(self, frame_bgr):
         start = time.perf_counter()
         batch = preprocess(frame_bgr, self.input_hw, self.card["mean"], self.card["std"], self._dtype)
         preprocessed = time.perf_counter()

@@ -57,6 +57,8 @@ def test_json_has_one_record_per_backend(grid_run):
         assert_rate_matches(record["e2e_fps"], record["e2e_latency_ms"])
         assert record["latency_p90_ms"] >= record["latency_ms"]
         assert record["e2e_latency_p90_ms"] >= record["e2e_latency_ms"]
+        assert record["pipelined_fps"] > 0
+        assert record["pipelined_share"] == pytest.approx(record["pipelined_fps"] / record["fps"], abs=2e-3)
         assert record["preprocess_ms"] > 0 and record["postprocess_ms"] > 0  # both timed, whichever path
 
 
@@ -78,6 +80,10 @@ def test_markdown_has_the_seed_layout(grid_run):
     fps = {r["column"]: r["fps"] for r in grid_run["records"]}
     assert "res18 | 8 | {:.1f} | {:.1f}".format(fps["torch CPU"], fps["ort CPU"]) in lines
     assert "## Environment" in lines and "- threads: 1" in lines
+    for record in grid_run["records"]:  # the latency table ends each row with the pipelined rate and share
+        ending = "| {:.1f} | {:.1f} | {:.0%}".format(record["e2e_fps"], record["pipelined_fps"],
+                                                     record["pipelined_share"])
+        assert any(line.startswith("res18 | 8 | " + record["column"]) and line.endswith(ending) for line in lines)
     assert text == grid_run["stdout"]  # the printed table is the file
 
 

@@ -34,7 +34,7 @@ def test_images_to_directory_writes_exact_label_maps(tmp_path, tiny_onnx_logits)
     images = tmp_path / "frames"
     images.mkdir()
     rng = np.random.RandomState(3)
-    frames = [rng.randint(0, 255, (50 + 7 * i, 70, 3)).astype(np.uint8) for i in range(3)]
+    frames = [rng.randint(0, 255, (50 + 7 * (i % 3), 70, 3)).astype(np.uint8) for i in range(5)]  # slots reused
     for i, frame in enumerate(frames):
         cv2.imwrite(str(images / "f{}.png".format(i)), frame)
     out_dir = str(tmp_path / "out") + os.sep
@@ -55,16 +55,16 @@ def test_images_to_directory_writes_exact_label_maps(tmp_path, tiny_onnx_logits)
 
 def test_ctrl_c_finalizes_the_video_and_prints_the_summary(tmp_path, tiny_onnx_labels, monkeypatch):
     source = write_video(tmp_path / "in.avi", frames=30)
-    real_segment = Segmenter.segment
+    real_submit = Segmenter.submit
     calls = {"n": 0}
 
     def interrupt_on_sixth_frame(self, frame):  # stands in for the user's Ctrl-C
         calls["n"] += 1
         if calls["n"] == 6:
             raise KeyboardInterrupt
-        return real_segment(self, frame)
+        return real_submit(self, frame)
 
-    monkeypatch.setattr(Segmenter, "segment", interrupt_on_sixth_frame)
+    monkeypatch.setattr(Segmenter, "submit", interrupt_on_sixth_frame)
     code, stdout, _ = run_cli("--model", tiny_onnx_labels, "--video", source, "--headless",
                               "--output", tmp_path / "cut.mp4")
     assert code == 130 and "(interrupted)" in stdout and "5 frames" in stdout

@@ -19,6 +19,8 @@ class Backend(object):
     precision = "fp32"
     # True when the backend takes whole BGR frames (segment_frame) instead of preprocessed batches
     segments_frames = False
+    # True when submit_frame returns while the frame's network runs (frames.FramePipeline)
+    pipelines_frames = False
 
     def __init__(self, model_path, card, threads=None):
         # type: (str, dict, int) -> None
@@ -83,6 +85,11 @@ class Backend(object):
         """(labels, blended overlay or None, {stage: seconds}) for a whole BGR frame (segments_frames only)."""
         raise NotImplementedError
 
+    def submit_frame(self, frame_bgr, overlay_alpha=None):
+        """A PendingFrame whose result() is segment_frame's (segments_frames only). A backend that
+        pipelines frames starts the network and returns; here the frame is segmented now."""
+        return PendingFrame.done(self.segment_frame(frame_bgr, overlay_alpha))
+
     def check_input(self, batch):
         shape, dtype = getattr(batch, "shape", None), getattr(batch, "dtype", None)
         if tuple(shape or ()) != self._input_shape or dtype != self._input_dtype:
@@ -107,6 +114,26 @@ class Backend(object):
 
     def _deactivate(self):
         raise NotImplementedError
+
+
+class PendingFrame(object):
+    """A submitted frame: `result()` waits for it once and then keeps returning what it gave."""
+
+    def __init__(self, finish):
+        self._finish = finish
+        self._result = None
+
+    @classmethod
+    def done(cls, result):
+        pending = cls(None)
+        pending._result = result
+        return pending
+
+    def result(self):
+        if self._result is None:
+            self._result = self._finish()
+            self._finish = None
+        return self._result
 
 
 def _shape_text(shape):

@@ -9,10 +9,11 @@ a precision that fails is refused with the figures.
 
 Two compiled models, each made on first use: the network alone (float NCHW in, the card's output;
 `infer`, what network-only timings and verification use), and the whole-frame model of
-openvino_graph.py (`segment_frame`, the hot path): frames.FrameInput's float frame at the network's
-size in, NHWC scores or labels out, turned into labels at the frame's size by frames.FrameLabels.
-The input is passed to OpenVINO without a copy, its output tensor is read in place, and every
-frame-sized buffer is reused.
+openvino_graph.py (`submit_frame` / `segment_frame`, the hot path): frames.FrameInput's float frame
+at the network's size in, NHWC scores or labels out, turned into labels at the frame's size by
+frames.FrameLabels. It has FRAMES_IN_FLIGHT infer requests, so one frame's network runs while the
+host finishes the previous frame (frames.FramePipeline). The input is passed to OpenVINO without a
+copy, its output tensor is read in place, and every frame-sized buffer is reused.
 """
 
 import logging
@@ -22,7 +23,7 @@ from ...core.errors import InputError, WorkFailed
 from ...core.lazy import is_installed, lazy_import
 from . import openvino_graph
 from .base import Backend
-from .frames import FrameSteps, segment_timed
+from .frames import FramePipeline
 from .openvino_precision import (MIN_AGREEMENT, PRECISIONS, bench_precisions, is_qdq_file, plan_precision,
                                  prefers_openvino)
 
@@ -30,6 +31,7 @@ LOG = logging.getLogger("bisenet_deploy.runtime")
 DEVICE = "CPU"
 BENCH_PRECISIONS = ("fp32", "bf16", "int8")  # FP16 is native on AVX-512 FP16 CPUs but slower than FP32 there
 QDQ_SUFFIX = ".qdq.onnx"  # bisenet-calibrate's name for MODEL.onnx's INT8 copy
+FRAMES_IN_FLIGHT = 2  # infer requests of the whole-frame model: one runs while the host finishes the other
 
 
 def _openvino():
@@ -58,6 +60,7 @@ class OpenVinoBackend(Backend):
     precisions = PRECISIONS
     chooses_precision = True  # create_backend passes --precision and --verify
     segments_frames = True
+    pipelines_frames = True
 
     @classmethod
     def bench_columns(cls):
@@ -92,8 +95,7 @@ class OpenVinoBackend(Backend):
         self._capabilities = list(capabilities) if capabilities is not None else None
         self.cpu_name = None
         self._core = self._model = self._network = None
-        self._frame_request = None  # infer request of the whole-frame model, made on the first frame
-        self._steps = FrameSteps(card)
+        self._pipeline = None  # frames.FramePipeline over the whole-frame model, made on the first frame
 
     def _activate(self):
         ov = _openvino()
@@ -148,39 +150,53 @@ class OpenVinoBackend(Backend):
         if used != self.plan.hint:
             raise WorkFailed("OpenVINO compiled {} with INFERENCE_PRECISION_HINT {} although {} was set".format(
                 self.model_path, used, self.plan.hint))
-        return compiled.create_infer_request()
+        return compiled
 
     def _infer(self, batch):
         if self._network is None:
-            self._network = self._compile(self._model)
+            self._network = self._compile(self._model).create_infer_request()
         self._network.infer({0: batch}, share_inputs=True)
         return self._network.get_output_tensor(0).data
 
-    def segment_frame(self, frame_bgr, overlay_alpha=None):
-        """(labels at the frame's size, None, timings) for a uint8 BGR frame through the whole-frame model
-        (frames.segment_timed). The labels are OpenVINO's output buffer or ours, reused by the next
-        call: use or copy them first."""
+    def submit_frame(self, frame_bgr, overlay_alpha=None):
+        """A PendingFrame: the uint8 BGR frame's whole-frame model started (frames.FramePipeline); its
+        result() is (labels at the frame's size, None, timings). The labels are OpenVINO's output buffer
+        or ours, valid until the frame after the next one is submitted."""
         if not self.is_active:
             raise RuntimeError("openvino backend used before activate()")
-        if self._frame_request is None:
-            self._frame_request = self._compile(openvino_graph.frame_model(self._core, self.model_path, self.card))
-        request = self._frame_request
+        if self._pipeline is None:
+            compiled = self._compile(openvino_graph.frame_model(self._core, self.model_path, self.card))
+            self._pipeline = FramePipeline(self, [_FrameRequest(compiled.create_infer_request())
+                                                       for _ in range(FRAMES_IN_FLIGHT)])
+        return self._pipeline.submit(frame_bgr)
 
-        def run(batch):
-            request.infer({0: batch}, share_inputs=True)
-            return request.get_output_tensor(0).data
-
-        result = segment_timed(self._steps, frame_bgr, run)
-        self.last_infer_seconds = result[2]["network"]
-        return result
+    def segment_frame(self, frame_bgr, overlay_alpha=None):
+        """submit_frame's result, now."""
+        return self.submit_frame(frame_bgr).result()
 
     def _deactivate(self):
         self._network = self._model = self._core = None
-        self._frame_request = None
+        self._pipeline = None
 
     def _device_text(self):
         hint = " INFERENCE_PRECISION_HINT={}".format(self.plan.hint) if self.plan else ""
         return "OpenVINO {} ({}){}".format(DEVICE, self.cpu_name or "CPU", hint)
+
+
+class _FrameRequest(object):
+    """One FramePipeline slot: an infer request of the whole-frame model, run asynchronously (OpenVINO
+    reads the input in place, so it stays untouched until wait() returns)."""
+
+    def __init__(self, request):
+        self.request = request
+
+    def start(self, batch):
+        self.request.start_async({0: batch}, share_inputs=True)
+
+    def wait(self):
+        """(output in place, the request's own inference time in seconds)."""
+        self.request.wait()
+        return self.request.get_output_tensor(0).data, self.request.latency / 1e3
 
 
 def verify_against_fp32(backend):

@@ -1,15 +1,23 @@
-"""ONNX Runtime backend: runs an exported .onnx, on CUDA when this onnxruntime build has it."""
+"""ONNX Runtime backend: runs an exported .onnx, on CUDA when this onnxruntime build has it.
 
+Whole frames (`submit_frame` / `segment_frame`) go through frames.FramePipeline: the session runs on
+one worker thread of ours (ONNX Runtime releases the GIL while it runs), FRAMES_IN_FLIGHT frames each
+with their own bound buffers (ort_frames.FrameIO), so one frame's network runs while the caller's
+thread finishes the previous frame."""
+
+import concurrent.futures
 import os
+import time
 
 from ...core.errors import InputError
 from ...core.lazy import lazy_import
 from . import ort_frames
 from .base import Backend
-from .frames import FrameSteps, segment_timed
+from .frames import FramePipeline
 
 CUDA_PROVIDER = "CUDAExecutionProvider"
 CPU_PROVIDER = "CPUExecutionProvider"
+FRAMES_IN_FLIGHT = 2
 
 
 def default_providers():
@@ -56,19 +64,26 @@ class OrtBackend(Backend):
         super(OrtBackend, self).__init__(model_path, card, threads)
         self.providers = list(providers) if providers else None
         self._session = None
-        self._frame_io = None  # ort_frames.FrameIO, made on the first frame
-        self._steps = FrameSteps(card)
+        self._pipeline = None  # frames.FramePipeline, made on the first frame
+        self._worker = None  # the thread the session runs whole frames on
 
     segments_frames = True
+    pipelines_frames = True
+
+    def submit_frame(self, frame_bgr, overlay_alpha=None):
+        """A PendingFrame: FrameInput's normalized frame bound and its network started on the worker
+        thread; its result() is (labels at the frame's size, None, timings), the labels valid until the
+        frame after the next one is submitted."""
+        if self._pipeline is None:
+            self._worker = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+            self._pipeline = FramePipeline(self, [
+                _FrameRequest(ort_frames.FrameIO(self._session, self.card), self._worker)
+                for _ in range(FRAMES_IN_FLIGHT)], normalized=True)
+        return self._pipeline.submit(frame_bgr)
 
     def segment_frame(self, frame_bgr, overlay_alpha=None):
-        """(labels at the frame's size, None, timings) through FrameInput, FrameIO and FrameLabels
-        (frames.segment_timed); the labels buffer is reused by the next call."""
-        if self._frame_io is None:
-            self._frame_io = ort_frames.FrameIO(self._session, self.card)
-        result = segment_timed(self._steps, frame_bgr, self._frame_io.run, self._frame_io.prepare)
-        self.last_infer_seconds = result[2]["network"]
-        return result
+        """submit_frame's result, now."""
+        return self.submit_frame(frame_bgr).result()
 
     def _activate(self):
         session = session_from_onnx(self.model_path, self.threads, self.providers)
@@ -83,9 +98,32 @@ class OrtBackend(Backend):
         return self._session.run([self.card["output"]["name"]], {self.card["input"]["name"]: batch})[0]
 
     def _deactivate(self):
-        self._session = self._frame_io = None
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)  # a frame still running finishes first
+        self._session = self._pipeline = self._worker = None
 
     def _device_text(self):
         if self._session is not None:
             return "+".join(self._session.get_providers())
         return "+".join(self.providers) if self.providers else "default providers"
+
+
+class _FrameRequest(object):
+    """One FramePipeline slot: its FrameIO's bound run, on the backend's worker thread."""
+
+    def __init__(self, frame_io, worker):
+        self.frame_io = frame_io
+        self.worker = worker
+        self._future = None
+
+    def start(self, normalized):
+        self._future = self.worker.submit(self._timed_run, self.frame_io.prepare(normalized))
+
+    def _timed_run(self, batch):
+        start = time.perf_counter()
+        output = self.frame_io.run(batch)
+        return output, time.perf_counter() - start
+
+    def wait(self):
+        """(output, network seconds); the session's error, if it raised one."""
+        return self._future.result()

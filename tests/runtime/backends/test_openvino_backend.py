@@ -171,14 +171,15 @@ def test_bench_reports_ov_columns_with_their_precision(tiny_onnx_logits, tmp_pat
 def test_frames_of_many_sizes_share_one_frame_model_and_get_the_reference_labels(backend_name, tiny_onnx_logits):
     card = load_model_card(tiny_onnx_logits)
     backend = create_backend(backend_name, tiny_onnx_logits, card, threads=1, precision="fp32")
-    sizes = [(40 + 8 * i, 60 + 4 * i) for i in range(MAX_FRAME_SIZES + 2)] + [(40, 60)]
+    sizes = [(40 + 8 * i, 60 + 4 * i) for i in range(2 * MAX_FRAME_SIZES + 2)] + [(40, 60)]
     with backend:
         for size in sizes:
             frame = cv2.resize(cv2.imread(SAMPLE), (size[1], size[0]))
             labels = backend.segment_frame(frame)[0]
             reference = labels_from_output(backend.infer(preprocess(frame, card["input_size"])), card, size)
             assert labels.shape == size and float(np.mean(labels == reference)) >= 0.999
-        assert len(backend._steps._steps) == MAX_FRAME_SIZES  # the buffers of the latest sizes only
+        slots = backend._pipeline._slots  # each frame in flight has its own buffers, of the latest sizes only
+        assert [len(steps._steps) for steps, _ in slots] == [MAX_FRAME_SIZES] * len(slots)
 
 
 def test_eval_compare_verifies_the_reduced_precision_and_records_it(calibrated, tmp_path):

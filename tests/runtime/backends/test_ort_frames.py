@@ -1,5 +1,5 @@
-"""ONNX Runtime on whole frames: FrameInput, FrameIO (the rest of the preprocessing into the bound input)
-and FrameLabels give exactly the reference pipeline's input and labels, into buffers reused every frame."""
+"""ONNX Runtime on whole frames: FrameInput (the reference preprocessing in one pass), FrameIO (its
+buffer bound to the session) and FrameLabels give exactly the reference pipeline's input and labels, into buffers reused every frame."""
 
 import cv2
 import numpy as np
@@ -12,6 +12,7 @@ from bisenet_deploy.runtime.postprocess import labels_from_output
 from bisenet_deploy.core.preprocess import preprocess, resize_linear
 from bisenet_deploy.runtime.backends.frames import FrameInput
 from bisenet_deploy.runtime.backends.ort_frames import FrameIO
+from bisenet_deploy.runtime.frame_input import NativeFrameInput
 
 CPU_ONLY = ["CPUExecutionProvider"]
 
@@ -31,8 +32,19 @@ def test_wrapped_frame_graph_gives_the_reference_labels(request, model_fixture, 
     np.testing.assert_array_equal(labels, reference)  # the same input, the same network: the same labels
 
 
+@pytest.fixture(params=["native", "opencv"])
+def frame_input_path(request, monkeypatch):
+    """FrameInput through the C pass, and through OpenCV and numpy as where no C compiler is found."""
+    if request.param == "native":
+        if NativeFrameInput.create((8, 8), (4, 4)) is None:
+            pytest.skip("no C compiler here")
+    else:
+        monkeypatch.setattr(NativeFrameInput, "create", classmethod(lambda cls, frame_hw, input_hw: None))
+    return request.param
+
+
 @pytest.mark.parametrize("frame_hw", [(480, 640), (64, 96), (123, 77), (32, 32)])
-def test_frame_input_is_the_reference_resize_exactly(frame_hw, tiny_onnx_logits):
+def test_frame_input_is_the_reference_resize_exactly(frame_hw, tiny_onnx_logits, frame_input_path):
     card = load_model_card(tiny_onnx_logits)
     frame = np.random.RandomState(sum(frame_hw)).randint(0, 256, frame_hw + (3,)).astype(np.uint8)
     ours = FrameInput(card, frame_hw)(frame)
@@ -42,23 +54,57 @@ def test_frame_input_is_the_reference_resize_exactly(frame_hw, tiny_onnx_logits)
     np.testing.assert_array_equal(ours[0], cv2.cvtColor(resized, cv2.COLOR_BGR2RGB))
 
 
-@pytest.mark.parametrize("frame_hw", [(480, 640), (64, 96)])
-def test_frame_io_gives_the_network_exactly_the_reference_input(frame_hw, tiny_onnx_logits):
+@pytest.mark.parametrize("frame_hw", [(480, 640), (64, 96), (32, 32)])
+def test_normalized_frame_input_is_the_reference_preprocessing_exactly(frame_hw, tiny_onnx_logits,
+                                                                       frame_input_path):
     card = load_model_card(tiny_onnx_logits)
     frame = np.random.RandomState(sum(frame_hw)).randint(0, 256, frame_hw + (3,)).astype(np.uint8)
+    ours = FrameInput(card, frame_hw, normalized=True)(frame)
+    np.testing.assert_array_equal(ours, preprocess(frame, card["input_size"], card["mean"], card["std"]))
+
+
+def test_frame_io_binds_the_normalized_input_and_gives_the_networks_output(tiny_onnx_logits):
+    card = load_model_card(tiny_onnx_logits)
+    frames = [np.random.RandomState(seed).randint(0, 256, (64, 96, 3)).astype(np.uint8) for seed in (1, 2)]
+    to_input = FrameInput(card, (64, 96), normalized=True)
     with OrtBackend(tiny_onnx_logits, card, threads=1, providers=CPU_ONLY) as backend:
         io = FrameIO(backend._session, card)
-        batch = io.prepare(FrameInput(card, frame_hw)(frame))
-    assert batch is io.input
-    np.testing.assert_array_equal(batch, preprocess(frame, card["input_size"], card["mean"], card["std"]))
+        for frame in frames:  # the second frame is read from the buffer bound for the first
+            batch = io.prepare(to_input(frame))
+            assert batch is to_input(frame)
+            expected = backend.infer(preprocess(frame, card["input_size"], card["mean"], card["std"]))
+            np.testing.assert_array_equal(io.run(batch), expected.transpose(0, 2, 3, 1))
 
 
-def test_frame_buffers_are_reused(tiny_onnx_logits):
+def test_frame_buffers_are_reused_and_a_frame_in_flight_keeps_its_own(tiny_onnx_logits):
     card = load_model_card(tiny_onnx_logits)
-    frames = [np.random.RandomState(seed).randint(0, 256, (48, 80, 3)).astype(np.uint8) for seed in (1, 2)]
+    frames = [np.random.RandomState(seed).randint(0, 256, (48, 80, 3)).astype(np.uint8) for seed in (1, 2, 3)]
     with OrtBackend(tiny_onnx_logits, card, threads=1, providers=CPU_ONLY) as backend:
         first = backend.segment_frame(frames[0])[0]
         first_copy = first.copy()
         second = backend.segment_frame(frames[1])[0]
-    assert second is first  # one label buffer per frame size, bound once
-    assert not np.array_equal(first_copy, second)  # ...and really rewritten by the second frame
+        np.testing.assert_array_equal(first, first_copy)  # still valid while the next frame is in flight
+        third = backend.segment_frame(frames[2])[0]
+    assert second is not first and third is first  # FRAMES_IN_FLIGHT label buffers per size, used in turn
+    assert not np.array_equal(first_copy, third)  # ...and really rewritten by the frame after next
+
+
+@pytest.mark.parametrize("backend_name", ["ort", "openvino"])
+def test_submitted_frames_come_back_in_order_with_their_own_labels(backend_name, tiny_onnx_logits):
+    """Frames submitted before the previous result is read (what bisenet-run does) get the labels
+    each would get alone."""
+    if backend_name == "openvino":
+        pytest.importorskip("openvino")
+    from bisenet_deploy.runtime.backends import create_backend
+    card = load_model_card(tiny_onnx_logits)
+    frames = [cv2.resize(np.roll(cv2.imread(SAMPLE_IMAGE), 40 * i, axis=1), (96, 64)) for i in range(5)]
+    with create_backend(backend_name, tiny_onnx_logits, card, threads=1) as backend:
+        assert backend.pipelines_frames
+        alone = [backend.segment_frame(frame)[0].copy() for frame in frames]
+        pending = backend.submit_frame(frames[0])
+        for index, frame in enumerate(frames[1:] + [None]):
+            following = backend.submit_frame(frame) if frame is not None else None
+            labels, _, timings = pending.result()
+            np.testing.assert_array_equal(labels, alone[index])
+            assert timings["network"] > 0 and timings["postprocess"] > 0
+            pending = following

@@ -223,15 +223,15 @@ def test_a_failed_run_leaves_no_bag_behind(tmp_path, tiny_onnx_labels, monkeypat
     from bisenet_deploy.core.errors import InputError
     bag = write_bag(tmp_path, "ros1", sample_frames(4))
     calls = []
-    real_segment = Segmenter.segment
+    real_submit = Segmenter.submit
 
     def fail_on_third(self, frame):  # stands in for a frame the backend cannot take
         calls.append(1)
         if len(calls) == 3:
             raise InputError("cannot segment this frame")
-        return real_segment(self, frame)
+        return real_submit(self, frame)
 
-    monkeypatch.setattr(Segmenter, "segment", fail_on_third)
+    monkeypatch.setattr(Segmenter, "submit", fail_on_third)
     out = tmp_path / "out" / "seg.bag"
     out.parent.mkdir()
     code, _, stderr = run_cli(run_main, "--model", tiny_onnx_labels, "--rosbag", bag, "--topic", TOPIC, "--headless",
