@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODELS = ("resnet18:32",)
 CAMERA_FRAME = (480, 640)  # end-to-end runs on what a camera delivers, not on a network-sized frame
+PIPELINE_BLOCK = 6  # frames per pipelined run; the first result starts the clock, so 5 intervals each
 BENCH_BACKENDS = tuple(reversed(PREFERENCE))  # column order: the seed's CPU (PyTorch) column first
 SPEC_FORMS = "ARCH:IN_PLANES[:VARIANT] (ARCH {}, VARIANT {}) or a .pth/.onnx/.engine file".format(
     "|".join(ARCHS), "|".join(VARIANTS))
@@ -160,36 +161,41 @@ def camera_frame(height, width):
 def time_network_and_e2e(segmenter, warmup, iters, frame, step):
     # type: (Segmenter, int, int, np.ndarray, callable) -> dict
     """Seconds, warm-up excluded: per iteration network-only (the backend's timer) and segment() wall
-    time (one frame alone), and under "pipelined" one number, the wall time per frame of `iters` frames
-    submitted with one in flight, as bisenet-run's loop does (Segmenter.submit)."""
+    time (one frame alone); under "pipelined", per frame, the interval between results of frames
+    submitted with one in flight, as bisenet-run's loop submits them (Segmenter.submit). The three are
+    interleaved, PIPELINE_BLOCK iterations at a time, so on a machine whose speed drifts (a shared
+    host) their ratios still compare like with like."""
     card = segmenter.card
     batch = preprocess(synthetic_frame(*segmenter.input_hw, seed=1), segmenter.input_hw, card["mean"], card["std"],
                        card["input"]["dtype"])
-    times = {"network": [], "e2e": [], "preprocess": [], "postprocess": []}
+    times = {"network": [], "e2e": [], "preprocess": [], "postprocess": [], "pipelined": []}
     for index in range(warmup + iters):
         segmenter.backend.infer(batch)
-        if index >= warmup:
-            times["network"].append(segmenter.backend.last_infer_seconds)
-        step()
-    for index in range(warmup + iters):
+        network = segmenter.backend.last_infer_seconds
         start = time.perf_counter()
         result = segmenter.segment(frame)
         elapsed = time.perf_counter() - start
         if index >= warmup:
+            times["network"].append(network)
             times["e2e"].append(elapsed)
             times["preprocess"].append(result.timings["preprocess"])
             times["postprocess"].append(result.timings["postprocess"])
+            if (index - warmup) % PIPELINE_BLOCK == PIPELINE_BLOCK - 1 or index == warmup + iters - 1:
+                times["pipelined"] += pipelined_intervals(segmenter, frame, PIPELINE_BLOCK)
         step()
-    pending = segmenter.submit(frame)
-    for index in range(warmup + iters):
-        if index == warmup:
-            start = time.perf_counter()
-        following = segmenter.submit(frame) if index + 1 < warmup + iters else None
-        pending.result()
-        pending = following
-        step()
-    times["pipelined"] = (time.perf_counter() - start) / iters
     return times
+
+
+def pipelined_intervals(segmenter, frame, count):
+    """The count - 1 intervals between the results of `count` frames submitted with one in flight."""
+    finished = []
+    pending = segmenter.submit(frame)
+    for index in range(count):
+        following = segmenter.submit(frame) if index + 1 < count else None
+        pending.result()
+        finished.append(time.perf_counter())
+        pending = following
+    return list(np.diff(finished))
 
 
 def _ms(seconds, percentile=50):
@@ -220,8 +226,8 @@ def make_record(spec, card, column, precision, times, args, environment):
         "fps": round(1000.0 / latency, 2),
         "e2e_latency_ms": round(e2e, 3), "e2e_latency_p90_ms": round(_ms(times["e2e"], 90), 3),
         "e2e_fps": round(1000.0 / e2e, 2),
-        "pipelined_fps": round(1.0 / times["pipelined"], 2),
-        "pipelined_share": round(latency / (1000.0 * times["pipelined"]), 3),
+        "pipelined_fps": round(1000.0 / _ms(times["pipelined"]), 2),
+        "pipelined_share": round(latency / _ms(times["pipelined"]), 3),
         "preprocess_ms": round(_ms(times["preprocess"]), 3), "postprocess_ms": round(_ms(times["postprocess"]), 3),
         "environment": environment,
     }
@@ -283,7 +289,7 @@ def run_bench(args, specs, columns, environment):
         if not jobs:
             raise InputError("nothing to measure: no model can run on the selected backends")
         frame = camera_frame(*CAMERA_FRAME)
-        progress = Progress(total=len(jobs) * 3 * (args.warmup + args.iters))
+        progress = Progress(total=len(jobs) * (args.warmup + args.iters))
         try:
             for spec, column, path in jobs:
                 records.append(measure_job(spec, column, path, args, frame, environment, progress))

@@ -52,6 +52,10 @@ class NativeFrameInput(object):
         self._cols = cv_linear_taps(self.frame_hw[1], self.input_hw[1], columns=True)
         self._pixels = np.empty(self.frame_hw[1] * 3, np.float32)
         self._slots = np.empty(2 * self.input_hw[1] * 3, np.float32)
+        # the routine's arguments that are the same every frame (the arrays live as long as self)
+        self._geometry = ((self.frame_hw[1],) + tuple(_ptr(t) for t in self._rows) + (self.input_hw[0],)
+                          + tuple(_ptr(t) for t in self._cols) + (self.input_hw[1], _ptr(self._pixels),
+                                                                   _ptr(self._slots)))
 
     @classmethod
     def create(cls, frame_hw, input_hw):
@@ -77,7 +81,7 @@ class NativeFrameInput(object):
 
 
 def _ptr(array):
-    return array.ctypes.data_as(ctypes.c_void_p)
+    return array.ctypes.data  # an address: ctypes passes it as the routine's void *
 
 
 def _native_routine():

@@ -16,7 +16,7 @@ rounding can move a score, wins at every pixel of the cell. Hence, per frame:
 
 The work is done by native/upsample_argmax.c, the same algorithm and arithmetic in C (built on first
 use; with a third of the cells on a boundary, numpy's per-pixel operations cost ~6 ms a 480x640
-frame, the C routine ~1.1 ms on one thread); where no C compiler is found, by the numpy code below,
+frame, the C routine ~1.1 ms on one thread, ~0.9 on two); where no C compiler is found, by the numpy code below,
 with the same labels.
 
 Called without `out`, the frame-sized buffers are made once and reused (the hot path of a backend
@@ -34,9 +34,6 @@ from .bilinear import argmax_upsampled, linear_taps
 
 NATIVE_NAME = "upsample_argmax"
 MAX_THREADS = 4  # the C routine splits the cell rows between this many threads at most
-# A thread per this many output pixels: starting one costs about what it saves below that (2-core Xeon,
-# demo model on the sample picture: 1.06 ms on one thread and 1.27 on two at 480x640, 3.8 and 3.5 at 1080p).
-PIXELS_PER_THREAD = 1000000
 
 # A bound on how far float32 rounding can move an interpolated score, relative to the largest score
 # magnitude: two products and a sum per pass, two passes, a few units of 2**-24 each; 4e-6 is ~60.
@@ -87,8 +84,8 @@ class LabelUpsampler(object):
         self.empty = self.rows.empty[:, None] | self.cols.empty[None, :]
         self._buffers = None  # (labels, C scratch, contiguous scores), made on the first call without `out`
         self.native = _native_routine() if use_native else None
-        pixels = self.out_hw[0] * self.out_hw[1]
-        self.threads = max(1, min(MAX_THREADS, usable_cores(), pixels // PIXELS_PER_THREAD))
+        self._native_geometry = None  # the C routine's fixed arguments, made on its first call
+        self.threads = max(1, min(MAX_THREADS, usable_cores()))
 
     def __call__(self, scores, out=None):
         # type: (np.ndarray, np.ndarray) -> np.ndarray
@@ -128,13 +125,14 @@ class LabelUpsampler(object):
 
     def _native_call(self, scores, labels, scratch):
         """True when the C routine wrote the labels; False (nothing written) when a score is NaN or infinite."""
-        rows, cols = self.rows, self.cols
-        status = self.native(_ptr(scores), self.scores_hw[0], self.scores_hw[1], self.num_classes,
-                             _ptr(rows.starts_all), _ptr(rows.upper32), _ptr(rows.pixel_keep), _ptr(rows.pixel_frac),
-                             _ptr(cols.starts_all), _ptr(cols.upper32), _ptr(cols.pixel_keep), _ptr(cols.pixel_frac),
-                             self.out_hw[1], rows.width, cols.width, ctypes.c_float(ROUNDING),
-                             *[_ptr(a) for a in scratch], self.threads, _ptr(labels),
-                             int(np.dtype(self.dtype).itemsize == 2))
+        if self._native_geometry is None:  # the same tables every call: their addresses once
+            rows, cols = self.rows, self.cols
+            self._native_geometry = (self.scores_hw[0], self.scores_hw[1], self.num_classes) + tuple(
+                _ptr(a) for a in (rows.starts_all, rows.upper32, rows.pixel_keep, rows.pixel_frac,
+                                  cols.starts_all, cols.upper32, cols.pixel_keep, cols.pixel_frac)) + (
+                self.out_hw[1], rows.width, cols.width, ctypes.c_float(ROUNDING))
+        status = self.native(_ptr(scores), *(self._native_geometry + tuple(_ptr(a) for a in scratch)),
+                             self.threads, _ptr(labels), int(np.dtype(self.dtype).itemsize == 2))
         return status == 0
 
     def _reference(self, scores, labels):
@@ -143,14 +141,15 @@ class LabelUpsampler(object):
         return labels
 
     def _scratch(self):
-        """The C routine's work buffers: best class and its lead per grid point; per thread the candidate
-        classes, a cell's top and bottom columns and its tile of best scores and classes."""
+        """The C routine's work buffers: best class and its lead per grid point; per thread, each part
+        on whole cache lines, the candidate classes, a cell's top and bottom columns and its tile of
+        best scores and classes."""
         points = self.scores_hw[0] * self.scores_hw[1]
-        tile = self.threads * self.rows.width * self.cols.width
+        tile = self.threads * _padded(self.rows.width * self.cols.width)
         return (np.empty(points, np.intc), np.empty(points, np.float32),
-                np.empty(self.threads * self.num_classes, np.intc),
-                np.empty(self.threads * 2 * self.cols.width, np.float32),
-                np.empty(tile, np.float32), np.empty(tile, np.int32))
+                _aligned(self.threads * _padded(self.num_classes), np.intc),
+                _aligned(self.threads * _padded(2 * self.cols.width), np.float32),
+                _aligned(tile, np.float32), _aligned(tile, np.int32))
 
     def _tolerance(self, scores):
         """ROUNDING times the largest score magnitude; NaN or inf when a score is (numpy's max and min
@@ -210,8 +209,23 @@ class LabelUpsampler(object):
         labels[self.rows.pixels[:, None, cell_r], self.cols.pixels[None, :, cell_c]] = best_class
 
 
+CACHE_LINE = 64
+
+
+def _padded(count):
+    """`count` 4-byte elements rounded up to whole cache lines (native/upsample_argmax.c's padded)."""
+    return -(-count // 16) * 16
+
+
+def _aligned(count, dtype):
+    """A 1-D array of `count` elements starting on a cache line."""
+    raw = np.empty(count * np.dtype(dtype).itemsize + CACHE_LINE, np.uint8)
+    start = -raw.ctypes.data % CACHE_LINE
+    return raw[start:start + count * np.dtype(dtype).itemsize].view(dtype)
+
+
 def _ptr(array):
-    return array.ctypes.data_as(ctypes.c_void_p)
+    return array.ctypes.data  # an address: ctypes passes it as the routine's void *
 
 
 def _native_routine():

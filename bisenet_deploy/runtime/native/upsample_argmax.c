@@ -184,11 +184,14 @@ static void *run_rows_thread(void *job) {
 
 #define MAX_THREADS 8
 
+/* n 4-byte elements rounded up to whole 64-byte cache lines */
+static long padded(long n) { return (n + 15) / 16 * 16; }
+
 /* starts_r[r]..starts_r[r + 1] are the output rows of cell row r (h + 1 entries), starts_c likewise;
  * hi_r[r], hi_c[q] the cells' upper corners; cell_h, cell_w the tallest and widest cell. best (h * w
- * ints), gap (h * w floats), candidates (threads * c ints), columns (threads * 2 * cell_w floats),
- * tile_scores (threads * cell_h * cell_w floats) and tile_classes (as many ints) are the caller's
- * scratch buffers, so nothing is allocated per frame. The cell rows are split between `threads`
+ * ints), gap (h * w floats), candidates (threads * padded(c) ints), columns (threads *
+ * padded(2 * cell_w) floats), tile_scores (threads * padded(cell_h * cell_w) floats) and tile_classes
+ * (as many ints) are the caller's 64-byte aligned scratch buffers, so nothing is allocated per frame. The cell rows are split between `threads`
  * threads (each writes only its own output rows); a thread that cannot be started leaves its rows to
  * the calling thread. Returns 0, or -1 (nothing written) when a score is NaN or infinite. */
 int upsample_argmax(const float *scores, int h, int w, int c, const int32_t *starts_r, const int32_t *hi_r,
@@ -205,10 +208,11 @@ int upsample_argmax(const float *scores, int h, int w, int c, const int32_t *sta
     Job jobs[MAX_THREADS];
     pthread_t ids[MAX_THREADS];
     int started[MAX_THREADS] = {0};
-    const long tile = (long)cell_h * cell_w;
+    /* each thread's scratch starts on its own 64-byte line: threads writing one line slow each other */
+    const long own_c = padded(c), own_columns = padded(2L * cell_w), own_tile = padded((long)cell_h * cell_w);
     for (int t = 0; t < threads; t++) {
-        Tile own = {candidates + (long)t * c, columns + (long)t * 2 * cell_w, columns + (long)t * 2 * cell_w + cell_w,
-                    tile_scores + t * tile, tile_classes + t * tile};
+        Tile own = {candidates + t * own_c, columns + t * own_columns, columns + t * own_columns + cell_w,
+                    tile_scores + t * own_tile, tile_classes + t * own_tile};
         Job job = {scores, h, w, c, starts_r, hi_r, starts_c, hi_c, keep_r, frac_r, keep_c, frac_c, out_w, margin,
                    best, gap, own, out, wide, h * t / threads, h * (t + 1) / threads};
         jobs[t] = job;
