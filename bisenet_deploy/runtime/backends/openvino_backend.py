@@ -18,6 +18,7 @@ copy, its output tensor is read in place, and every frame-sized buffer is reused
 
 import logging
 import os
+import time
 
 from ...core.errors import InputError, WorkFailed
 from ...core.lazy import is_installed, lazy_import
@@ -166,8 +167,9 @@ class OpenVinoBackend(Backend):
             raise RuntimeError("openvino backend used before activate()")
         if self._pipeline is None:
             compiled = self._compile(openvino_graph.frame_model(self._core, self.model_path, self.card))
-            self._pipeline = FramePipeline(self, [_FrameRequest(compiled.create_infer_request())
-                                                       for _ in range(FRAMES_IN_FLIGHT)])
+            clock = _StreamClock()
+            self._pipeline = FramePipeline(self, [_FrameRequest(compiled.create_infer_request(), clock)
+                                                  for _ in range(FRAMES_IN_FLIGHT)])
         return self._pipeline.submit(frame_bgr)
 
     def segment_frame(self, frame_bgr, overlay_alpha=None):
@@ -183,20 +185,39 @@ class OpenVinoBackend(Backend):
         return "OpenVINO {} ({}){}".format(DEVICE, self.cpu_name or "CPU", hint)
 
 
+class _StreamClock(object):
+    """When the compiled model's one stream last finished a request: a request started while another
+    runs waits in OpenVINO's queue until then, and that wait is not network time."""
+
+    def __init__(self):
+        self.free_at = 0.0
+
+
 class _FrameRequest(object):
     """One FramePipeline slot: an infer request of the whole-frame model, run asynchronously (OpenVINO
-    reads the input in place, so it stays untouched until wait() returns)."""
+    reads the input in place, so it stays untouched until wait() returns). Its network time runs from
+    when the stream took it (its start, or the previous request's end) to its completion callback;
+    InferRequest.latency would count the queueing too."""
 
-    def __init__(self, request):
+    def __init__(self, request, clock):
         self.request = request
+        self.clock = clock
+        self._started = self._seconds = None
+        request.set_callback(self._completed, None)
 
     def start(self, batch):
+        self._started, self._seconds = time.perf_counter(), None
         self.request.start_async({0: batch}, share_inputs=True)
 
+    def _completed(self, userdata):
+        finished = time.perf_counter()
+        self._seconds = finished - max(self._started, self.clock.free_at)
+        self.clock.free_at = finished
+
     def wait(self):
-        """(output in place, the request's own inference time in seconds)."""
+        """(output in place, network seconds; OpenVINO runs the callback before wait() returns)."""
         self.request.wait()
-        return self.request.get_output_tensor(0).data, self.request.latency / 1e3
+        return self.request.get_output_tensor(0).data, self._seconds
 
 
 def verify_against_fp32(backend):
