@@ -1,9 +1,11 @@
 """ONNX Runtime backend: runs an exported .onnx, on CUDA when this onnxruntime build has it.
 
 Whole frames (`submit_frame` / `segment_frame`) go through frames.FramePipeline: the session runs on
-one worker thread of ours (ONNX Runtime releases the GIL while it runs), FRAMES_IN_FLIGHT frames each
-with their own bound buffers (ort_frames.FrameIO), so one frame's network runs while the caller's
-thread finishes the previous frame."""
+one worker thread of ours, FRAMES_IN_FLIGHT frames each with their own bound buffers
+(ort_frames.FrameIO), so one frame's network runs while the caller's thread finishes the previous
+frame. ONNX Runtime before 1.12 holds the GIL through run_with_iobinding (microsoft/onnxruntime#11246,
+fixed by #11248), which would stall the caller's thread for the whole network: there (the TX2's
+1.10) the frames run in the caller's thread, one at a time."""
 
 import concurrent.futures
 import os
@@ -18,6 +20,17 @@ from .frames import FramePipeline
 CUDA_PROVIDER = "CUDAExecutionProvider"
 CPU_PROVIDER = "CPUExecutionProvider"
 FRAMES_IN_FLIGHT = 2
+GIL_FREE_IOBINDING = (1, 12)  # the first onnxruntime whose run_with_iobinding releases the GIL
+
+
+def iobinding_releases_gil(version):
+    # type: (str) -> bool
+    """True for an onnxruntime version string ("1.10.0", "1.32.0.dev") at GIL_FREE_IOBINDING or later."""
+    numbers = []
+    for part in version.split(".")[:2]:
+        digits = "".join(c for c in part if c.isdigit())
+        numbers.append(int(digits) if digits else 0)
+    return tuple(numbers) >= GIL_FREE_IOBINDING
 
 
 def default_providers():
@@ -68,14 +81,18 @@ class OrtBackend(Backend):
         self._worker = None  # the thread the session runs whole frames on
 
     segments_frames = True
-    pipelines_frames = True
+
+    @property
+    def pipelines_frames(self):
+        return iobinding_releases_gil(lazy_import("onnxruntime", "the ort backend").__version__)
 
     def submit_frame(self, frame_bgr, overlay_alpha=None):
         """A PendingFrame: FrameInput's normalized frame bound and its network started on the worker
-        thread; its result() is (labels at the frame's size, None, timings), the labels valid until the
-        frame after the next one is submitted."""
+        thread (run now where it would hold the GIL); its result() is (labels at the frame's size, None,
+        timings), the labels valid until the frame after the next one is submitted."""
         if self._pipeline is None:
-            self._worker = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+            if self.pipelines_frames:
+                self._worker = concurrent.futures.ThreadPoolExecutor(max_workers=1)
             self._pipeline = FramePipeline(self, [
                 _FrameRequest(ort_frames.FrameIO(self._session, self.card), self._worker)
                 for _ in range(FRAMES_IN_FLIGHT)], normalized=True)
@@ -109,15 +126,20 @@ class OrtBackend(Backend):
 
 
 class _FrameRequest(object):
-    """One FramePipeline slot: its FrameIO's bound run, on the backend's worker thread."""
+    """One FramePipeline slot: its FrameIO's bound run, on the backend's worker thread, or where there
+    is none in the caller's thread when the result is asked for."""
 
     def __init__(self, frame_io, worker):
         self.frame_io = frame_io
         self.worker = worker
-        self._future = None
+        self._future = self._batch = None
 
     def start(self, normalized):
-        self._future = self.worker.submit(self._timed_run, self.frame_io.prepare(normalized))
+        batch = self.frame_io.prepare(normalized)
+        if self.worker is None:
+            self._batch = batch
+        else:
+            self._future = self.worker.submit(self._timed_run, batch)
 
     def _timed_run(self, batch):
         start = time.perf_counter()
@@ -126,4 +148,6 @@ class _FrameRequest(object):
 
     def wait(self):
         """(output, network seconds); the session's error, if it raised one."""
+        if self.worker is None:
+            return self._timed_run(self._batch)
         return self._future.result()

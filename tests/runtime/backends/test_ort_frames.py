@@ -108,3 +108,28 @@ def test_submitted_frames_come_back_in_order_with_their_own_labels(backend_name,
             np.testing.assert_array_equal(labels, alone[index])
             assert timings["network"] > 0 and timings["postprocess"] > 0
             pending = following
+
+
+@pytest.mark.parametrize("version,releases", [("1.10.0", False), ("1.11.1", False), ("1.12.0", True),
+                                              ("1.32.0", True), ("2.0.0.dev20260101", True)])
+def test_frames_are_pipelined_only_where_iobinding_releases_the_gil(version, releases):
+    from bisenet_deploy.runtime.backends.ort import iobinding_releases_gil
+    assert iobinding_releases_gil(version) is releases
+
+
+def test_an_onnxruntime_that_holds_the_gil_segments_frames_in_the_callers_thread(tiny_onnx_logits, monkeypatch):
+    """onnxruntime 1.10 (the TX2's) is emulated by its version string; the frames then run one at a time,
+    with the same labels."""
+    import onnxruntime
+    card = load_model_card(tiny_onnx_logits)
+    frames = [np.random.RandomState(seed).randint(0, 256, (64, 96, 3)).astype(np.uint8) for seed in (1, 2, 3)]
+    with OrtBackend(tiny_onnx_logits, card, threads=1, providers=CPU_ONLY) as backend:
+        expected = [backend.segment_frame(frame)[0].copy() for frame in frames]
+    monkeypatch.setattr(onnxruntime, "__version__", "1.10.0")
+    with OrtBackend(tiny_onnx_logits, card, threads=1, providers=CPU_ONLY) as backend:
+        assert not backend.pipelines_frames
+        pending = [backend.submit_frame(frame) for frame in frames[:2]]
+        assert backend._worker is None
+        for index in range(2):
+            np.testing.assert_array_equal(pending[index].result()[0], expected[index])
+        np.testing.assert_array_equal(backend.segment_frame(frames[2])[0], expected[2])
