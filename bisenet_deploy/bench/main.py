@@ -14,13 +14,8 @@ import logging
 import os
 import sys
 import tempfile
-import time
-
-import cv2
-import numpy as np
 
 from ..core.cli import ArgumentParser, add_card_overrides, add_common_flags, model_overrides, parse_size, run_main
-from ..core.comparison import SAMPLE_IMAGE
 from ..core.defaults import DEFAULT_INPUT_SIZE
 from ..core.leftovers import scratch_folder
 from ..core.outpaths import check_output, refuse_same_file
@@ -34,17 +29,15 @@ from ..runtime.backends import BACKENDS, PREFERENCE, RUNS_KIND, create_backend, 
 from ..core.machine import usable_cores
 from .environment import capture_environment
 from .report import csv_text, markdown_report, size_text, write_text_atomic
+from .timing import CAMERA_FRAME, camera_frame, percentile_ms, time_network_and_e2e
 from ..core.defaults import NETWORK_STRIDE
 from ..core.model_info import model_kind
 from ..runtime.model_card import load_model_card
-from ..core.preprocess import preprocess
 from ..runtime.segmenter import Segmenter
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MODELS = ("resnet18:32",)
-CAMERA_FRAME = (480, 640)  # end-to-end runs on what a camera delivers, not on a network-sized frame
-PIPELINE_BLOCK = 6  # frames per pipelined run; the first result starts the clock, so 5 intervals each
 BENCH_BACKENDS = tuple(reversed(PREFERENCE))  # column order: the seed's CPU (PyTorch) column first
 SPEC_FORMS = "ARCH:IN_PLANES[:VARIANT] (ARCH {}, VARIANT {}) or a .pth/.onnx/.engine file".format(
     "|".join(ARCHS), "|".join(VARIANTS))
@@ -143,65 +136,6 @@ def prepare_model(spec, kinds, workdir, input_size, debug, precisions=bench_trt.
     return files
 
 
-def synthetic_frame(height, width, seed=0):
-    """A fixed random BGR uint8 frame, for network-only timing: the network's speed does not depend on
-    the picture."""
-    return np.random.RandomState(seed).randint(0, 256, (height, width, 3)).astype(np.uint8)
-
-
-def camera_frame(height, width):
-    """The built-in sample picture at camera size, for end-to-end timing: a logits head's label step
-    (label_upsample.py) interpolates only where classes meet, so its cost follows the picture's class
-    boundaries, and a photo has a real number of them (random pixels would make a trained network's
-    output noise)."""
-    picture = cv2.imread(SAMPLE_IMAGE, cv2.IMREAD_COLOR)
-    return cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA)
-
-
-def time_network_and_e2e(segmenter, warmup, iters, frame, step):
-    # type: (Segmenter, int, int, np.ndarray, callable) -> dict
-    """Seconds, warm-up excluded: per iteration network-only (the backend's timer) and segment() wall
-    time (one frame alone); under "pipelined", per frame, the interval between results of frames
-    submitted with one in flight, as bisenet-run's loop submits them (Segmenter.submit). The three are
-    interleaved, PIPELINE_BLOCK iterations at a time, so on a machine whose speed drifts (a shared
-    host) their ratios still compare like with like."""
-    card = segmenter.card
-    batch = preprocess(synthetic_frame(*segmenter.input_hw, seed=1), segmenter.input_hw, card["mean"], card["std"],
-                       card["input"]["dtype"])
-    times = {"network": [], "e2e": [], "preprocess": [], "postprocess": [], "pipelined": []}
-    for index in range(warmup + iters):
-        segmenter.backend.infer(batch)
-        network = segmenter.backend.last_infer_seconds
-        start = time.perf_counter()
-        result = segmenter.segment(frame)
-        elapsed = time.perf_counter() - start
-        if index >= warmup:
-            times["network"].append(network)
-            times["e2e"].append(elapsed)
-            times["preprocess"].append(result.timings["preprocess"])
-            times["postprocess"].append(result.timings["postprocess"])
-            if (index - warmup) % PIPELINE_BLOCK == PIPELINE_BLOCK - 1 or index == warmup + iters - 1:
-                times["pipelined"] += pipelined_intervals(segmenter, frame, PIPELINE_BLOCK)
-        step()
-    return times
-
-
-def pipelined_intervals(segmenter, frame, count):
-    """The count - 1 intervals between the results of `count` frames submitted with one in flight."""
-    finished = []
-    pending = segmenter.submit(frame)
-    for index in range(count):
-        following = segmenter.submit(frame) if index + 1 < count else None
-        pending.result()
-        finished.append(time.perf_counter())
-        pending = following
-    return list(np.diff(finished))
-
-
-def _ms(seconds, percentile=50):
-    return float(np.percentile(np.asarray(seconds) * 1000.0, percentile))
-
-
 def column_label(backend, device, precision, memory=None):
     # type: (str, str, str, str) -> str
     """'torch CPU', 'ort CUDA', 'OV BF16', 'TRT FP16', 'TRT FP16 mapped': one column per backend/device/precision."""
@@ -213,7 +147,7 @@ def column_label(backend, device, precision, memory=None):
 
 
 def make_record(spec, card, column, precision, times, args, environment):
-    latency, e2e = _ms(times["network"]), _ms(times["e2e"])
+    latency, e2e = percentile_ms(times["network"]), percentile_ms(times["e2e"])
     return {
         "model": spec.text, "model_source": "file" if spec.path else "grid",
         "arch": card.get("architecture"), "in_planes": card.get("in_planes"), "variant": card.get("variant"),
@@ -222,13 +156,14 @@ def make_record(spec, card, column, precision, times, args, environment):
         "memory": column.options.get("memory"),
         "input_size": list(card["input_size"]), "frame_size": list(CAMERA_FRAME),
         "threads": args.threads, "iters": args.iters, "warmup": args.warmup,
-        "latency_ms": round(latency, 3), "latency_p90_ms": round(_ms(times["network"], 90), 3),
+        "latency_ms": round(latency, 3), "latency_p90_ms": round(percentile_ms(times["network"], 90), 3),
         "fps": round(1000.0 / latency, 2),
-        "e2e_latency_ms": round(e2e, 3), "e2e_latency_p90_ms": round(_ms(times["e2e"], 90), 3),
+        "e2e_latency_ms": round(e2e, 3), "e2e_latency_p90_ms": round(percentile_ms(times["e2e"], 90), 3),
         "e2e_fps": round(1000.0 / e2e, 2),
-        "pipelined_fps": round(1000.0 / _ms(times["pipelined"]), 2),
-        "pipelined_share": round(latency / _ms(times["pipelined"]), 3),
-        "preprocess_ms": round(_ms(times["preprocess"]), 3), "postprocess_ms": round(_ms(times["postprocess"]), 3),
+        "pipelined_fps": round(1000.0 / percentile_ms(times["pipelined"]), 2),
+        "pipelined_share": round(latency / percentile_ms(times["pipelined"]), 3),
+        "preprocess_ms": round(percentile_ms(times["preprocess"]), 3),
+        "postprocess_ms": round(percentile_ms(times["postprocess"]), 3),
         "environment": environment,
     }
 

@@ -38,18 +38,20 @@ def python_checks(on_jetson=ON_JETSON):
 
 
 def label_step_check():
-    """Whether a logits head's label step (runtime/label_upsample.py) runs compiled or through numpy."""
-    from ..runtime import native
-    from ..runtime.label_upsample import NATIVE_NAME
+    """Whether the CPU path's compiled routines (a logits head's label step, runtime/label_upsample.py,
+    and the frame's preprocessing, runtime/frame_input.py) run compiled or through numpy and OpenCV."""
+    from ..runtime import frame_input, label_upsample, native
 
-    label = "C label step"
+    label = "C label step and preprocessing"
     if os.environ.get(native.DISABLE_VARIABLE):
         return check("c-label-step", "python", label, None, "turned off by {}: numpy, several times slower".format(
             native.DISABLE_VARIABLE), "unset {}".format(native.DISABLE_VARIABLE))
-    if native.load(NATIVE_NAME) is not None:
+    missing = [name for name in (label_upsample.NATIVE_NAME, frame_input.NATIVE_NAME) if native.load(name) is None]
+    if not missing:
         return check("c-label-step", "python", label, True, "compiled, in {}".format(native.cache_dir()))
     return check("c-label-step", "python", label, None,
-                 "numpy fallback, several times slower: no C compiler found, or the build failed (see --debug)",
+                 "{} through numpy, several times slower: no C compiler found, or the build failed (see --debug)"
+                 .format(" and ".join(missing)),
                  "install a C compiler (Debian, Ubuntu, JetPack: sudo apt-get install gcc), or set CC")
 
 

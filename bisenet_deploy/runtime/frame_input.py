@@ -73,10 +73,8 @@ class NativeFrameInput(object):
             raise ValueError("out must be a contiguous float32 array of shape {}".format(expected))
         if normalized:
             mean, std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
-        rows, cols = self._rows, self._cols
-        self._routine(_ptr(frame_bgr), frame_bgr.strides[0], self.frame_hw[1], *[_ptr(t) for t in rows],
-                      self.input_hw[0], *[_ptr(t) for t in cols], self.input_hw[1], _ptr(self._pixels), _ptr(self._slots), int(normalized), _ptr(mean) if normalized else None,
-                      _ptr(std) if normalized else None, _ptr(out))
+        self._routine(_ptr(frame_bgr), frame_bgr.strides[0], *self._geometry, int(normalized),
+                      _ptr(mean) if normalized else None, _ptr(std) if normalized else None, _ptr(out))
         return out
 
 

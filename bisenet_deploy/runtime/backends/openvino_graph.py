@@ -1,8 +1,8 @@
 """The OpenVINO model that segments a whole camera frame: preprocessing and the label head in the graph.
 
 In: frames.FrameInput's float32 RGB frame at the network's size, 1 x H x W x 3 (the reference
-preprocessing's colour swap, to-float and resize, done by OpenCV exactly as core/preprocess.py does
-them). PrePostProcessor adds the rest of the reference preprocessing: (x / 255 - mean) / std as one
+preprocessing's colour swap, to-float and resize, with core/preprocess.py's values exactly).
+PrePostProcessor adds the rest of the reference preprocessing: (x / 255 - mean) / std as one
 mean/scale pair, HWC -> CHW. Out, turned into the frame-sized label map by frames.FrameLabels:
 - logits head: the 1/8 scores transposed to NHWC, float32; LabelUpsampler interpolates them only
   where classes meet (an in-graph Interpolate to the frame size and TopK cost as much as the BF16

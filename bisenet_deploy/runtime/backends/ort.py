@@ -55,7 +55,8 @@ def session_from_onnx(model_path, threads=None, providers=None):
     except Exception as exc:  # onnxruntime has its own exception types for unreadable models
         text = str(exc).strip()
         raise InputError("onnxruntime cannot load {}: {}".format(
-            "the wrapped frame model" if isinstance(model_path, bytes) else model_path, text.splitlines()[0][:200] if text else type(exc).__name__))
+            "the serialized model" if isinstance(model_path, bytes) else model_path,
+            text.splitlines()[0][:200] if text else type(exc).__name__))
 
 
 class OrtBackend(Backend):

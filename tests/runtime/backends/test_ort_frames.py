@@ -1,5 +1,6 @@
 """ONNX Runtime on whole frames: FrameInput (the reference preprocessing in one pass), FrameIO (its
-buffer bound to the session) and FrameLabels give exactly the reference pipeline's input and labels, into buffers reused every frame."""
+buffer bound to the session) and FrameLabels give exactly the reference pipeline's input and labels,
+into buffers reused every frame, with frames in flight."""
 
 import cv2
 import numpy as np
