@@ -43,7 +43,7 @@ def default_providers():
 def session_from_onnx(model_path, threads=None, providers=None):
     """An InferenceSession with every graph optimization on; `threads` caps intra-op threads."""
     ort = lazy_import("onnxruntime", "the ort backend")
-    if not isinstance(model_path, bytes) and not os.path.isfile(model_path):  # bytes: a serialized model
+    if not os.path.isfile(model_path):
         raise InputError("model not found: {}".format(model_path))
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -55,8 +55,7 @@ def session_from_onnx(model_path, threads=None, providers=None):
     except Exception as exc:  # onnxruntime has its own exception types for unreadable models
         text = str(exc).strip()
         raise InputError("onnxruntime cannot load {}: {}".format(
-            "the serialized model" if isinstance(model_path, bytes) else model_path,
-            text.splitlines()[0][:200] if text else type(exc).__name__))
+            model_path, text.splitlines()[0][:200] if text else type(exc).__name__))
 
 
 class OrtBackend(Backend):
