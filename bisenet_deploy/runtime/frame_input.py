@@ -15,6 +15,7 @@ import ctypes
 import numpy as np
 
 from . import native
+from .native import address
 
 NATIVE_NAME = "frame_input"
 
@@ -53,9 +54,9 @@ class NativeFrameInput(object):
         self._pixels = np.empty(self.frame_hw[1] * 3, np.float32)
         self._slots = np.empty(2 * self.input_hw[1] * 3, np.float32)
         # the routine's arguments that are the same every frame (the arrays live as long as self)
-        self._geometry = ((self.frame_hw[1],) + tuple(_ptr(t) for t in self._rows) + (self.input_hw[0],)
-                          + tuple(_ptr(t) for t in self._cols) + (self.input_hw[1], _ptr(self._pixels),
-                                                                   _ptr(self._slots)))
+        self._geometry = ((self.frame_hw[1],) + tuple(address(t) for t in self._rows) + (self.input_hw[0],)
+                          + tuple(address(t) for t in self._cols)
+                          + (self.input_hw[1], address(self._pixels), address(self._slots)))
 
     @classmethod
     def create(cls, frame_hw, input_hw):
@@ -73,22 +74,12 @@ class NativeFrameInput(object):
             raise ValueError("out must be a contiguous float32 array of shape {}".format(expected))
         if normalized:
             mean, std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
-        self._routine(_ptr(frame_bgr), frame_bgr.strides[0], *self._geometry, int(normalized),
-                      _ptr(mean) if normalized else None, _ptr(std) if normalized else None, _ptr(out))
+        self._routine(address(frame_bgr), frame_bgr.strides[0], *self._geometry, int(normalized),
+                      address(mean) if normalized else None, address(std) if normalized else None, address(out))
         return out
 
 
-def _ptr(array):
-    return array.ctypes.data  # an address: ctypes passes it as the routine's void *
-
-
 def _native_routine():
-    library = native.load(NATIVE_NAME)
-    if library is None:
-        return None
-    routine = library.frame_input
     pointer, integer = ctypes.c_void_p, ctypes.c_int
-    routine.argtypes = ([pointer, ctypes.c_long, integer] + [pointer] * 4 + [integer] + [pointer] * 4
-                        + [integer, pointer, pointer, integer] + [pointer] * 3)
-    routine.restype = None
-    return routine
+    return native.routine(NATIVE_NAME, [pointer, ctypes.c_long, integer] + [pointer] * 4 + [integer] + [pointer] * 4
+                          + [integer, pointer, pointer, integer] + [pointer] * 3)

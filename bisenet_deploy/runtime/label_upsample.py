@@ -30,6 +30,7 @@ import numpy as np
 
 from ..core.machine import usable_cores
 from . import native
+from .native import address
 from .bilinear import argmax_upsampled, linear_taps
 
 NATIVE_NAME = "upsample_argmax"
@@ -128,11 +129,11 @@ class LabelUpsampler(object):
         if self._native_geometry is None:  # the same tables every call: their addresses once
             rows, cols = self.rows, self.cols
             self._native_geometry = (self.scores_hw[0], self.scores_hw[1], self.num_classes) + tuple(
-                _ptr(a) for a in (rows.starts_all, rows.upper32, rows.pixel_keep, rows.pixel_frac,
+                address(a) for a in (rows.starts_all, rows.upper32, rows.pixel_keep, rows.pixel_frac,
                                   cols.starts_all, cols.upper32, cols.pixel_keep, cols.pixel_frac)) + (
                 self.out_hw[1], rows.width, cols.width, ctypes.c_float(ROUNDING))
-        status = self.native(_ptr(scores), *(self._native_geometry + tuple(_ptr(a) for a in scratch)),
-                             self.threads, _ptr(labels), int(np.dtype(self.dtype).itemsize == 2))
+        status = self.native(address(scores), *(self._native_geometry + tuple(address(a) for a in scratch)),
+                             self.threads, address(labels), int(np.dtype(self.dtype).itemsize == 2))
         return status == 0
 
     def _reference(self, scores, labels):
@@ -224,21 +225,11 @@ def _aligned(count, dtype):
     return raw[start:start + count * np.dtype(dtype).itemsize].view(dtype)
 
 
-def _ptr(array):
-    return array.ctypes.data  # an address: ctypes passes it as the routine's void *
-
-
 def _native_routine():
     """The C upsample_argmax with its argument types, or None where it cannot be built."""
-    library = native.load(NATIVE_NAME)
-    if library is None:
-        return None
-    routine = library.upsample_argmax
     pointer, integer = ctypes.c_void_p, ctypes.c_int
-    routine.argtypes = ([pointer, integer, integer, integer] + [pointer] * 8 + [integer] * 3 + [ctypes.c_float]
-                        + [pointer] * 6 + [integer, pointer, integer])
-    routine.restype = integer
-    return routine
+    return native.routine(NATIVE_NAME, [pointer, integer, integer, integer] + [pointer] * 8 + [integer] * 3
+                          + [ctypes.c_float] + [pointer] * 6 + [integer, pointer, integer], integer)
 
 
 @functools.lru_cache(maxsize=8)

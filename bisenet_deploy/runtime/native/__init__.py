@@ -22,6 +22,22 @@ _LOCK = threading.Lock()
 _LOADED = {}
 
 
+def routine(name, argtypes, restype=None):
+    """The function NAME of NAME.c with its argument and result types, or None where it cannot be built."""
+    library = load(name)
+    if library is None:
+        return None
+    function = getattr(library, name)
+    function.argtypes = argtypes
+    function.restype = restype
+    return function
+
+
+def address(array):
+    """A numpy array's data address, which ctypes passes as a void * argument."""
+    return array.ctypes.data
+
+
 def cache_dir():
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "bisenet-deploy", "native")
