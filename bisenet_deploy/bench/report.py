@@ -60,8 +60,9 @@ def markdown_report(records):
         cells = ["{:.1f}".format(row["fps"][c]) if c in row["fps"] else "/" for c in columns]
         lines.append(" | ".join([_arch_label(row["record"]), str(row["record"].get("in_planes") or "?")] + cells))
     lines += ["", "## Latency (ms): median and p90; end-to-end = preprocess + network + postprocess of one "
-              "frame alone; pipelined = frames per second with the next frame's network running while the "
-              "last is finished (bisenet-run), and its share of network-only FPS", "",
+              "frame alone; pipelined = frames per second as bisenet-run submits them (the next frame's network "
+              "running while the last is finished, where the backend pipelines frames), and its share of "
+              "network-only FPS", "",
               "arch | CP in_planes | backend | input | frame | network median | network p90 | "
               "end-to-end median | end-to-end p90 | end-to-end FPS | pipelined FPS | pipelined / network",
               "|".join([":-:"] * 12)]
