@@ -134,3 +134,17 @@ def test_an_onnxruntime_that_holds_the_gil_segments_frames_in_the_callers_thread
         for index in range(2):
             np.testing.assert_array_equal(pending[index].result()[0], expected[index])
         np.testing.assert_array_equal(backend.segment_frame(frames[2])[0], expected[2])
+
+
+def test_an_error_in_the_worker_thread_reaches_the_caller_at_result(tiny_onnx_logits, monkeypatch):
+    card = load_model_card(tiny_onnx_logits)
+    frame = np.random.RandomState(4).randint(0, 256, (64, 96, 3)).astype(np.uint8)
+
+    def failing_run(self, batch):
+        raise RuntimeError("the session failed")
+
+    monkeypatch.setattr(FrameIO, "run", failing_run)
+    with OrtBackend(tiny_onnx_logits, card, threads=1, providers=CPU_ONLY) as backend:
+        pending = backend.submit_frame(frame)  # returns: the failure is on the worker thread
+        with pytest.raises(RuntimeError, match="the session failed"):
+            pending.result()
