@@ -11,8 +11,8 @@ from ..core.cli import ArgumentParser, add_debug_flag, run_main
 from . import hardware, software
 from .report import format_json, format_text, unmet
 
-REQUIRABLE = ("python", "numpy", "c-label-step", "opencv", "gstreamer", "gui", "ffmpeg", "gst-tools", "gst-python", "rtsp-server",
-              "h264-encoder", "h264-decoder", "tensorrt", "pycuda", "nvcc", "gpu", "fast-fp16", "fast-int8",
+REQUIRABLE = ("python", "numpy", "c-label-step", "opencv", "gstreamer", "gui", "ffmpeg", "gst-tools", "gst-python",
+              "rtsp-server", "h264-encoder", "h264-decoder", "tensorrt", "pycuda", "nvcc", "gpu", "fast-fp16", "fast-int8",
               "onnxruntime", "openvino", "ros", "rosbags", "camera", "csi", "jetson", "nvpmodel", "jetson_clocks")
 
 
@@ -28,7 +28,8 @@ def build_parser():
 
 def all_checks():
     # type: () -> list
-    return (software.python_checks() + [software.label_step_check()] + software.opencv_checks() + software.gstreamer_checks()
+    return (software.python_checks() + [software.label_step_check()] + software.opencv_checks()
+            + software.gstreamer_checks()
             + hardware.tensorrt_checks() + hardware.gpu_checks()
             + [software.onnxruntime_check(), software.openvino_check()] + software.ros_checks()
             + hardware.camera_checks() + hardware.jetson_checks())

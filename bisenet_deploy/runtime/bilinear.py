@@ -9,7 +9,6 @@ import numpy as np
 BAND_ELEMENTS = 1 << 17
 
 
-
 def linear_taps(in_size, out_size, align_corners):
     # type: (int, int, bool) -> tuple
     """(lower, upper, frac): output i = in[lower[i]] * (1 - frac[i]) + in[upper[i]] * frac[i].

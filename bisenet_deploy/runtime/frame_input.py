@@ -36,7 +36,6 @@ def cv_linear_taps(src_size, dst_size, columns):
     else:
         upper = np.clip(lower + 1, 0, src_size - 1)
         lower = np.clip(lower, 0, src_size - 1)
-    fraction = fraction.astype(np.float32)
     return lower.astype(np.int32), upper.astype(np.int32), np.float32(1) - fraction, fraction
 
 

@@ -113,7 +113,7 @@ class LabelUpsampler(object):
         if not np.isfinite(tolerance):
             return self._reference(scores, labels)
         best = scores.argmax(axis=2)
-        safe = self._safe_gap(scores, best)
+        safe = self._safe_gap(scores, best, tolerance)
         up_r, up_c = self.rows.upper, self.cols.upper
         agree = (best == best[up_r]) & (best == best[:, up_c]) & (best == best[up_r][:, up_c])
         uniform = agree & safe & safe[up_r] & safe[:, up_c] & safe[up_r][:, up_c] | self.empty
@@ -121,7 +121,7 @@ class LabelUpsampler(object):
         np.take(row_labels, self.cols.cell, axis=1, out=labels)
         mixed_r, mixed_c = np.nonzero(~uniform)
         if len(mixed_r):
-            self._boundary_cells(scores, mixed_r, mixed_c, labels)
+            self._boundary_cells(scores, mixed_r, mixed_c, labels, tolerance)
         return labels
 
     def _native_call(self, scores, labels, scratch):
@@ -160,7 +160,7 @@ class LabelUpsampler(object):
             return float("nan")
         return float(np.float32(ROUNDING) * max(high, low, 1e-30))
 
-    def _safe_gap(self, scores, best):
+    def _safe_gap(self, scores, best, tolerance):
         """Grid points whose best class leads the runner-up by more than rounding can close."""
         if self.num_classes == 1:
             return np.ones(best.shape, bool)
@@ -168,15 +168,15 @@ class LabelUpsampler(object):
         top = flat[np.arange(len(flat)), best.ravel()]
         others = flat.copy()
         others[np.arange(len(flat)), best.ravel()] = -np.inf
-        return (top - others.max(axis=1) > self._tolerance(scores)).reshape(best.shape)
+        return (top - others.max(axis=1) > tolerance).reshape(best.shape)
 
-    def _boundary_cells(self, scores, cell_r, cell_c, labels):
+    def _boundary_cells(self, scores, cell_r, cell_c, labels, tolerance):
         """Interpolate the classes that can win in each listed cell, at its pixels only."""
         up_r, up_c = self.rows.upper[cell_r], self.cols.upper[cell_c]
         corners = (scores[cell_r, cell_c], scores[cell_r, up_c], scores[up_r, cell_c], scores[up_r, up_c])
         floor = np.minimum(np.minimum(corners[0], corners[1]), np.minimum(corners[2], corners[3])).max(axis=1)
         ceiling = np.maximum(np.maximum(corners[0], corners[1]), np.maximum(corners[2], corners[3]))
-        candidates = ceiling >= (floor - 2 * self._tolerance(scores))[:, None]
+        candidates = ceiling >= (floor - 2 * tolerance)[:, None]
         counts = candidates.sum(axis=1)
         order = np.argsort(-counts, kind="stable")  # most candidates first: slot k is a prefix of the cells
         candidates, counts = candidates[order], counts[order]

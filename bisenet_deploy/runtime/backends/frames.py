@@ -166,7 +166,3 @@ class FramePipeline(object):
         pending = PendingFrame(finish)
         self._pending[slot] = pending
         return pending
-
-    def segment(self, frame_bgr):
-        """(labels, None, timings) of one frame, now."""
-        return self.submit(frame_bgr).result()
