@@ -34,7 +34,7 @@ def calibrate(onnx_path, workdir, calib_images, debug):
 
     output = os.path.join(workdir, os.path.splitext(os.path.basename(onnx_path))[0] + ".qdq.onnx")
     argv = [onnx_path, "-o", output, "--images", calib_images, "--no-progress", "--eval-count",
-            str(CALIB_EVAL_COUNT), "--min-agreement", "0"]
+            str(CALIB_EVAL_COUNT), "--min-agreement", "0", "--max-miou-drop", "100"]
     log.info("calibrating %s for the OV INT8 column on %s", os.path.basename(onnx_path), calib_images)
     errors = io.StringIO()
     if debug:

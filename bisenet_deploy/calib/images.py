@@ -9,18 +9,15 @@ order. Only one batch is held in memory at a time. Every batch holds exactly `ba
 """
 
 import logging
-import os
 import sys
 
 import numpy as np
 
 from ..core.defaults import CALIBRATION_IMAGES
 from ..core.errors import InputError
-from ..core.images import is_glob, is_image_name
 from ..core.lazy import is_installed
 from ..core.preprocess import preprocess
-from ..runtime.sources.images import list_images
-from ..runtime.sources.video import list_video_frames
+from ..runtime.image_sets import open_image_source
 
 log = logging.getLogger(__name__)
 
@@ -28,20 +25,6 @@ log = logging.getLogger(__name__)
 # model that works on the calibration set only.
 MIN_IMAGES = 10
 SUGGESTED_IMAGES = CALIBRATION_IMAGES
-SPEC_FORMS = "a folder of images, a glob such as 'frames/*.jpg', or a video file"
-
-
-def open_image_source(spec, frame_step=1):
-    """The runtime source listing of `spec`: a folder, a glob, one image or a video (every `frame_step`-th
-    frame); its `keys` are known before anything is decoded."""
-    if int(frame_step) < 1:
-        raise InputError("the frame step must be at least 1, got {}".format(frame_step))
-    if os.path.isfile(spec) and not is_image_name(spec):
-        return list_video_frames(spec, int(frame_step), "{} is neither an image nor a video this OpenCV can open; "
-                                 "calibration images are {}".format(spec, SPEC_FORMS))
-    if not (os.path.exists(spec) or is_glob(spec)):
-        raise InputError("calibration images not found: {} (expected {})".format(spec, SPEC_FORMS))
-    return list_images(spec)
 
 
 def shuffled(keys, seed):

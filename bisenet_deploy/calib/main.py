@@ -8,26 +8,29 @@ import sys
 from .. import __version__
 from ..core.atomic import atomic_path
 from ..core.cli import ArgumentParser, add_alias, add_common_flags, run_main
-from ..core.comparison import QDQ_MIN_AGREEMENT, agrees
+from ..core.precision_gate import MAX_MIOU_DROP_POINTS, MIN_AGREEMENT, verdict_record
 from ..core.errors import InputError, WorkFailed
 from ..core.lazy import lazy_import
 from ..core.leftovers import scratch_folder
 from ..core.outpaths import check_output, refuse_same_file
 from ..runtime.bags.images import open_bag_images
-from .compare import compare_models, comparison_record, find_labels, format_comparison
+from ..runtime.image_sets import dataset_folders, find_labels
+from ..runtime.precision_check import format_comparison, judge_comparison
+from .compare import compare_models, comparison_record
 from ..core.wording import count
 from .images import MIN_IMAGES, SUGGESTED_IMAGES, CalibrationStream
 from .qdq import METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batch, qdq_summary, quantize_to_qdq, quantized_op_types, record_calibration
 
 DEFAULT_COUNT = SUGGESTED_IMAGES
 DEFAULT_EVAL_COUNT = 100
-DEFAULT_MIN_AGREEMENT = QDQ_MIN_AGREEMENT
+DEFAULT_MIN_AGREEMENT = MIN_AGREEMENT["int8"]
 # Fewer held-out images than this measure too little; compare on calibration images instead.
 MIN_HELD_OUT = 10
 QDQ_SUFFIX = ".qdq.onnx"
 
 EPILOG = """calibration images (--calib-images):
   DIR           every image in the folder             --calib-images calib/
+  SCENES        a bisenet-scenes folder (images/ + labels/): its pictures, and its labels for the check
   GLOB          the images the pattern matches        --calib-images 'SUNRGBD/train/image/*.jpg'
   VIDEO         frames of a video (--frame-step K)    --calib-images walk.mp4 --frame-step 10
   --rosbag BAG --topic T   a recorded camera topic    --rosbag run.bag --topic /camera/rgb/image_raw
@@ -76,9 +79,12 @@ def build_parser():
                             "also report the mIoU of both models")
     check.add_argument("--eval-count", type=int, default=DEFAULT_EVAL_COUNT, metavar="N",
                        help="compare on at most N images (default: {})".format(DEFAULT_EVAL_COUNT))
+    check.add_argument("--max-miou-drop", type=float, default=MAX_MIOU_DROP_POINTS, metavar="POINTS",
+                       help="with labels, the judge: largest mIoU drop against FP32, in points, for the model to be "
+                            "written (default: {})".format(MAX_MIOU_DROP_POINTS))
     check.add_argument("--min-agreement", type=float, default=DEFAULT_MIN_AGREEMENT, metavar="F",
-                       help="lowest pixel agreement (0-1) with FP32 for the model to be written (default: {})".format(
-                           DEFAULT_MIN_AGREEMENT))
+                       help="without labels, the judge: lowest pixel agreement (0-1) with FP32 on the held-out "
+                            "images for the model to be written (default: {})".format(DEFAULT_MIN_AGREEMENT))
     add_common_flags(parser)
     return parser
 
@@ -98,6 +104,8 @@ def validate_args(args):
             raise InputError("--{} must be at least 1, got {}".format(name.replace("_", "-"), value))
     if not 0.0 <= args.min_agreement <= 1.0:
         raise InputError("--min-agreement must be between 0 and 1, got {}".format(args.min_agreement))
+    if not 0.0 <= args.max_miou_drop <= 100.0:
+        raise InputError("--max-miou-drop is in points, between 0 and 100, got {}".format(args.max_miou_drop))
 
 
 def pick_batch(card, requested, model_path):
@@ -132,7 +140,7 @@ def _settings_text(args, batch):
         "" if args.quantize_deconv else " (ConvTranspose stays float for TensorRT < 8.5)", batch)
 
 
-def calibration_entry(args, stream, summary, result, kind):
+def calibration_entry(args, stream, summary, result, kind, verdict):
     """The `calibration` record stored in the QDQ model's card."""
     ort = lazy_import("onnxruntime", "making a QDQ INT8 model")
     op_types = quantized_op_types(args.quantize_deconv)
@@ -150,8 +158,9 @@ def calibration_entry(args, stream, summary, result, kind):
         "quantized_nodes": sum(summary[op]["quantized"] for op in ("Conv", "ConvTranspose")),
         "float_nodes": {op: summary[op]["total"] - summary[op]["quantized"] for op in ("Conv", "ConvTranspose")},
         "qdq_nodes": {op: summary[op] for op in ("QuantizeLinear", "DequantizeLinear")},
-        "agreement": comparison_record(result, kind),
+        "agreement": comparison_record(result, kind, verdict_record(verdict)),
         "min_agreement": args.min_agreement,
+        "max_miou_drop": args.max_miou_drop,
         "onnxruntime": ort.__version__,
         "tool_version": __version__,
     }
@@ -167,7 +176,10 @@ def calibrate(args, out=print):
     card, has_card = card_for_calibration(model, args.model)
     check_quantizable(model, args.model, args.quantize_deconv)
     batch = pick_batch(card, args.batch_size, args.model)
-    labels = find_labels(args.labels) if args.labels else None
+    labels_dir = args.labels
+    if args.calib_images and not labels_dir:
+        args.calib_images, labels_dir = dataset_folders(args.calib_images)
+    labels = find_labels(labels_dir) if labels_dir else None
     if labels is not None and not card.get("num_classes"):
         raise InputError("--labels needs the number of classes, which {} (no bisenet-deploy card) does not "
                          "state".format(args.model))
@@ -177,7 +189,7 @@ def calibrate(args, out=print):
                                frame_step=args.frame_step)
     out("calibration images: {}".format(stream.describe()))
     if labels is not None:  # before the long part, so a wrong folder fails now
-        _check_labels_match(stream, comparison_images(stream, args.eval_count)[0], labels, args.labels)
+        _check_labels_match(stream, comparison_images(stream, args.eval_count)[0], labels, labels_dir)
     out("quantizing: {}".format(_settings_text(args, batch)))
     with scratch_folder("bisenet-calibrate.") as scratch:
         qdq_path = os.path.join(scratch, "model.qdq.onnx")
@@ -192,17 +204,18 @@ def calibrate(args, out=print):
                                   progress_label="comparing with FP32")
         result = compare_models(args.model, qdq_path, card, check, labels, batch)
         out("QDQ INT8 vs FP32 on {} {} images (ONNX Runtime, CPU):".format(result.images, kind))
-        out(format_comparison(result, card["head"]))
-        verdict = "pixel agreement {:.3f}% {} --min-agreement {:.3f}%".format(
-            100.0 * result.agreement, ">=" if agrees(result.agreement, args.min_agreement) else "<",
-            100.0 * args.min_agreement)
-        if not agrees(result.agreement, args.min_agreement):
-            out("FAILED | {}".format(verdict))
-            raise WorkFailed("the INT8 model disagrees with FP32 too often ({}); nothing written. Try more or more "
-                             "representative images, --method percentile or minmax, --per-channel; --min-agreement 0 "
-                             "writes it anyway".format(verdict))
-        out("PASSED | {}".format(verdict))
-        entry = calibration_entry(args, stream, summary, result, kind)
+        out(format_comparison(result))
+        verdict = judge_comparison("int8", result, args.max_miou_drop, args.min_agreement)
+        if verdict.warning:
+            out("warning: {}".format(verdict.warning))
+        if not verdict.passed:
+            out("FAILED | {}".format(verdict.text))
+            escape = "--max-miou-drop 100" if verdict.criterion == "miou_drop" else "--min-agreement 0"
+            raise WorkFailed("the INT8 model costs too much against FP32 ({}); nothing written. Try more or more "
+                             "representative images, --method percentile or minmax, --per-channel; {} writes it "
+                             "anyway".format(verdict.text, escape))
+        out("PASSED | {}".format(verdict.text))
+        entry = calibration_entry(args, stream, summary, result, kind, verdict)
         record_calibration(qdq_model, card, has_card, entry, opset)
         with atomic_path(output) as tmp:
             onnx.save(qdq_model, tmp)

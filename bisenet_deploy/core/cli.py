@@ -69,14 +69,26 @@ def add_model_args(parser, backend_choices):
     group.add_argument("--precision", choices=PRECISION_CHOICES, default="auto",
                        help="openvino: auto (default: the fastest this CPU runs natively) or fp32|bf16|fp16|int8 "
                             "(int8: a .qdq.onnx from bisenet-calibrate); other backends run FP32 or their engine's")
-    group.add_argument("--verify", action="store_true",
-                       help="openvino: compare a reduced precision with FP32 on the sample picture first and refuse "
-                            "it when they disagree")
+    add_verify_flags(group, "openvino: compare a reduced precision with FP32 before the first frame and refuse it "
+                            "when the mIoU drops more than 1 point (with labels) or too many pixels change")
     group.add_argument("--threads", type=int, help="CPU threads for the network (default: the backend's choice)")
     group.add_argument("--input-size", type=parse_size, metavar="HxW",
                        help="supply the input size for an ONNX without a card; a checkpoint runs at it "
                             "(default: 480x640, as bisenet-export)")
     add_card_overrides(group)
+    return group
+
+
+def add_verify_flags(group, verify_help):
+    """--verify and the pictures it judges on (runtime/precision_check.py, core/precision_gate.py)."""
+    group.add_argument("--verify", action="store_true", help=verify_help)
+    group.add_argument("--verify-images", metavar="DIR|GLOB|VIDEO",
+                       help="your pictures to verify on (implies --verify; a bisenet-scenes folder brings its labels; "
+                            "default: generated labelled scenes, for SUN RGB-D 37-class models)")
+    group.add_argument("--verify-labels", metavar="DIR",
+                       help="label PNGs named like the --verify-images pictures: judge the mIoU drop, not agreement")
+    group.add_argument("--verify-count", type=int, metavar="N",
+                       help="verify on at most N pictures (default: 16 of yours, 8 generated scenes)")
     return group
 
 

@@ -10,10 +10,11 @@ import logging
 import os
 import sys
 
-from ..core.cli import ArgumentParser, add_common_flags, run_main
+from ..core.cli import ArgumentParser, add_common_flags, add_verify_flags, run_main
 from ..core.errors import InputError, WorkFailed
 from ..core.defaults import CALIBRATION_IMAGES
 from ..core.lazy import is_installed, not_installed
+from ..core.model_info import load_model_card
 from ..core.outpaths import check_output, refuse_same_file
 
 from .build import DEFAULT_WORKSPACE_MIB, BuildRequest, build, read_onnx
@@ -54,8 +55,10 @@ def build_parser():
                        help="images to calibrate on (default: {})".format(CALIBRATION_IMAGES))
     parser.add_argument("--force-int8", action="store_true",
                         help="build INT8 even where the GPU has no fast INT8 (accuracy experiments only)")
-    parser.add_argument("--verify", action="store_true",
-                        help="compare the engine with ONNX Runtime (max abs diff, argmax agreement); exit 1 if off")
+    add_verify_flags(parser.add_argument_group("verification against ONNX Runtime FP32"),
+                     "compare the engine with ONNX Runtime FP32 on pictures (--verify-images, else --calib-images, "
+                     "else generated labelled scenes); exit 1 when the mIoU drops more than 1 point (with labels) "
+                     "or too many pixels change")
     add_common_flags(parser)
     return parser
 
@@ -75,6 +78,8 @@ def validate(args):
     if args.force_int8 and args.precision != "int8":
         raise InputError("--force-int8 only applies to --int8")
     read_onnx(args.onnx)  # a missing or foreign file is reported before anything heavier
+    if verify_requested(args):  # the pictures are listed now, not after minutes of building
+        verification_pictures(args, load_model_card(args.onnx))
     check_build_outputs(args)
     for package in ("tensorrt", "pycuda"):
         if not is_installed(package):
@@ -111,35 +116,49 @@ def run(args):
     try:
         with cuda.active():
             result = build(request, api, device, calibrator_factory=calibrator_for_request)
-        if args.verify:
-            verify_built_engine(result.engine_path, args.onnx, result.sidecar, api, device, cuda)
+        if verify_requested(args):
+            verify_built_engine(result.engine_path, args.onnx, result.sidecar, api, device, cuda, args)
     finally:
         cuda.close()
     return 0
 
 
-def verify_built_engine(engine_path, onnx_path, sidecar, api, device, cuda):
-    from ..core.comparison import format_table
+def verify_requested(args):
+    return bool(args.verify or args.verify_images or args.verify_labels)
+
+
+def verification_pictures(args, card):
+    """The precision_check.CheckSet --verify judges on: --verify-images, else --calib-images, else scenes."""
+    from ..runtime.precision_check import VerifySpec, check_set_for, verify_spec_from_args
+
+    spec = verify_spec_from_args(args)
+    if not spec.images and args.calib_images:  # the user's own pictures, already named
+        spec = VerifySpec(args.calib_images, spec.labels, spec.count)
+    return check_set_for(card, spec)
+
+
+def verify_built_engine(engine_path, onnx_path, sidecar, api, device, cuda, args):
+    """The engine against ONNX Runtime FP32 on the verification pictures, judged by the precision gate."""
+    from ..core.model_info import SIDECAR_CARD_KEY
     from ..runtime.backends.ort import OrtBackend
     from ..runtime.backends.trt_backend import TrtBackend
-    from ..core.model_info import SIDECAR_CARD_KEY
-    from .verify import MIN_AGREEMENT, compare_backends, default_inputs, failures
+    from ..runtime.precision_check import compare_backends_on, format_comparison, judge_comparison
 
     card = sidecar[SIDECAR_CARD_KEY]
     precision = sidecar["precision"]
+    check_set = verification_pictures(args, card)
     with TrtBackend(engine_path, card, api=api, cuda=cuda, device=device) as engine, \
             OrtBackend(onnx_path, card) as reference:
-        rows = compare_backends(engine, reference, card, default_inputs(card))
-    LOG.info("verify: TensorRT %s vs ONNX Runtime (%s)\n%s", precision.upper(), reference.describe(),
-             format_table(rows))
-    bad = failures(rows, precision)
-    if bad:
-        raise WorkFailed("the {} engine agrees with ONNX Runtime on only {:.2%} of pixels for {} (expected at least "
-                         "{:.0%}); the engine is kept, but check it before use".format(
-                             precision.upper(), min(r.agreement for r in bad), ", ".join(r.name for r in bad),
-                             MIN_AGREEMENT[precision]))
-    LOG.info("PASSED | engine agrees with ONNX Runtime (argmax agreement >= %.0f%% on the picture; noise inputs "
-             "are shown, not judged)", 100 * MIN_AGREEMENT[precision])
+        result = compare_backends_on(engine, reference, card, check_set)
+    verdict = judge_comparison(precision, result)
+    LOG.info("verify: TensorRT %s vs ONNX Runtime (%s) on %s\n%s", precision.upper(), reference.describe(),
+             check_set.description, format_comparison(result, "TRT " + precision.upper(), "ORT FP32"))
+    if verdict.warning:
+        LOG.warning("verify: %s", verdict.warning)
+    if not verdict.passed:
+        raise WorkFailed("the {} engine against ONNX Runtime on {}: {}; the engine is kept, but check it before "
+                         "use".format(precision.upper(), check_set.description, verdict.text))
+    LOG.info("PASSED | %s", verdict.text)
 
 
 def main(argv=None):

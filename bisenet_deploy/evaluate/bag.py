@@ -1,10 +1,11 @@
 """bisenet-eval on a recorded bag: a bag has no ground truth, so what it measures is agreement: the
 model against --compare (another backend, precision or model file) on the robot's own frames."""
 
-from ..core.errors import InputError
+from ..core.errors import InputError, WorkFailed
 from ..core.metrics import agreement
 from ..runtime.seg_stats import class_fractions
 from ..runtime.sources.rosbag import open_bag_source
+from .gate import judge_compare
 from .report_file import write_report
 
 
@@ -49,6 +50,10 @@ def evaluate_bag(args, segmenters, names, log):
               "class_fractions": dict((k, v / len(agreements)) for k, v in sorted(first_classes.items()))}
     log("--compare {} on {} images of {}: pixel agreement {:.4f}% (worst image {:.4f}%)".format(
         args.compare, len(agreements), args.topic, 100 * overall, 100 * report["agreement"]["worst_image"]))
+    report["gate"], verdict = judge_compare(segmenters[0].backend, overall, log=log)
     if args.json:
         write_report(args.json, report, log)
+    if not verdict.passed:
+        raise WorkFailed("{} against --compare {} on {}: {}".format(args.model, args.compare, args.topic,
+                                                                    verdict.text))
     return report

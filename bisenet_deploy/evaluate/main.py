@@ -8,7 +8,7 @@ import sys
 import cv2
 
 from ..core.cli import ArgumentParser, add_common_flags, parse_size, run_main
-from ..core.errors import InputError
+from ..core.errors import InputError, WorkFailed
 from ..core.lazy import is_installed
 from ..core.model_info import model_kind
 from ..core.wording import count
@@ -20,7 +20,9 @@ from .datasets import LAYOUTS, detect_layout, discover, load_pair, resize_label
 from ..core.metrics import ConfusionMatrix, agreement, format_class_table, report_dict
 from ..runtime.model_card import load_model_card
 from ..core.cli import add_model_args, model_overrides
+from ..runtime.precision_check import verify_spec_from_args
 from ..runtime.segmenter import Segmenter
+from .gate import judge_compare
 from .checks import UnknownLabels, comparison_sizes
 
 EPILOG = """datasets:
@@ -75,9 +77,9 @@ def _segmenters(args):
     """(card of --model, [Segmenter]) for --model and --compare, at one input size (see _cards)."""
     cards = _cards(args)
     (path, backend, card), others = cards[0], cards[1:]
-    # a reduced precision compared with another run is first checked against FP32 on the sample picture
+    # --compare judges the model on the data itself (gate.py); --verify checks it first, as bisenet-run does
     segmenters = [Segmenter(create_backend(backend, path, card, threads=args.threads, precision=args.precision,
-                                           verify=args.verify or bool(args.compare)), card)]
+                                           verify=verify_spec_from_args(args)), card)]
     for other_path, other_backend, other_card in others:
         # the comparison is the FP32 reference where its backend has a choice
         segmenters.append(Segmenter(create_backend(other_backend, other_path, other_card, args.threads,
@@ -158,8 +160,7 @@ def _report(args, card, layout, samples, matrices, agreements, log, unknown, bac
               "results": [dict(report_dict(matrices[0], names), backend=backends[0].name,
                                precision=backends[0].precision)]}
     if getattr(backends[0], "verification", None):
-        report["verification"] = [{key: None if value != value else value for key, value in row._asdict().items()}
-                                  for row in backends[0].verification]  # NaN (no scores) is null in JSON
+        report["verification"] = backends[0].verification._asdict()
     log(format_class_table(names, matrices[0].class_iou(), matrices[0].class_accuracy()))
     log("{} {}: mIoU {:.2f}%  pixel accuracy {:.2f}%  mean accuracy {:.2f}%".format(
         backends[0].name, (backends[0].precision or "").upper(), 100 * matrices[0].mean_iou(), 100 * matrices[0].pixel_accuracy(), 100 * matrices[0].mean_accuracy()))
@@ -169,11 +170,17 @@ def _report(args, card, layout, samples, matrices, agreements, log, unknown, bac
         report["results"].append(dict(report_dict(matrices[1], names), backend=backends[1].name,
                                       precision=backends[1].precision, compare=args.compare))
         report["agreement"] = {"pixels": overall, "worst_image": min(a for a, _ in agreements)}
-        log("--compare {}: mIoU {:.2f}% (delta {:+.2f} points), pixel agreement {:.4f}% (worst image {:.4f}%)".format(
-            args.compare, 100 * matrices[1].mean_iou(), 100 * (matrices[1].mean_iou() - matrices[0].mean_iou()),
-            100 * overall, 100 * report["agreement"]["worst_image"]))
+        change = 100 * (matrices[0].mean_iou() - matrices[1].mean_iou())
+        log("--compare {}: mIoU {:.2f}%; {} scores {:.2f} points {} it; pixel agreement {:.4f}% (worst image "
+            "{:.4f}%)".format(args.compare, 100 * matrices[1].mean_iou(), args.model, abs(change),
+                              "below" if change < 0 else "above", 100 * overall,
+                              100 * report["agreement"]["worst_image"]))
+        report["gate"], verdict = judge_compare(backends[0], overall, matrices[1].mean_iou(), matrices[0].mean_iou(),
+                                                log)
     if args.json:
         write_report(args.json, report, log)
+    if agreements and not verdict.passed:
+        raise WorkFailed("{} against --compare {}: {}".format(args.model, args.compare, verdict.text))
     return report
 
 

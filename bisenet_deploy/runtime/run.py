@@ -10,6 +10,7 @@ from .backends import BACKEND_CHOICES, create_backend
 from .capture import CaptureThread
 from .model_card import load_model_card
 from .overlay import OverlayRenderer
+from .precision_check import verify_spec_from_args
 from .progress import Progress
 from .result import FrameResult
 from .run_stats import RunStats
@@ -90,7 +91,7 @@ def run(args, log_line=print):
     check_output_args(args)  # before the model loads: a wrong --output costs nothing
     card = load_model_card(args.model, model_overrides(args))
     backend = create_backend(args.backend, args.model, card, threads=args.threads, precision=args.precision,
-                             verify=args.verify)
+                             verify=verify_spec_from_args(args))
     renderer = OverlayRenderer(card, alpha=args.alpha, mask_only=args.mask_only, legend=not args.no_legend)
     interrupted = None
     with contextlib.ExitStack() as stack:

@@ -1,6 +1,7 @@
 """The shipped demo model (bisenet_deploy/data/scenes_res18_inp16.pth), with the real tools: it loads
 strictly under weights_only, exports exactly, reaches its recorded held-out mIoU through
-bisenet-eval, and passes the default precision thresholds of bisenet-calibrate and --verify."""
+bisenet-eval, passes the default precision gate of bisenet-calibrate and --verify, and a deliberately
+broken INT8 copy of it is refused."""
 
 import json
 import os
@@ -8,10 +9,14 @@ import os
 import pytest
 from cli_capture import run_cli
 
-from bisenet_deploy.calib.main import DEFAULT_MIN_AGREEMENT
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
 from bisenet_deploy.calib.main import main as calibrate_main
+from bisenet_deploy.core.precision_gate import MAX_MIOU_DROP_POINTS
 from bisenet_deploy.engines.fp16_onnx import convert_to_fp16
-from bisenet_deploy.engines.verify import MIN_AGREEMENT, compare_backends, default_inputs, failures
+from bisenet_deploy.runtime.precision_check import compare_backends_on, generated_scenes, judge_comparison
 from bisenet_deploy.export.checkpoint import load_checkpoint
 from bisenet_deploy.export.main import main as export_main
 from bisenet_deploy.runtime.backends.ort import OrtBackend
@@ -40,11 +45,12 @@ def demo_onnx(exported):
 
 @pytest.fixture(scope="module")
 def calibrated(demo_onnx, tmp_path_factory):
-    """(exit code, stdout, QDQ path) of bisenet-calibrate with default thresholds on 60 generated scenes."""
+    """(exit code, stdout, QDQ path) of bisenet-calibrate with its defaults on a bisenet-scenes folder of 60
+    generated scenes (its labels found there, so the held-out check judges the mIoU drop)."""
     folder = tmp_path_factory.mktemp("calib_scenes")
     assert scenes_main([str(folder), "--count", "60", "--size", SIZE, "--seed", "7"]) == 0
-    output = str(folder / "demo.qdq.onnx")
-    code, out, _ = run_cli(calibrate_main, demo_onnx, "--images", folder / "images", "--count", 40, "-o", output,
+    output = str(tmp_path_factory.mktemp("calib_out") / "demo.qdq.onnx")
+    code, out, _ = run_cli(calibrate_main, demo_onnx, "--images", folder, "--count", 40, "-o", output,
                            "--no-progress")
     return code, out, output
 
@@ -77,11 +83,13 @@ def test_reaches_its_recorded_miou_through_bisenet_eval(demo_onnx, tmp_path):
     assert result["pixel_acc"] == pytest.approx(recorded["held_out_pixelAcc"], abs=0.01)
 
 
-def test_bisenet_calibrate_defaults_pass_on_generated_scenes(calibrated):
+def test_bisenet_calibrate_defaults_pass_on_generated_scenes_judged_by_miou(calibrated):
     code, out, output = calibrated
-    assert code == 0 and "PASSED" in out and os.path.isfile(output)
+    assert code == 0 and "PASSED | mIoU drop" in out and os.path.isfile(output)
     agreement = load_model_card(output)["calibration"]["agreement"]
-    assert agreement["images"] == "held-out" and agreement["pixel_agreement"] >= DEFAULT_MIN_AGREEMENT
+    assert agreement["images"] == "held-out" and agreement["labelled"] == 20
+    assert agreement["verdict"]["criterion"] == "miou_drop" and agreement["verdict"]["passed"]
+    assert agreement["miou_fp32"] - agreement["miou_int8"] <= MAX_MIOU_DROP_POINTS / 100.0
 
 
 def test_verify_defaults_pass_for_the_fp16_copy_and_the_qdq_model(demo_onnx, calibrated, tmp_path):
@@ -91,6 +99,33 @@ def test_verify_defaults_pass_for_the_fp16_copy_and_the_qdq_model(demo_onnx, cal
     card = load_model_card(demo_onnx)
     for candidate, precision in ((fp16, "fp16"), (calibrated[2], "int8")):
         with OrtBackend(candidate, card, providers=CPU) as engine, OrtBackend(demo_onnx, card, providers=CPU) as ref:
-            rows = compare_backends(engine, ref, card, default_inputs(card))
-        assert failures(rows, precision) == [], (precision, rows)
-        assert rows[0].agreement >= MIN_AGREEMENT[precision]
+            result = compare_backends_on(engine, ref, card, generated_scenes(card))
+        verdict = judge_comparison(precision, result)
+        assert verdict.criterion == "miou_drop" and verdict.passed, (precision, verdict.text)
+
+
+def with_activation_scales_times(qdq_path, factor, output):
+    """A copy of the QDQ model whose activation quantization steps are `factor` times too coarse."""
+    model = onnx.load(qdq_path)
+    weights = {init.name: init for init in model.graph.initializer}
+    activation_scales = {node.input[1] for node in model.graph.node if node.op_type == "QuantizeLinear"
+                         and node.input[0] not in weights}
+    for name in activation_scales:
+        scaled = numpy_helper.to_array(weights[name]) * np.float32(factor)
+        weights[name].CopyFrom(numpy_helper.from_array(scaled.astype(np.float32), name))
+    assert activation_scales
+    onnx.save(model, output)
+    return output
+
+
+def test_a_qdq_model_with_scales_off_by_10x_is_refused_by_the_gate(demo_onnx, calibrated, tmp_path):
+    broken = with_activation_scales_times(calibrated[2], 10.0, str(tmp_path / "broken.qdq.onnx"))
+    data = tmp_path / "scenes"
+    assert scenes_main([str(data), "--count", "8", "--size", SIZE, "--seed", str(HELD_OUT_SEED)]) == 0
+    code, out, err = run_cli(eval_main, "--model", broken, "--backend", "ort", "--data", data,
+                             "--compare", demo_onnx)
+    assert code == 1, out
+    assert "FAILED | mIoU drop" in out and "mIoU drop" in err
+    code, out, _ = run_cli(eval_main, "--model", calibrated[2], "--backend", "ort", "--data", data,
+                           "--compare", demo_onnx)
+    assert code == 0 and "PASSED | mIoU drop" in out

@@ -2,10 +2,10 @@
 
 The precision (openvino_precision.py) is set explicitly on every compiled model (OpenVINO's own
 default is BF16 on AMX CPUs) and read back after compilation; describe(), the run summary, the
-bench column and the eval JSON name it. A reduced precision can be checked against FP32 on the
-sample picture on activation (`verify=True`, bisenet-run/eval --verify, and bisenet-eval --compare):
-the same comparison as bisenet-build-engine --verify, with this backend's per-precision threshold;
-a precision that fails is refused with the figures.
+bench column and the eval JSON name it. A reduced precision can be checked against FP32 on activation
+(`verify`: True or a precision_check.VerifySpec; bisenet-run/eval --verify): the same check and
+precision gate as bisenet-build-engine --verify (mIoU drop where labels exist, else agreement on the
+user's pictures); a precision that fails is refused with the figures.
 
 Two compiled models, each made on first use: the network alone (float NCHW in, the card's output;
 `infer`, what network-only timings and verification use), and the whole-frame model of
@@ -25,8 +25,7 @@ from ...core.lazy import is_installed, lazy_import
 from . import openvino_graph
 from .base import Backend
 from .frames import FramePipeline
-from .openvino_precision import (MIN_AGREEMENT, PRECISIONS, bench_precisions, is_qdq_file, plan_precision,
-                                 prefers_openvino)
+from .openvino_precision import PRECISIONS, bench_precisions, is_qdq_file, plan_precision, prefers_openvino
 
 LOG = logging.getLogger("bisenet_deploy.runtime")
 DEVICE = "CPU"
@@ -86,13 +85,14 @@ class OpenVinoBackend(Backend):
 
     def __init__(self, model_path, card, threads=None, precision="auto", capabilities=None, verify=False):
         """`precision`: auto|fp32|bf16|fp16|int8; `capabilities` replaces the CPU's OPTIMIZATION_CAPABILITIES
-        (tests ask for what a CPU lacks); `verify`: compare a reduced precision with FP32 on activation."""
+        (tests ask for what a CPU lacks); `verify`: compare a reduced precision with FP32 on activation
+        (True: on the default pictures; a precision_check.VerifySpec: on those)."""
         super(OpenVinoBackend, self).__init__(model_path, card, threads)
         self.precision_requested = precision or "auto"
         self.precision = None  # known once activated
         self.plan = None
         self.verify = verify
-        self.verification = None  # [Comparison] once verified
+        self.verification = None  # precision_check.Comparison once verified
         self._capabilities = list(capabilities) if capabilities is not None else None
         self.cpu_name = None
         self._core = self._model = self._network = None
@@ -221,11 +221,13 @@ class _FrameRequest(object):
 
 
 def verify_against_fp32(backend):
-    """[Comparison] of `backend` (active, reduced precision) against FP32 OpenVINO on the sample picture
-    (and noise, shown but not judged); WorkFailed with the figures when the picture disagrees too much."""
-    from ...core.comparison import format_table
-    from ...engines.verify import compare_backends, default_inputs, failures
+    """The Comparison of `backend` (active, reduced precision) with FP32 OpenVINO on the verification
+    pictures (precision_check.py: the user's --verify-images, else generated labelled scenes), judged by
+    the precision gate; WorkFailed with the figures when it fails."""
+    from ..precision_check import VerifySpec, check_set_for, compare_backends_on, format_comparison, judge_comparison
 
+    spec = backend.verify if isinstance(backend.verify, VerifySpec) else VerifySpec(None, None, None)
+    check_set = check_set_for(backend.card, spec)
     reference_path = backend.model_path
     if backend.precision == "int8":
         reference_path = fp32_source(backend.model_path)
@@ -234,16 +236,18 @@ def verify_against_fp32(backend):
                              "at {}".format(reference_path or "MODEL.onnx next to MODEL.qdq.onnx"))
     reference = OpenVinoBackend(reference_path, backend.card, backend.threads, precision="fp32")
     with reference:
-        rows = compare_backends(backend, reference, backend.card, default_inputs(backend.card))
-    precision, least = backend.precision, MIN_AGREEMENT[backend.precision]
-    LOG.info("verify: OpenVINO %s vs FP32 (%s)\n%s", precision.upper(), reference_path, format_table(rows))
-    bad = failures(rows, precision, MIN_AGREEMENT)
-    if bad:
-        raise WorkFailed("--precision {} refused: on {} it agrees with FP32 on {:.2%} of the pixels (max abs diff "
-                         "{:.3g}), below the {:.0%} {} needs; run --precision fp32".format(
-                             precision, bad[0].name, bad[0].agreement, bad[0].max_abs_diff, least, precision.upper()))
-    LOG.info("verify: OK (argmax agreement >= %.0f%% on the picture; noise inputs are shown, not judged)", 100 * least)
-    return rows
+        result = compare_backends_on(backend, reference, backend.card, check_set)
+    precision = backend.precision
+    verdict = judge_comparison(precision, result)
+    LOG.info("verify: OpenVINO %s vs FP32 (%s) on %s\n%s", precision.upper(), reference_path, check_set.description,
+             format_comparison(result, "OV " + precision.upper(), "OV FP32"))
+    if verdict.warning:
+        LOG.warning("verify: %s", verdict.warning)
+    if not verdict.passed:
+        raise WorkFailed("--precision {} refused: on {} its {}; run --precision fp32".format(
+            precision, check_set.description, verdict.text))
+    LOG.info("verify: OK | %s", verdict.text)
+    return result
 
 
 def _first_line(exc):

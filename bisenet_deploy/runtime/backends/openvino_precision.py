@@ -23,13 +23,6 @@ CAPABILITY = {"fp32": "FP32", "bf16": "BF16", "fp16": "FP16", "int8": "INT8"}  #
 HINT = {"fp32": "f32", "bf16": "bf16", "fp16": "f16"}  # INFERENCE_PRECISION_HINT values
 AUTO_FLOAT_ORDER = ("bf16", "fp32")  # fastest first; FP16 only on request (see the module doc)
 
-# Lowest argmax agreement with FP32 on the sample picture accepted per precision (random-noise inputs
-# are reported, not judged: engines/verify.failures), from the trained demo model's margins on this
-# Xeon (benchmarks/ov_agreement.py): BF16 99.63% at its 192x256 and 99.40% at 480x640 (8 mantissa
-# bits; 0.95 leaves 4 points, and passes an untrained network, 97% on the tiny test model), FP16
-# 99.97% / 99.93% (0.99 leaves 0.9), INT8 from bisenet-calibrate's QDQ model 96.63% (0.94 leaves 2.6).
-MIN_AGREEMENT = {"fp32": 0.99, "bf16": 0.95, "fp16": 0.99, "int8": 0.94}
-
 PrecisionPlan = collections.namedtuple("PrecisionPlan", "requested used hint notes")
 # used: the precision that runs; hint: the INFERENCE_PRECISION_HINT set on the compiled model (for
 # INT8 the precision of the layers outside the Q/DQ pairs); notes: lines for logs and summaries
