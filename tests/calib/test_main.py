@@ -88,14 +88,25 @@ def test_labels_give_the_miou_of_both_models(run_calibrate, labels_onnx, scene_d
         name = os.path.splitext(os.path.basename(path))[0]
         assert cv2.imwrite(str(labels_dir / (name + ".png")), label)
     output = str(tmp_path / "int8.onnx")
+    # with labels the gate is the mIoU drop: this random-weight model's INT8 copy loses points, so only a
+    # wide --max-miou-drop writes it (--min-agreement no longer judges)
     code, stdout, stderr = run_calibrate(labels_onnx, "--images", scene_dir, "--count", "30", "-o", output,
-                                         "--labels", labels_dir, "--min-agreement", "0")
+                                         "--labels", labels_dir, "--min-agreement", "1", "--max-miou-drop", "100")
     assert code == 0, stderr
     entry = card_of(output)["calibration"]["agreement"]
     assert entry["labelled"] == 10
     assert entry["miou_fp32"] == 1.0
     assert 0.5 < entry["miou_int8"] < 1.0
-    assert "mIoU (10 labelled)" in stdout and "100.00%" in stdout
+    assert entry["verdict"] == {"criterion": "miou_drop", "limit": 100.0, "passed": True,
+                                "measured": pytest.approx(100 * (1.0 - entry["miou_int8"]))}
+    assert "mIoU (10 labelled)" in stdout and "100.00%" in stdout and "PASSED | mIoU drop" in stdout
+    drop = entry["verdict"]["measured"]
+    refused = str(tmp_path / "refused.onnx")
+    code, stdout, stderr = run_calibrate(labels_onnx, "--images", scene_dir, "--count", "30", "-o", refused,
+                                         "--labels", labels_dir, "--min-agreement", "0",
+                                         "--max-miou-drop", str(drop / 2))
+    assert code == 1 and "FAILED | mIoU drop" in stdout and "--max-miou-drop 100 writes it anyway" in stderr
+    assert not os.path.exists(refused)
 
 
 def test_too_little_agreement_fails_and_writes_nothing(run_calibrate, labels_onnx, scene_dir, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from agreement import assert_agree
 from bisenet_deploy.core.comparison import verification_inputs
 from bisenet_deploy.engines.fp16_onnx import convert_to_fp16
-from bisenet_deploy.core.comparison import ENGINE_MIN_AGREEMENT
+from bisenet_deploy.core.precision_gate import MIN_AGREEMENT
 from bisenet_deploy.core.modelcard import MODEL_CARD_KEY
 from bisenet_deploy.scenes.demo_model import DEMO_INPUT_SIZE
 
@@ -37,5 +37,5 @@ def test_fp16_copy_keeps_io_types_card_and_answers(fixture, request):
     if fixture == "demo_onnx_logits":
         assert np.max(np.abs(half - full)) < 0.01 * np.max(np.abs(full))  # FP16 rounding, not a different model
     else:  # the trained model: FP16 moves only a few boundary pixels of the sample picture
-        assert_agree(half, full, ENGINE_MIN_AGREEMENT["fp16"])
+        assert_agree(half, full, MIN_AGREEMENT["fp16"])
 

@@ -61,7 +61,8 @@ def test_compare_reports_agreement_and_delta(dataset, onnx_without_card, tmp_pat
                                     "--json", tmp_path / "r.json", *FLAGS)
     assert code == 0, stderr
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["agreement"]["pixels"] == 1.0 and "delta +0.00 points" in stdout
+    assert report["agreement"]["pixels"] == 1.0 and "scores 0.00 points above it" in stdout
+    assert report["gate"]["criterion"] == "miou_drop" and report["gate"]["passed"] and "PASSED | mIoU drop" in stdout
     assert len(report["results"]) == 2
 
 

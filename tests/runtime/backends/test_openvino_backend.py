@@ -15,7 +15,9 @@ from bisenet_deploy.calib.main import main as calibrate_main
 from bisenet_deploy.core.errors import InputError, WorkFailed
 from bisenet_deploy.bench import main as bench
 from bisenet_deploy.runtime.backends import create_backend, resolve_backend_name
+from bisenet_deploy.core import precision_gate
 from bisenet_deploy.runtime.backends import openvino_backend, openvino_precision
+from bisenet_deploy.runtime.precision_check import VerifySpec, judge_comparison
 from bisenet_deploy.runtime.backends.openvino_backend import OpenVinoBackend, cpu_facts
 from bisenet_deploy.runtime.backends.frames import MAX_FRAME_SIZES, FrameInput
 from bisenet_deploy.runtime.backends.openvino_graph import preprocessing_model
@@ -64,9 +66,10 @@ def test_each_native_precision_runs_explicitly_and_agrees_with_fp32(precision, c
     assert labels.shape == cv2.imread(SAMPLE).shape[:2] and labels.dtype == np.uint8
     if precision == "fp32":
         assert backend.verification is None  # nothing to compare FP32 with
-    else:
-        picture = [row for row in backend.verification if row.name == "sample image"][0]
-        assert picture.agreement >= openvino_precision.MIN_AGREEMENT[precision]
+    else:  # judged on generated labelled scenes: the demo model predicts their SUN RGB-D classes
+        verdict = judge_comparison(precision, backend.verification)
+        assert backend.verification.labelled == backend.verification.images > 0
+        assert verdict.criterion == "miou_drop" and verdict.passed, verdict.text
 
 
 def test_auto_runs_the_fastest_native_precision(calibrated):
@@ -94,12 +97,25 @@ def test_a_precision_that_disagrees_with_fp32_is_refused_with_the_figures(calibr
     reduced = [p for p in NATIVE if p in ("bf16", "fp16")]
     if not reduced:
         pytest.skip("this CPU runs no reduced float precision natively")
-    monkeypatch.setitem(openvino_precision.MIN_AGREEMENT, reduced[0], 1.01)  # no run can reach it
+    monkeypatch.setattr(precision_gate, "MAX_MIOU_DROP_POINTS", -100.0)  # no run can reach it
     backend = OpenVinoBackend(calibrated[0], load_model_card(calibrated[0]), precision=reduced[0], verify=True)
     with pytest.raises(WorkFailed) as error:
         backend.activate()
-    assert "--precision {} refused".format(reduced[0]) in str(error.value) and "%" in str(error.value)
-    assert not backend.is_active
+    text = str(error.value)
+    assert "--precision {} refused".format(reduced[0]) in text and "mIoU drop" in text
+    assert "generated labelled scenes" in text and not backend.is_active
+
+
+def test_verify_judges_agreement_on_the_users_own_pictures(calibrated, tmp_path):
+    reduced = [p for p in NATIVE if p in ("bf16", "fp16")]
+    if not reduced:
+        pytest.skip("this CPU runs no reduced float precision natively")
+    write_scene_images(tmp_path, 3)
+    spec = VerifySpec(str(tmp_path), None, None)
+    with OpenVinoBackend(calibrated[0], load_model_card(calibrated[0]), precision=reduced[0], verify=spec) as backend:
+        result = backend.verification
+    assert result.images == 3 and result.labelled == 0 and result.miou_reference is None
+    assert judge_comparison(reduced[0], result).criterion == "agreement"
 
 
 def test_qdq_model_in_a_float_precision_is_refused(calibrated):
@@ -197,11 +213,11 @@ def test_eval_compare_verifies_the_reduced_precision_and_records_it(calibrated, 
         cv2.imwrite(str(root / "labels" / "{}.png".format(index)), np.zeros(frame.shape[:2], np.uint8))
     report = tmp_path / "report.json"
     code, stdout, err = run_cli(eval_main, "--model", calibrated[0], "--backend", "openvino", "--precision", reduced[0],
-                                "--data", root, "--compare", "openvino", "--json", report)
+                                "--data", root, "--compare", "openvino", "--json", report, "--verify")
     assert code == 0, err
     result = json.loads(report.read_text())
     runs = [(r["backend"], r["precision"]) for r in result["results"]]
     assert runs == [("openvino", reduced[0]), ("openvino", "fp32")]
-    picture = [row for row in result["verification"] if row["name"] == "sample image"][0]
-    assert picture["agreement"] >= openvino_precision.MIN_AGREEMENT[reduced[0]]
+    assert result["verification"]["labelled"] > 0  # --verify first, on generated labelled scenes
+    assert result["gate"]["criterion"] == "miou_drop" and result["gate"]["passed"]  # then the data judges
     assert "pixel agreement" in stdout
