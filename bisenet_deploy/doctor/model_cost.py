@@ -1,0 +1,88 @@
+"""bisenet-doctor --model: which precisions this CPU runs natively (OpenVINO's view of it), and what each
+costs this model, measured against FP32 on the precision check's pictures (runtime/precision_check.py:
+the user's --verify-images with their --verify-labels, else generated labelled scenes for SUN RGB-D
+models) and judged by the precision gate: the mIoU drop where labels exist, else pixel agreement.
+
+INT8 is measured on the model's QDQ copy (MODEL.qdq.onnx from bisenet-calibrate, or the model itself
+when it is one); without one, the line says how to make it.
+"""
+
+import os
+
+from ..core.errors import InputError, WorkFailed
+from ..core.lazy import is_installed
+from ..runtime.backends.openvino_backend import OpenVinoBackend, cpu_facts, fp32_source
+from ..runtime.backends.openvino_precision import PRECISIONS, is_qdq_file, lacking_reason, native
+from ..runtime.model_card import load_model_card
+from ..runtime.precision_check import check_set_for, compare_backends_on, judge_comparison
+from .report import check
+
+SECTION = "precisions for {}"
+QDQ_SUFFIX = ".qdq.onnx"
+
+
+def _models(model_path):
+    """(FP32 ONNX or None, QDQ ONNX or None) for the model the user named."""
+    if is_qdq_file(model_path):
+        source = fp32_source(model_path)
+        return (source if source and os.path.isfile(source) else None), model_path
+    qdq = model_path[: -len(".onnx")] + QDQ_SUFFIX if model_path.endswith(".onnx") else None
+    return model_path, (qdq if qdq and os.path.isfile(qdq) else None)
+
+
+def _cost_text(result, verdict, pictures):
+    if verdict.criterion == "miou_drop":
+        figure = "mIoU drop {:+.2f} points (FP32 {:.1f}%)".format(verdict.measured, 100 * result.miou_reference)
+    else:
+        figure = "pixel agreement {:.2f}%".format(100 * result.agreement)
+    return "{}, worst picture {:.1f}% agreement, on {}: {}".format(
+        figure, 100 * result.worst_agreement, pictures, "within the gate" if verdict.passed else "FAILS the gate")
+
+
+def _measure(precision, path, reference_path, card, spec, threads):
+    check_set = check_set_for(card, spec)
+    with OpenVinoBackend(path, card, threads, precision=precision) as candidate, \
+            OpenVinoBackend(reference_path, card, threads, precision="fp32") as reference:
+        result = compare_backends_on(candidate, reference, card, check_set)
+    return result, judge_comparison(precision, result), check_set.description
+
+
+def precision_checks(model_path, spec, threads=None):
+    # type: (str, object, int) -> list
+    """One finding per precision for `model_path` (an .onnx) on this CPU."""
+    if not model_path.endswith(".onnx") or not os.path.isfile(model_path):
+        raise InputError("--model needs an .onnx this CPU runs (bisenet-export's, or its .qdq.onnx): {}".format(
+            model_path))
+    if not is_installed("openvino"):
+        raise InputError("--model measures the CPU's precisions with OpenVINO, which is not installed: "
+                         "pip install openvino (Python >= 3.9)")
+    cpu_name, capabilities = cpu_facts()
+    fp32_path, qdq_path = _models(model_path)
+    card = load_model_card(model_path)
+    section = SECTION.format(os.path.basename(model_path))
+    found = []
+    for precision in PRECISIONS:
+        label = "{} ({})".format(precision.upper(), "OpenVINO")
+        key = "precision-" + precision
+        if not native(precision, capabilities):
+            found.append(check(key, section, label, False, lacking_reason(precision, capabilities, cpu_name),
+                               "--precision auto runs the fastest precision this CPU has"))
+            continue
+        path = qdq_path if precision == "int8" else fp32_path
+        if precision == "fp32":
+            found.append(check(key, section, label, True, "native: the reference the others are measured against"))
+            continue
+        if path is None or fp32_path is None:
+            missing = ("a QDQ model: bisenet-calibrate {} --calib-images YOUR_PICTURES".format(model_path)
+                       if precision == "int8" else "the FP32 ONNX this QDQ model was made from, next to it")
+            found.append(check(key, section, label, None, "native; its cost is unmeasured without {}".format(missing),
+                               missing))
+            continue
+        try:
+            result, verdict, pictures = _measure(precision, path, fp32_path, card, spec, threads)
+        except (InputError, WorkFailed) as exc:
+            found.append(check(key, section, label, None, "native; not measured: {}".format(exc)))
+            continue
+        found.append(check(key, section, label, verdict.passed, "native; " + _cost_text(result, verdict, pictures),
+                           "keep FP32 for this model, or calibrate on more representative pictures"))
+    return found
