@@ -1,5 +1,5 @@
-"""Agreement of each reduced OpenVINO precision with FP32 on the sample picture (and noise inputs), as
---verify reports it, for one FP32 ONNX and optionally its QDQ INT8 copy.
+"""Each reduced OpenVINO precision against FP32 as --verify judges it (runtime/precision_check.py: generated
+labelled scenes for a SUN RGB-D model), for one FP32 ONNX and optionally its QDQ INT8 copy.
 
 Usage: python benchmarks/ov_agreement.py MODEL.onnx [MODEL.qdq.onnx] [threads]
 """
