@@ -67,9 +67,10 @@ def openvino_runners(onnx_path, qdq_path):
     core = ov.Core()
     capabilities = [str(c).upper() for c in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")]
     runners = {}
-    for name, path, hint in (("f32", onnx_path, "f32"), ("bf16", onnx_path, "bf16"), ("f16", onnx_path, "f16"),
-                             ("int8", qdq_path, "bf16" if "BF16" in capabilities else "f32")):
-        if name != "f32" and name.upper().replace("F16", "FP16") not in capabilities:
+    for name, capability, path, hint in (
+            ("f32", "FP32", onnx_path, "f32"), ("bf16", "BF16", onnx_path, "bf16"), ("f16", "FP16", onnx_path, "f16"),
+            ("int8", "INT8", qdq_path, "bf16" if "BF16" in capabilities else "f32")):
+        if name != "f32" and capability not in capabilities:
             continue
         compiled = core.compile_model(core.read_model(path), "CPU", {"INFERENCE_PRECISION_HINT": hint})
         runners["OpenVINO " + name] = (lambda c: lambda batch: c(batch)[0])(compiled)

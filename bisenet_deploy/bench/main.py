@@ -1,14 +1,18 @@
 """bisenet-bench: the seed's speed table (arch + CP in_planes x backend), measured on this machine.
 
-Each model runs on every selected backend with the same thread count; network-only latency comes from
-the backend's own timer, end-to-end latency from Segmenter.segment on a camera-sized frame, and the
-pipelined rate from frames submitted with one in flight (Segmenter.submit), as bisenet-run runs them.
-The JSON is a list of measurement records, each carrying the environment it was measured in, so
+Each model runs on every selected backend with the same thread count, every backend open at once and
+measured in rounds that alternate between them and this CPU's MatMul limits (rounds.py, limits.py), so
+ratios between columns hold on a host whose speed drifts. Network-only latency comes from the backend's
+own timer, end-to-end latency from Segmenter.segment on a camera-sized frame, and the pipelined rate
+from frames submitted with one in flight (Segmenter.submit), as bisenet-run runs them. Each record has
+the GFLOP/s its column achieved and its share of the limit (rates.py, macs.py); a busy host is said
+(busy.py). The JSON is a list of measurement records, each carrying the environment it was measured in, so
 files from several machines can be concatenated and still say where every number came from.
 """
 
 import argparse
 import collections
+import contextlib
 import json
 import logging
 import os
@@ -21,15 +25,21 @@ from ..core.leftovers import scratch_folder
 from ..core.outpaths import check_output, refuse_same_file
 from ..core.errors import InputError, WorkFailed
 from ..export.names import ARCHS, VARIANTS
-from ..core.lazy import is_installed, lazy_import
+from ..core.lazy import is_installed
 from . import openvino as bench_openvino
 from . import trt as bench_trt
 from ..core.model_info import KIND_TEXT
 from ..runtime.backends import BACKENDS, PREFERENCE, RUNS_KIND, create_backend, unusable_reason
 from ..core.machine import usable_cores
+from .busy import host_report, host_start
 from .environment import capture_environment
+from .limits import environment_fields, open_probes
+from .macs import count_macs, source_onnx
+from .rates import limit_fields, limit_key
+from .records import make_record, record_line
 from .report import csv_text, markdown_report, size_text, write_text_atomic
-from .timing import CAMERA_FRAME, camera_frame, percentile_ms, time_network_and_e2e
+from .rounds import Progress, run_rounds
+from .timing import CAMERA_FRAME, ColumnTimer, camera_frame, percentile_ms
 from ..core.defaults import NETWORK_STRIDE
 from ..core.model_info import model_kind
 from ..runtime.model_card import load_model_card
@@ -121,7 +131,8 @@ def prepare_model(spec, kinds, workdir, input_size, debug, precisions=bench_trt.
         name = "{}_inp{}_{}.pth".format(spec.arch, spec.in_planes, spec.variant)
         files = {"checkpoint": write_demo_checkpoint(os.path.join(workdir, name), spec.arch, spec.in_planes,
                                                      variant=spec.variant)}
-    needs_onnx = "onnx" in kinds or ("engine" in kinds and "engine" not in files)
+    # an ONNX also for a checkpoint only torch runs: its MACs are read off the ONNX (macs.py)
+    needs_onnx = "onnx" in kinds or ("engine" in kinds and "engine" not in files) or is_installed("onnx")
     if needs_onnx and "checkpoint" in files and "onnx" not in files:
         log.info("exporting %s to ONNX at %dx%d (logits head)", spec.text, input_size[0], input_size[1])
         files["onnx"] = export_for_ort(files["checkpoint"], workdir, input_size, debug)
@@ -136,118 +147,76 @@ def prepare_model(spec, kinds, workdir, input_size, debug, precisions=bench_trt.
     return files
 
 
-def column_label(backend, device, precision, memory=None):
-    # type: (str, str, str, str) -> str
-    """'torch CPU', 'ort CUDA', 'OV BF16', 'TRT FP16', 'TRT FP16 mapped': one column per backend/device/precision."""
-    if backend == "trt":
-        return "TRT {}".format(precision.upper()) + (" mapped" if memory == "mapped" else "")
-    if backend == "openvino":
-        return "OV {}".format(precision.upper())
-    return "{} {}".format(backend, device.upper()) + ("" if precision == "fp32" else " " + precision.upper())
+Job = collections.namedtuple("Job", "spec column path macs")
 
 
-def make_record(spec, card, column, precision, times, args, environment):
-    latency, e2e = percentile_ms(times["network"]), percentile_ms(times["e2e"])
-    return {
-        "model": spec.text, "model_source": "file" if spec.path else "grid",
-        "arch": card.get("architecture"), "in_planes": card.get("in_planes"), "variant": card.get("variant"),
-        "backend": column.backend, "device": column.device, "precision": precision,
-        "column": column_label(column.backend, column.device, precision, column.options.get("memory")),
-        "memory": column.options.get("memory"),
-        "input_size": list(card["input_size"]), "frame_size": list(CAMERA_FRAME),
-        "threads": args.threads, "iters": args.iters, "warmup": args.warmup,
-        "latency_ms": round(latency, 3), "latency_p90_ms": round(percentile_ms(times["network"], 90), 3),
-        "fps": round(1000.0 / latency, 2),
-        "e2e_latency_ms": round(e2e, 3), "e2e_latency_p90_ms": round(percentile_ms(times["e2e"], 90), 3),
-        "e2e_fps": round(1000.0 / e2e, 2),
-        "pipelined_fps": round(1000.0 / percentile_ms(times["pipelined"]), 2),
-        "pipelined_share": round(latency / percentile_ms(times["pipelined"]), 3),
-        "preprocess_ms": round(percentile_ms(times["preprocess"]), 3),
-        "postprocess_ms": round(percentile_ms(times["postprocess"]), 3),
-        "environment": environment,
-    }
-
-
-class Progress(object):
-    """A tqdm bar on a terminal when tqdm is installed, else plain lines per model/backend pair."""
-
-    def __init__(self, total):
-        self._bar = None
-        if is_installed("tqdm") and sys.stderr.isatty():  # a log file gets the plain lines
-            tqdm = lazy_import("tqdm", "the bisenet-bench progress bar")
-            self._bar = tqdm.tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True)
-
-    def describe(self, text):
-        if self._bar is not None:
-            self._bar.set_description(text)
-        else:
-            log.info("%s ...", text)
-
-    def step(self):
-        if self._bar is not None:
-            self._bar.update(1)
-
-    def say(self, text):
-        if self._bar is not None:
-            self._bar.write(text, file=sys.stderr)
-        else:
-            log.info("%s", text)
-
-    def close(self):
-        if self._bar is not None:
-            self._bar.close()
-
-
-def run_bench(args, specs, columns, environment):
-    # type: (argparse.Namespace, list, list, dict) -> list
-    """Measure every (model, column) pair; returns the records in table order."""
+def plan_jobs(args, specs, columns, workdir):
+    # type: (argparse.Namespace, list, list, str) -> list
+    """[Job] in table order: every model on every column that runs its kind, with the model's MACs."""
     kinds = {RUNS_KIND[column.backend] for column in columns}
     any_ov_int8 = any(c.options.get("precision") == "int8" for c in columns)
-    records = []
-    with scratch_folder("bisenet-bench-") as workdir:
-        jobs = []
-        for spec in specs:
-            model_dir = tempfile.mkdtemp(dir=workdir)  # one folder per spec: two model.pth never collide
-            files = prepare_model(spec, kinds, model_dir, args.input_size or DEFAULT_INPUT_SIZE, args.debug,
-                                  args.precisions, args.calib_images, any_ov_int8)
-            for column in columns:
-                paths = files.get(RUNS_KIND[column.backend])
-                if column.backend == "openvino":
-                    paths = bench_openvino.model_for_column(column, files)
-                    if not paths:
-                        continue
+    jobs, macs = [], {}
+    for spec in specs:
+        model_dir = tempfile.mkdtemp(dir=workdir)  # one folder per spec: two model.pth never collide
+        files = prepare_model(spec, kinds, model_dir, args.input_size or DEFAULT_INPUT_SIZE, args.debug,
+                              args.precisions, args.calib_images, any_ov_int8)
+        for column in columns:
+            paths = files.get(RUNS_KIND[column.backend])
+            if column.backend == "openvino":
+                paths = bench_openvino.model_for_column(column, files)
                 if not paths:
-                    log.warning("skipping %s on %s: %s runs %s", spec.text, column.backend, column.backend,
-                                KIND_TEXT[RUNS_KIND[column.backend]])
-                for path in paths if isinstance(paths, list) else [paths] if paths else []:
-                    jobs.append((spec, column, path))
-        if not jobs:
-            raise InputError("nothing to measure: no model can run on the selected backends")
-        frame = camera_frame(*CAMERA_FRAME)
-        progress = Progress(total=len(jobs) * (args.warmup + args.iters))
-        try:
-            for spec, column, path in jobs:
-                records.append(measure_job(spec, column, path, args, frame, environment, progress))
-        finally:
-            progress.close()
-    return records
+                    continue
+            if not paths:
+                log.warning("skipping %s on %s: %s runs %s", spec.text, column.backend, column.backend,
+                            KIND_TEXT[RUNS_KIND[column.backend]])
+            for path in paths if isinstance(paths, list) else [paths] if paths else []:
+                onnx_path = source_onnx(path, files.get("onnx"))
+                if onnx_path not in macs:
+                    macs[onnx_path] = count_macs(onnx_path) if onnx_path else None
+                jobs.append(Job(spec, column, path, macs[onnx_path]))
+    if not jobs:
+        raise InputError("nothing to measure: no model can run on the selected backends")
+    return jobs
 
 
-def measure_job(spec, column, path, args, frame, environment, progress):
+def open_timer(stack, job, args, frame):
+    """The job's ColumnTimer, its backend activated and kept open until `stack` closes."""
     # a checkpoint takes any size (the toolchain's default unless --input-size); a file's own size must match
-    card = load_model_card(path, dict(model_overrides(args), input_size=args.input_size or DEFAULT_INPUT_SIZE
-                                      if model_kind(path) == "checkpoint" else args.input_size))
-    backend = create_backend(column.backend, path, card, args.threads, **column.options)
-    progress.describe("{} on {} {}".format(spec.text, column.backend, column.device))
-    with Segmenter(backend, card) as segmenter:
-        times = time_network_and_e2e(segmenter, args.warmup, args.iters, frame, progress.step)
-        record = make_record(spec, card, column, backend.precision, times, args, environment)
-    if args.trtexec and column.backend == "trt" and column.options.get("memory") != "mapped":
-        record["trtexec_latency_ms"] = bench_trt.trtexec_latency_ms(path, args.iters)
-    progress.say("{model}  {column}: {fps:.1f} FPS network ({latency_ms:.1f} ms median, {latency_p90_ms:.1f} p90), "
-                 "{e2e_fps:.1f} FPS end-to-end, {pipelined_fps:.1f} FPS pipelined ({pipelined_share:.0%} of "
-                 "network-only)".format(**record))
-    return record
+    card = load_model_card(job.path, dict(model_overrides(args), input_size=args.input_size or DEFAULT_INPUT_SIZE
+                                          if model_kind(job.path) == "checkpoint" else args.input_size))
+    backend = create_backend(job.column.backend, job.path, card, args.threads, **job.column.options)
+    segmenter = stack.enter_context(Segmenter(backend, card))
+    return ColumnTimer(segmenter, frame, "{} on {} {}".format(job.spec.text, job.column.backend, job.column.device))
+
+
+def run_bench(args, specs, columns, environment, started):
+    # type: (argparse.Namespace, list, list, dict, tuple) -> list
+    """Measure every (model, column) pair and the MatMul limits they are judged against, all in the same
+    interleaved rounds; returns the records in table order. `started`: busy.host_start() when the bench
+    began."""
+    with scratch_folder("bisenet-bench-") as workdir:
+        jobs = plan_jobs(args, specs, columns, workdir)
+        frame = camera_frame(*CAMERA_FRAME)
+        with contextlib.ExitStack() as stack:  # every backend open for the whole rounds
+            timers = [open_timer(stack, job, args, frame) for job in jobs]
+            keys = [limit_key(job.column.backend, job.column.device, timer.segmenter.backend.precision)
+                    for job, timer in zip(jobs, timers)]
+            probes, missing = open_probes(keys, args.threads, workdir)
+            progress = Progress(total=(len(timers) + len(probes)) * (args.warmup + args.iters))
+            stack.callback(progress.close)
+            run_rounds(timers + probes, args.warmup, args.iters, progress)
+            limits = dict((probe.key, probe.gflops()) for probe in probes)
+            records = [make_record(job.spec, job.column, timer, limit_fields(
+                job.macs, percentile_ms(timer.times["network"]), key, limits), args, environment)
+                for job, timer, key in zip(jobs, timers, keys)]
+    environment.update(environment_fields(limits, missing))
+    environment.update(host_report(args.threads, started, collections.OrderedDict(
+        ("{} {}".format(r["model"], r["column"]), r["round_spread"]) for r in records)))
+    for job, record in zip(jobs, records):
+        if args.trtexec and job.column.backend == "trt" and job.column.options.get("memory") != "mapped":
+            record["trtexec_latency_ms"] = bench_trt.trtexec_latency_ms(job.path, args.iters)
+        log.info("%s", record_line(record))
+    return records
 
 
 def _precision_list(text):
@@ -312,13 +281,14 @@ def validate_args(args):
 
 
 def bench(args):
+    started = host_start()  # before any work of ours loads the host
     validate_args(args)
     specs = [parse_model_spec(text) for text in collections.OrderedDict.fromkeys(args.models)]
     requested = [name.strip() for name in args.backends.split(",") if name.strip()] if args.backends \
         else list(BENCH_BACKENDS)
     columns = select_columns(requested)
     args.threads = args.threads or usable_cores()
-    records = run_bench(args, specs, columns, capture_environment(args.threads))
+    records = run_bench(args, specs, columns, capture_environment(args.threads), started)
     table = markdown_report(records)
     sys.stdout.write(table)
     outputs = ((args.json, json.dumps(records, indent=2) + "\n"), (args.markdown, table), (args.csv, csv_text(records)))

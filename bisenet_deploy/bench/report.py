@@ -16,8 +16,8 @@ COLUMN_ORDER = ("torch CPU", "ort CPU", "OV FP32", "OV BF16", "OV FP16", "OV INT
 CSV_FIELDS = ("model", "model_source", "arch", "in_planes", "variant", "backend", "device", "precision", "column",
               "input_size", "frame_size", "threads", "iters", "warmup", "latency_ms", "latency_p90_ms", "fps",
               "e2e_latency_ms", "e2e_latency_p90_ms", "e2e_fps", "pipelined_fps", "pipelined_share",
-              "preprocess_ms", "postprocess_ms", "memory",
-              "trtexec_latency_ms")
+              "preprocess_ms", "postprocess_ms", "memory", "rounds", "round_spread", "macs", "gflops",
+              "limit_gflops", "limit_source", "limit_share", "trtexec_latency_ms")
 
 
 def _arch_label(record):
@@ -54,7 +54,10 @@ def markdown_report(records):
     for record in records:
         rows.setdefault(record["model"], {"record": record, "fps": {}})["fps"][record["column"]] = record["fps"]
     sizes = ", ".join(sorted({size_text(r["input_size"]) for r in records}))
-    lines = ["## Speed: FPS, network only, input {}".format(sizes), "",
+    busy = (records[0].get("environment") or {}).get("busy_host") if records else None
+    lines = ["## Speed: FPS, network only, input {}".format(sizes), ""]
+    lines += ["**Busy host**: {}; the figures below may not be this machine's.".format(busy), ""] if busy else []
+    lines += [
              " | ".join(["arch", "CP in_planes"] + columns), "|".join([":-:"] * (len(columns) + 2))]
     for row in rows.values():
         cells = ["{:.1f}".format(row["fps"][c]) if c in row["fps"] else "/" for c in columns]
@@ -79,11 +82,40 @@ def markdown_report(records):
         lines += ["{} | {} | {} | {:.2f} | {:.2f}".format(_arch_label(r), r.get("in_planes") or "?", r["column"],
                                                            r["latency_ms"], r["trtexec_latency_ms"]) for r in checked]
     first = records[0] if records else {}
+    lines += limits_section(records, first.get("environment") or {})
     lines += ["", "## Environment", "",
               "- iterations: {} timed after {} warm-up, {} threads per backend".format(
                   first.get("iters"), first.get("warmup"), first.get("threads"))]
     lines += ["- {}: {}".format(key, value) for key, value in environment_items(first.get("environment"))]
     return "\n".join(lines) + "\n"
+
+
+def limits_section(records, environment):
+    # type: (list, dict) -> list
+    """Markdown lines: each column's GFLOP/s and share of its MatMul limit, then the limits themselves
+    (or why one is missing). Records from before the limits were measured give none."""
+    rated = [r for r in records if "limit_share" in r]
+    if not rated:
+        return []
+    lines = ["", "## Against this CPU's limits: GFLOP/s = 2 x MACs / network median; share = GFLOP/s / the MatMul "
+             "rate of the column's engine and precision, measured in the same rounds; round spread = (max - min) "
+             "/ median of the per-round network medians", "",
+             "arch | CP in_planes | column | GMACs | network median (ms) | GFLOP/s | limit (GFLOP/s) | limit source "
+             "| share of limit | round spread", "|".join([":-:"] * 10)]
+    for r in rated:
+        lines.append("{} | {} | {} | {} | {:.2f} | {} | {} | {} | {} | {}".format(
+            _arch_label(r), r.get("in_planes") or "?", r["column"],
+            "{:.2f}".format(r["macs"] / 1e9) if r.get("macs") else "/", r["latency_ms"],
+            _optional(r, "gflops", "{:.1f}"), _optional(r, "limit_gflops", "{:.1f}"), r.get("limit_source") or "/",
+            _optional(r, "limit_share", "{:.0%}"), _optional(r, "round_spread", "{:.0%}")))
+    lines += ["", "MatMul limits ({0}x{0} by {0}x{0}, {1} threads):".format(
+        environment.get("matmul_limit_size"), environment.get("threads"))]
+    for key, value in sorted((environment.get("matmul_limits_gflops") or {}).items()):
+        lines.append("- {}: {:.1f} GFLOP/s".format(key.replace("_", " "), value) if value is not None else
+                     "- {}: not measured".format(key.replace("_", " ")))
+    for key, reason in sorted((environment.get("matmul_limits_missing") or {}).items()):
+        lines.append("- {}: not measured: {}".format(key.replace("_", " "), reason))
+    return lines
 
 
 def csv_text(records):

@@ -10,7 +10,6 @@ from ..core.comparison import SAMPLE_IMAGE
 from ..core.preprocess import preprocess
 
 CAMERA_FRAME = (480, 640)  # end-to-end runs on what a camera delivers, not on a network-sized frame
-PIPELINE_BLOCK = 6  # frames per pipelined run; the first result starts the clock, so 5 intervals each
 
 
 def synthetic_frame(height, width, seed=0):
@@ -28,32 +27,45 @@ def camera_frame(height, width):
     return cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA)
 
 
-def time_network_and_e2e(segmenter, warmup, iters, frame, step):
-    # type: (Segmenter, int, int, np.ndarray, callable) -> dict
-    """Seconds, warm-up excluded: per iteration network-only (the backend's timer) and segment() wall
-    time (one frame alone); under "pipelined", per frame, the interval between results of frames
-    submitted with one in flight, as bisenet-run's loop submits them (Segmenter.submit). The three are
-    interleaved, PIPELINE_BLOCK iterations at a time, so on a machine whose speed drifts (a shared
-    host) their ratios still compare like with like."""
-    card = segmenter.card
-    batch = preprocess(synthetic_frame(*segmenter.input_hw, seed=1), segmenter.input_hw, card["mean"], card["std"],
-                       card["input"]["dtype"])
-    times = {"network": [], "e2e": [], "preprocess": [], "postprocess": [], "pipelined": []}
-    for index in range(warmup + iters):
-        segmenter.backend.infer(batch)
-        network = segmenter.backend.last_infer_seconds
+class ColumnTimer(object):
+    """One model on one column as a job of the bench's rounds (rounds.py), its segmenter open for the
+    whole bench. Seconds, warm-up excluded: per iteration network-only (the backend's timer) and
+    segment() wall time (one frame alone); under "pipelined", the intervals between results of frames
+    submitted with one in flight, as bisenet-run's loop submits them (Segmenter.submit). Each block
+    interleaves the three, so their ratios compare like with like too; `round_network` holds each
+    round's median network time, whose spread says how steady the host was."""
+
+    def __init__(self, segmenter, frame, label):
+        self.segmenter = segmenter
+        self.frame = frame
+        self.label = label
+        card = segmenter.card
+        self._batch = preprocess(synthetic_frame(*segmenter.input_hw, seed=1), segmenter.input_hw, card["mean"],
+                                 card["std"], card["input"]["dtype"])
+        self.times = {"network": [], "e2e": [], "preprocess": [], "postprocess": [], "pipelined": []}
+        self.round_network = []
+
+    def _iteration(self):
+        self.segmenter.backend.infer(self._batch)
+        network = self.segmenter.backend.last_infer_seconds
         start = time.perf_counter()
-        result = segmenter.segment(frame)
-        elapsed = time.perf_counter() - start
-        if index >= warmup:
-            times["network"].append(network)
-            times["e2e"].append(elapsed)
-            times["preprocess"].append(result.timings["preprocess"])
-            times["postprocess"].append(result.timings["postprocess"])
-            if (index - warmup) % PIPELINE_BLOCK == PIPELINE_BLOCK - 1 or index == warmup + iters - 1:
-                times["pipelined"] += pipelined_intervals(segmenter, frame, PIPELINE_BLOCK)
-        step()
-    return times
+        result = self.segmenter.segment(self.frame)
+        return network, time.perf_counter() - start, result
+
+    def warm(self, count):
+        for _ in range(count):
+            self._iteration()
+
+    def measure(self, count):
+        """`count` iterations, then `count` pipelined intervals (count + 1 frames)."""
+        for _ in range(count):
+            network, elapsed, result = self._iteration()
+            self.times["network"].append(network)
+            self.times["e2e"].append(elapsed)
+            self.times["preprocess"].append(result.timings["preprocess"])
+            self.times["postprocess"].append(result.timings["postprocess"])
+        self.times["pipelined"] += pipelined_intervals(self.segmenter, self.frame, count + 1)
+        self.round_network.append(float(np.median(self.times["network"][-count:])))
 
 
 def pipelined_intervals(segmenter, frame, count):

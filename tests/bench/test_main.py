@@ -13,9 +13,13 @@ import numpy as np
 import pytest
 from cli_capture import run_cli
 
+from bisenet_deploy.bench import limits, timing
 from bisenet_deploy.core import machine
-from bisenet_deploy.bench.main import column_label, main
+from bisenet_deploy.bench.main import main
+from bisenet_deploy.bench.records import column_label
 from bisenet_deploy.bench.report import markdown_report
+from bisenet_deploy.runtime.backends.openvino_backend import cpu_facts
+from bisenet_deploy.runtime.backends.openvino_precision import native
 
 TINY_ARGS = ["--iters", "3", "--warmup", "1", "--threads", "1", "--backends", "torch,ort"]
 
@@ -62,6 +66,18 @@ def test_json_has_one_record_per_backend(grid_run):
         assert record["preprocess_ms"] > 0 and record["postprocess_ms"] > 0  # both timed, whichever path
 
 
+def test_every_record_has_its_rate_and_share_of_the_cpu_limit(grid_run):
+    records = grid_run["records"]
+    limit = records[0]["environment"]["matmul_limits_gflops"]["onnxruntime_fp32"]
+    assert limit > 0 and records[0]["environment"]["matmul_limits_missing"] == {}
+    assert len({r["macs"] for r in records}) == 1 and records[0]["macs"] > 0  # one network, one count
+    for record in records:  # torch CPU has no probe of its own: ONNX Runtime's FP32 is its reference
+        assert record["limit_source"] == "onnxruntime matmul fp32" and record["limit_gflops"] == limit
+        assert record["gflops"] == pytest.approx(2 * record["macs"] / record["latency_ms"] / 1e6, abs=0.06)
+        assert record["limit_share"] == pytest.approx(record["gflops"] / limit, abs=2e-3)
+        assert record["rounds"] == 1 and record["round_spread"] is None  # 3 iterations: one round
+
+
 def test_every_record_carries_the_environment(grid_run):
     for record in grid_run["records"]:
         env = record["environment"]
@@ -80,6 +96,11 @@ def test_markdown_has_the_seed_layout(grid_run):
     fps = {r["column"]: r["fps"] for r in grid_run["records"]}
     assert "res18 | 8 | {:.1f} | {:.1f}".format(fps["torch CPU"], fps["ort CPU"]) in lines
     assert "## Environment" in lines and "- threads: 1" in lines
+    for record in grid_run["records"]:  # the limits table: GMACs, network median, GFLOP/s, limit, source, share
+        assert "res18 | 8 | {} | {:.2f} | {:.2f} | {:.1f} | {:.1f} | onnxruntime matmul fp32 | {:.0%} | /".format(
+            record["column"], record["macs"] / 1e9, record["latency_ms"], record["gflops"], record["limit_gflops"],
+            record["limit_share"]) in lines
+    assert "- onnxruntime fp32: {:.1f} GFLOP/s".format(grid_run["records"][0]["limit_gflops"]) in lines
     for record in grid_run["records"]:  # the latency table ends each row with the pipelined rate and share
         ending = "| {:.1f} | {:.1f} | {:.0%}".format(record["e2e_fps"], record["pipelined_fps"],
                                                      record["pipelined_share"])
@@ -97,6 +118,10 @@ def test_csv_holds_the_same_records(grid_run):
         assert float(row["latency_ms"]) == record["latency_ms"] and float(row["fps"]) == record["fps"]
         assert row["input_size"] == "64x64"
         assert row["env_python"] == platform.python_version()
+        assert int(row["macs"]) == record["macs"] and float(row["gflops"]) == record["gflops"]
+        assert float(row["limit_gflops"]) == record["limit_gflops"] and row["limit_source"] == record["limit_source"]
+        assert float(row["limit_share"]) == record["limit_share"] and row["round_spread"] == ""
+        assert float(row["env_matmul_limits_gflops_onnxruntime_fp32"]) == record["limit_gflops"]
 
 
 def test_outputs_leave_no_temporary_files(grid_run):
@@ -176,6 +201,58 @@ def test_markdown_formatter_adds_trt_columns_from_handmade_records():
     assert "res50(up) | 16 | 8.6 | / | / | /" in lines
     assert "- jetson_model: NVIDIA Jetson TX2" in lines and "- jetson_l4t: R32.7.1" in lines
     assert "- jetson_nvpmodel: MAXN (0)" in lines and "- jetson_clocks: on" in lines
+
+
+def test_markdown_says_which_limits_are_missing_and_that_the_host_was_busy():
+    """Formatting only: an x86 run without OpenVINO's BF16 limit, on a busy host, and a GPU column."""
+    environment = {"threads": 2, "matmul_limit_size": 2048, "busy_host": "load average 3.10 above the 2 threads",
+                   "matmul_limits_gflops": {"openvino_fp32": 250.0, "onnxruntime_fp32": 240.0},
+                   "matmul_limits_missing": {"openvino_bf16": "OpenVINO ran the BF16 MatMul as gemm_mlas_f32 (f32)"}}
+    records = [dict(handmade_record("resnet18", 32, "openvino", "cpu", "fp32", 20.0), macs=2 * 10 ** 9, gflops=80.0,
+                    limit_gflops=250.0, limit_source="openvino matmul fp32", limit_share=0.32, round_spread=0.05,
+                    environment=environment),
+               dict(handmade_record("resnet18", 32, "trt", "cuda", "fp16", 100.0), macs=2 * 10 ** 9, gflops=400.0,
+                    limit_gflops=None, limit_source=None, limit_share=None, round_spread=0.31,
+                    environment=environment)]
+    lines = markdown_report(records).splitlines()
+    assert lines[2] == "**Busy host**: load average 3.10 above the 2 threads; the figures below may not be this " \
+                       "machine's."
+    assert "res18 | 32 | OV FP32 | 2.00 | 50.00 | 80.0 | 250.0 | openvino matmul fp32 | 32% | 5%" in lines
+    assert "res18 | 32 | TRT FP16 | 2.00 | 10.00 | 400.0 | / | / | / | 31%" in lines
+    assert "MatMul limits (2048x2048 by 2048x2048, 2 threads):" in lines
+    assert "- openvino fp32: 250.0 GFLOP/s" in lines and "- onnxruntime fp32: 240.0 GFLOP/s" in lines
+    assert "- openvino bf16: not measured: OpenVINO ran the BF16 MatMul as gemm_mlas_f32 (f32)" in lines
+
+
+def test_records_from_before_the_limits_get_no_limits_table():
+    lines = markdown_report([handmade_record("resnet18", 32, "torch", "cpu", "fp32", 9.8)]).splitlines()
+    assert not any(line.startswith("## Against this CPU's limits") for line in lines)
+    assert not any(line.startswith("**Busy host**") for line in lines)
+
+
+def test_the_rounds_alternate_between_all_columns_and_limits(tiny_onnx_logits, monkeypatch):
+    """Instrumented: every block a column or a limit runs is logged in order; 7 iterations are rounds of 5
+    and 2, each running every column, then every limit, in turn."""
+    order = []
+
+    def recording(cls, label_of):
+        measure = cls.measure
+
+        def logged(self, count):
+            order.append((label_of(self), count))
+            return measure(self, count)
+        monkeypatch.setattr(cls, "measure", logged)
+
+    pytest.importorskip("openvino")
+    ov_columns = [p for p in ("fp32", "bf16") if native(p, cpu_facts()[1])]  # no QDQ model: no INT8 column
+    recording(timing.ColumnTimer, lambda timer: timer.label)
+    recording(limits.MatMulProbe, lambda probe: probe.label)
+    code, _, err = run_bench(["--models", tiny_onnx_logits, "--backends", "ort,openvino", "--iters", "7",
+                              "--warmup", "1", "--threads", "1"])
+    assert code == 0, err
+    columns = ["{} on {} cpu".format(tiny_onnx_logits, name) for name in ["ort"] + ["openvino"] * len(ov_columns)]
+    probes = ["openvino matmul " + p for p in ov_columns] + ["onnxruntime matmul fp32"]
+    assert order == [(label, size) for size in (5, 2) for label in columns + probes]
 
 
 def test_column_labels():
