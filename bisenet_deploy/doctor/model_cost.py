@@ -10,9 +10,10 @@ when it is one); without one, the line says how to make it.
 import os
 
 from ..core.errors import InputError, WorkFailed
-from ..core.lazy import is_installed
+from ..core.lazy import is_installed, lazy_import
 from ..runtime.backends.openvino_backend import OpenVinoBackend, cpu_facts, fp32_source
 from ..runtime.backends.openvino_precision import PRECISIONS, is_qdq_file, lacking_reason, native
+from ..runtime.backends.openvino_speed import bf16_pays, bf16_speed
 from ..runtime.model_card import load_model_card
 from ..runtime.precision_check import check_set_for, compare_backends_on, judge_comparison
 from .report import check
@@ -83,6 +84,17 @@ def precision_checks(model_path, spec, threads=None):
         except (InputError, WorkFailed) as exc:
             found.append(check(key, section, label, None, "native; not measured: {}".format(exc)))
             continue
-        found.append(check(key, section, label, verdict.passed, "native; " + _cost_text(result, verdict, pictures),
+        detail = "native; " + _cost_text(result, verdict, pictures)
+        if precision == "bf16":
+            detail += "; " + _bf16_speed_text(cpu_name, capabilities, threads)
+        found.append(check(key, section, label, verdict.passed, detail,
                            "keep FP32 for this model, or calibrate on more representative pictures"))
     return found
+
+
+def _bf16_speed_text(cpu_name, capabilities, threads):
+    """What auto decided for BF16 and the measured MatMul rates it decided from."""
+    ov = lazy_import("openvino", "bisenet-doctor --model")
+    speed = bf16_speed(ov.Core(), cpu_name, threads)
+    return "speed: MatMul {:.0f} GFLOP/s in BF16 against {:.0f} in FP32, so auto runs {}".format(
+        speed["bf16"], speed["fp32"], "BF16" if bf16_pays(speed) else "FP32")

@@ -35,6 +35,8 @@ def test_each_precision_is_native_or_refused_as_the_cpu_reports_it(demo_onnx_log
             assert item["ok"] is None and "bisenet-calibrate" in item["fix"]
         else:  # measured on generated labelled scenes: the demo model's classes
             assert item["ok"] is True and "mIoU drop" in item["detail"] and "2 generated labelled scenes" in item["detail"]
+            if precision == "bf16":  # and whether auto runs it, from the measured rates
+                assert "GFLOP/s in BF16" in item["detail"] and "so auto runs" in item["detail"]
 
 
 def test_agreement_on_the_users_own_pictures_without_labels(demo_onnx_logits, tmp_path):
