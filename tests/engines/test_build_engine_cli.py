@@ -30,6 +30,9 @@ def test_without_tensorrt_one_line_with_how_to_get_it(tiny_onnx_labels):
     (["{onnx}", "--fp16", "--calib-images", "frames/"], "only apply to --int8"),
     (["{onnx}", "--fp16", "--force-int8"], "only applies to --int8"),
     (["{onnx}", "--int8", "--calib-cache", "nowhere.cache"], "does not exist"),
+    (["{onnx}", "--fp16", "--verify-images", "nowhere/"], "--verify-images not found: nowhere/"),
+    (["{onnx}", "--fp16", "--verify-labels", "labels/"], "--verify-labels needs --verify-images"),
+    (["{onnx}", "--fp16", "--verify", "--verify-count", "0"], "--verify-count must be at least 1"),
 ])
 def test_bad_usage_is_one_line_and_exit_2(argv, message, tiny_onnx_labels, capsys):
     try:

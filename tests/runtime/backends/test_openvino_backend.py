@@ -224,3 +224,25 @@ def test_eval_compare_verifies_the_reduced_precision_and_records_it(calibrated, 
     assert result["verification"]["labelled"] > 0  # --verify first, on generated labelled scenes
     assert result["gate"]["criterion"] == "miou_drop" and result["gate"]["passed"]  # then the data judges
     assert "pixel agreement" in stdout
+
+
+def test_bisenet_run_verifies_on_a_labelled_scenes_folder_and_refuses_past_the_gate(calibrated, tmp_path, monkeypatch,
+                                                                                      caplog):
+    from bisenet_deploy.runtime.run import main as run_main
+    from bisenet_deploy.scenes.main import main as scenes_main
+
+    reduced = [p for p in NATIVE if p in ("bf16", "fp16")]
+    if not reduced:
+        pytest.skip("this CPU runs no reduced float precision natively")
+    scenes = tmp_path / "mine"
+    assert scenes_main([str(scenes), "--count", "3", "--size", "192x256", "--seed", "5"]) == 0
+    argv = ["--model", calibrated[0], "--backend", "openvino", "--precision", reduced[0], "--verify-images", scenes,
+            "--images", scenes / "images", "--headless", "--output", str(tmp_path / "out") + "/"]
+    caplog.set_level("INFO")
+    code, _, err = run_cli(run_main, *argv)
+    assert code == 0, err
+    assert "your 3 images ({}, labelled)".format(scenes / "images") in caplog.text and "OK | mIoU drop" in caplog.text
+    monkeypatch.setattr(precision_gate, "MAX_MIOU_DROP_POINTS", -100.0)  # no run can reach it
+    code, _, err = run_cli(run_main, *argv[:-2] + ["--output", str(tmp_path / "refused") + "/"])
+    assert code == 1 and "--precision {} refused".format(reduced[0]) in err and "mIoU drop" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "refused").exists()
