@@ -50,7 +50,7 @@ def evaluate_bag(args, segmenters, names, log):
               "class_fractions": dict((k, v / len(agreements)) for k, v in sorted(first_classes.items()))}
     log("--compare {} on {} images of {}: pixel agreement {:.4f}% (worst image {:.4f}%)".format(
         args.compare, len(agreements), args.topic, 100 * overall, 100 * report["agreement"]["worst_image"]))
-    report["gate"], verdict = judge_compare(segmenters[0].backend, overall, log=log)
+    report["gate"], verdict = judge_compare(segmenters[0].backend, segmenters[1].backend, overall, log=log)
     if args.json:
         write_report(args.json, report, log)
     if not verdict.passed:

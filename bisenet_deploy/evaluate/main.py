@@ -175,8 +175,8 @@ def _report(args, card, layout, samples, matrices, agreements, log, unknown, bac
             "{:.4f}%)".format(args.compare, 100 * matrices[1].mean_iou(), args.model, abs(change),
                               "below" if change < 0 else "above", 100 * overall,
                               100 * report["agreement"]["worst_image"]))
-        report["gate"], verdict = judge_compare(backends[0], overall, matrices[1].mean_iou(), matrices[0].mean_iou(),
-                                                log)
+        report["gate"], verdict = judge_compare(backends[0], backends[1], overall, matrices[0].mean_iou(),
+                                                matrices[1].mean_iou(), log)
     if args.json:
         write_report(args.json, report, log)
     if agreements and not verdict.passed:

@@ -110,8 +110,9 @@ def test_bag_flags_are_checked(tmp_path, tiny_onnx_labels, argv, fragment):
 
 def test_bag_output_needs_a_bag_source(tmp_path, tiny_onnx_labels):
     import cv2
-    cv2.imwrite(str(tmp_path / "a.png"), sample_frames(1)[0])
-    code, _, stderr = run_cli(run_main, "--model", tiny_onnx_labels, "--images", tmp_path, "--headless",
+    (tmp_path / "frames").mkdir()  # the bag beside the images' folder, not in it (that is refused for itself)
+    cv2.imwrite(str(tmp_path / "frames" / "a.png"), sample_frames(1)[0])
+    code, _, stderr = run_cli(run_main, "--model", tiny_onnx_labels, "--images", tmp_path / "frames", "--headless",
                               "--output", tmp_path / "out.bag")
     assert code == 2 and "needs a --rosbag source" in stderr
     assert not (tmp_path / "out.bag").exists()
@@ -160,7 +161,7 @@ def test_eval_on_a_bag_reports_agreement_over_every_frame(tmp_path, tiny_onnx_la
     data = json.loads(report.read_text())
     assert data["samples"] == FRAMES and data["topic"] == TOPIC
     assert 0.5 < data["agreement"]["pixels"] < 0.99 and sum(data["class_fractions"].values()) == pytest.approx(1.0)
-    assert data["gate"] == {"criterion": "agreement", "limit": 0.99, "passed": False,
+    assert data["gate"] == {"criterion": "agreement", "limit": 0.99, "passed": False, "judged": "--model",
                             "measured": data["agreement"]["pixels"]}
     code, stdout, stderr = run_cli(eval_main, "--model", tiny_onnx_logits, "--backend", "ort", "--rosbag", bag, "--topic",
                                    TOPIC, "--compare", "ort")
