@@ -104,3 +104,17 @@ def rtp_receiver(port):
 
 def rtsp_receiver(url):
     return FrameReceiver("rtspsrc location={} latency=0 protocols=tcp ! rtph264depay ! avdec_h264".format(url))
+
+
+if __name__ == "__main__":
+    # A server in a process of its own, so a test can stop it (SIGSTOP) as a server that hangs: prints its
+    # URL, then "client" for each viewer, and serves until killed.
+    import sys
+
+    class _Announcing(RtspTestServer):
+        def _on_media(self, factory, media):
+            RtspTestServer._on_media(self, factory, media)
+            print("client", flush=True)
+
+    print(_Announcing().url, flush=True)
+    sys.stdin.read()  # until the test closes our stdin or kills us

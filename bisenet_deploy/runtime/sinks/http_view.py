@@ -1,5 +1,5 @@
 """--output http://[HOST]:PORT/: the live view in a browser, standard library only (Python 3.6: http.server
-with socketserver.ThreadingMixIn, one thread per connection).
+with socketserver.ThreadingMixIn, one thread per connection, at most http_connections.MAX_CONNECTIONS).
 
   /             the page: the stream, network and end-to-end FPS, latency per stage, class shares
   /stream.mjpg  the overlay as MJPEG (multipart/x-mixed-replace), for the page, VLC or ffplay
@@ -7,7 +7,8 @@ with socketserver.ThreadingMixIn, one thread per connection).
   /stats.json   what the page polls
 
 A viewer that reads slowly or not at all only loses frames from its own queue; one that stops reading
-for STALL_SECONDS, or disconnects, is dropped and its thread ends.
+for STALL_SECONDS, or disconnects, is dropped and its thread ends; a client that has not sent its request
+REQUEST_SECONDS after connecting is closed (both in http_connections.py).
 """
 
 import http.server
@@ -21,6 +22,7 @@ import threading
 from ...core.errors import InputError
 from .base import Sink
 from .fanout import JpegFanout
+from .http_connections import MAX_CONNECTIONS, Connections
 from .live_stats import LiveStats
 from .network import listen_scope, parse_target
 
@@ -28,7 +30,6 @@ log = logging.getLogger(__name__)
 
 PAGE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "view_page.html")
 BOUNDARY = "bisenetframe"
-STALL_SECONDS = 10.0  # a viewer whose socket takes nothing for this long is dropped
 POLL_SECONDS = 0.5  # how often a waiting stream thread looks whether the view is closing
 SNAPSHOT_SECONDS = 5.0
 
@@ -36,10 +37,38 @@ SNAPSHOT_SECONDS = 5.0
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True  # a stuck viewer never keeps the process alive
     allow_reuse_address = True
+    request_queue_size = MAX_CONNECTIONS  # listen backlog: a burst of connections waits, not retries for 1 s
+
+    def __init__(self, address, view):
+        self.view = view
+        self.connections = Connections()
+        http.server.HTTPServer.__init__(self, address, _Handler)
+
+    def verify_request(self, request, client_address):
+        return self.connections.admit(request)  # on the server's thread: a refused one never gets one
+
+    def service_actions(self):  # serve_forever calls this after every poll
+        self.connections.drop_late()
+
+    def shutdown_request(self, request):
+        self.connections.forget(request)
+        http.server.HTTPServer.shutdown_request(self, request)
+
+    def handle_error(self, request, client_address):  # a client that went away: not the run's error
+        log.debug("browser view: connection from %s ended", client_address[0], exc_info=True)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     server_version = "bisenet-view"
+
+    @property
+    def timeout(self):  # StreamRequestHandler sets it on the socket: every send and receive has it
+        return self.server.connections.stall_seconds
+
+    def parse_request(self):
+        parsed = http.server.BaseHTTPRequestHandler.parse_request(self)  # reads the headers
+        self.server.connections.requested(self.connection)
+        return parsed
 
     def log_message(self, format, *args):  # noqa: A002 (BaseHTTPRequestHandler's name)
         log.debug("http %s: " + format, self.client_address[0], *args)
@@ -71,9 +100,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _stream(self, view):
-        self.connection.settimeout(STALL_SECONDS)
         viewer = view.fanout.add_viewer()
-        view.track(self.connection, True)
         try:
             self.send_response(200)
             self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=" + BOUNDARY)
@@ -85,11 +112,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     continue
                 head = "--{}\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n".format(BOUNDARY, len(jpeg))
                 self.wfile.write(head.encode("ascii") + jpeg + b"\r\n")
-        except (OSError, socket.timeout) as exc:  # gone, or stalled past STALL_SECONDS
+        except socket.timeout:
+            self.server.connections.count_stall()
+            log.debug("viewer %s took nothing for %.0f s: dropped", self.client_address[0], self.timeout)
+        except OSError as exc:
             log.debug("viewer %s left: %s", self.client_address[0], exc)
         finally:
             view.fanout.remove_viewer(viewer)
-            view.track(self.connection, False)
 
 
 class HttpViewSink(Sink):
@@ -113,15 +142,12 @@ class HttpViewSink(Sink):
         self.model = "{} ({} classes, input {}x{})".format(card.get("architecture", "model"), card["num_classes"],
                                                            *card["input_size"])
         try:
-            self._server = _Server((host, port), _Handler)
+            self._server = _Server((host, port), self)
         except (OSError, OverflowError) as exc:
             raise InputError("the browser view cannot listen on {}:{} ({})".format(host, port, getattr(
                 exc, "strerror", None) or exc))
-        self._server.view = self
         self.host, self.port = host, self._server.server_address[1]
         self.fanout = JpegFanout(jpeg_quality)
-        self._connections = set()
-        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="http-view", daemon=True)
         self._thread.start()
@@ -132,16 +158,14 @@ class HttpViewSink(Sink):
         return "http://{}:{}/".format(host, self.port)
 
     def describe(self):
-        return "browser view at {} (MJPEG at {}stream.mjpg; listening on {})".format(self.url, self.url,
-                                                                                   listen_scope(self.host))
-
-    def track(self, connection, open_now):
-        with self._lock:
-            (self._connections.add if open_now else self._connections.discard)(connection)
+        limits = self._server.connections
+        return ("browser view at {} (MJPEG at {}stream.mjpg; listening on {}; at most {} connections, each with "
+                "{:g} s to send its request)").format(self.url, self.url, listen_scope(self.host), limits.limit,
+                                                     limits.request_seconds)
 
     def stats_json(self):
         snapshot = self.stats.snapshot()
-        snapshot.update(viewers=self.fanout.viewers, model=self.model)
+        snapshot.update(viewers=self.fanout.viewers, model=self.model, connections=self._server.connections.snapshot())
         return snapshot
 
     def one_frame(self):
@@ -161,14 +185,13 @@ class HttpViewSink(Sink):
         if self._thread is None:
             return
         self.fanout.close()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:  # wakes threads blocked sending to a stalled viewer
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already gone
+        self._server.connections.close_all()  # wakes threads blocked sending to a stalled viewer
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
         self._thread = None
+        counts = self._server.connections.snapshot()
+        if counts["refused"] or counts["timed_out"] or counts["stalled"]:  # someone was turned away: say so
+            log.info("browser view: %(accepted)d connections; %(refused)d refused at the limit of %(limit)d, "
+                     "%(timed_out)d closed without a request within %(request_seconds)g s, %(stalled)d stalled "
+                     "viewers dropped", counts)

@@ -3,10 +3,13 @@ it opens); this list builds the 'source' argument group, turns the parsed flags 
 and opens it. A new source kind is one new module and one entry in SOURCE_TYPES.
 """
 
+import argparse
+
 from ...core.errors import InputError
 from . import csi_camera, gstreamer, images, rosbag, rtsp, usb_camera, video
 from .base import Frame, FrameSource, SourceSpec, SourceType
 from .camera_settings import add_camera_settings, camera_options, given_settings
+from .live_capture import SOURCE_TIMEOUT_S
 
 __all__ = ["Frame", "FrameSource", "SourceSpec", "SourceType", "SOURCE_TYPES", "add_source_args",
            "source_from_args", "open_source"]
@@ -27,6 +30,17 @@ def _unique(values):
 FLAGS = _unique(t.flag for t in SOURCE_TYPES)
 ACCEPTED_FORMS = ", ".join(_unique(t.form for t in SOURCE_TYPES))
 SOURCE_EXAMPLES = "sources (one of):\n" + "\n".join(t.example for t in SOURCE_TYPES) + "\n"
+LIVE_FLAGS = ", ".join(_unique(t.flag for t in SOURCE_TYPES if t.live))  # those --source-timeout applies to
+
+
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 1e6:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError("expected a positive number of seconds, got {!r}".format(text))
+    return value
 
 
 def add_source_args(parser):
@@ -36,6 +50,9 @@ def add_source_args(parser):
     for flag in FLAGS:
         which.add_argument(flag, **next(t.argparse for t in SOURCE_TYPES if t.flag == flag and t.argparse))
     add_camera_settings(group)
+    group.add_argument("--source-timeout", type=_seconds, metavar="SECONDS",
+                       help="{}: the first frame must come within this, and a gap this long ends the run "
+                            "(default {:g})".format(LIVE_FLAGS, SOURCE_TIMEOUT_S))
     for source_type in SOURCE_TYPES:
         for flag, keywords in source_type.settings.items():
             group.add_argument(flag, **keywords)
@@ -82,13 +99,20 @@ def source_from_args(ns):
     """The one SourceSpec the parsed flags ask for; InputError listing the accepted forms otherwise."""
     flag, value = _given_flags(ns)
     source_type, location = _parse(flag, value)
+    timeout = getattr(ns, "source_timeout", None)
+    if timeout is not None and not source_type.live:
+        raise InputError("--source-timeout applies to {} only, not {}".format(LIVE_FLAGS, flag))
     if not source_type.cameras:
         extra = sorted(name for name, setting in given_settings(ns).items() if setting is not None)
         if extra:
             raise InputError("{} apply to --camera only, not {}".format(", ".join("--" + name for name in extra), flag))
-        return SourceSpec(source_type.kind, location, _settings(ns, source_type))
-    _settings(ns, source_type)  # refuses another type's settings
-    return SourceSpec(source_type.kind, location, camera_options(ns))
+        options = _settings(ns, source_type)
+    else:
+        _settings(ns, source_type)  # refuses another type's settings
+        options = camera_options(ns)
+    if timeout is not None:
+        options["timeout"] = timeout
+    return SourceSpec(source_type.kind, location, options)
 
 
 def open_source(spec):
@@ -96,5 +120,6 @@ def open_source(spec):
     """Open what `spec` names; InputError (one line, with a way forward) when it cannot be opened."""
     for source_type in SOURCE_TYPES:
         if source_type.kind == spec.kind:
-            return source_type.opener(spec.location, spec.options)
+            options = dict({"timeout": SOURCE_TIMEOUT_S}, **spec.options) if source_type.live else spec.options
+            return source_type.opener(spec.location, options)
     raise ValueError("unknown source kind {!r}".format(spec.kind))

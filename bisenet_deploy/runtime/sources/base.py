@@ -33,6 +33,7 @@ class SourceType(object):
     parse     (value) -> location, or None when the value is another type's form; InputError when bad
     opener    (location, options) -> FrameSource
     cameras   True when --width/--height/--fps/--flip apply
+    live      True for cameras and streams: they take --source-timeout, as options["timeout"]
     argparse  keyword arguments for add_argument (the first type with a flag supplies them)
     example   lines for the --help epilog
     form      the flag's accepted form, for error messages
@@ -40,11 +41,11 @@ class SourceType(object):
               their values become the SourceSpec's options, and giving one with another source is refused
     """
 
-    def __init__(self, kind, flag, opener, parse=None, cameras=False, argparse=None, example="", form="",
+    def __init__(self, kind, flag, opener, parse=None, cameras=False, live=False, argparse=None, example="", form="",
                  settings=None):
         self.kind, self.flag, self.opener = kind, flag, opener
         self.parse = parse or (lambda value: value)
-        self.cameras, self.argparse, self.example, self.form = cameras, argparse or {}, example, form
+        self.cameras, self.live, self.argparse, self.example, self.form = cameras, live, argparse or {}, example, form
         self.settings = settings or {}
 
     @property
@@ -160,10 +161,14 @@ class CaptureSource(FrameSource):
     def short_label(self):
         return self._label
 
+    def _grab(self):
+        """(ok, image) of the capture's next frame."""
+        return self._capture.read()
+
     def _read_next(self):
         if self._capture is None:
             return None
-        ok, image = self._capture.read()
+        ok, image = self._grab()
         if not ok or image is None:
             return None
         index = self._position

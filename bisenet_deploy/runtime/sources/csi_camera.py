@@ -2,13 +2,22 @@
 
 import re
 
+from ...core.errors import InputError
+from ..gst_support import missing_elements, require_opencv_gstreamer
 from . import gstreamer
 from .base import SourceType
+
+MAX_SENSOR_ID = 255  # nvarguscamerasrc's sensor-id range
 
 
 def parse_sensor(value):
     match = re.match(r"^csi(?::(\d+))?$", value.strip().lower())
-    return int(match.group(1) or 0) if match else None
+    if not match:
+        return None
+    sensor_id = int(match.group(1) or 0)
+    if sensor_id > MAX_SENSOR_ID:
+        raise InputError("--camera {}: a CSI sensor id is 0..{}".format(value, MAX_SENSOR_ID))
+    return sensor_id
 
 
 def csi_pipeline(sensor_id, width, height, fps, flip):
@@ -25,10 +34,14 @@ def csi_pipeline(sensor_id, width, height, fps, flip):
 
 def open_csi_camera(sensor_id, options):
     # The same path as --gst: only the pipeline and the messages differ.
+    require_opencv_gstreamer("--camera csi")  # before the element: without GStreamer, that is the message
+    if missing_elements("nvarguscamerasrc"):
+        raise InputError("--camera csi needs GStreamer's nvarguscamerasrc (JetPack's Argus camera plugin), and this "
+                         "machine has none; for a USB camera use --camera N, to run on a file use --video FILE")
     pipeline = csi_pipeline(sensor_id, options["width"], options["height"], options["fps"], options["flip"])
     return gstreamer.open_pipeline(
         pipeline, "CSI camera {} via nvarguscamerasrc, flip-method {}".format(sensor_id, options["flip"]),
-        "--camera csi",
+        "--camera csi", options["timeout"],
         " (is nvargus-daemon running, the sensor id right and, in a container, /tmp/argus_socket mounted?); "
         "to run on a file use --video FILE",
         "; check that {}x{} @ {} fps is one of its sensor modes (gst-launch-1.0 nvarguscamerasrc sensor-id={} ! "
@@ -36,5 +49,5 @@ def open_csi_camera(sensor_id, options):
 
 
 SOURCE = SourceType(
-    "csi", "--camera", open_csi_camera, parse=parse_sensor, cameras=True, form="--camera [N|csi[:N]]",
+    "csi", "--camera", open_csi_camera, parse=parse_sensor, cameras=True, live=True, form="--camera [N|csi[:N]]",
     example="  --camera csi[:N]    TX2 CSI camera via nvarguscamerasrc   --camera csi --width 1920 --height 1080 --flip 2")

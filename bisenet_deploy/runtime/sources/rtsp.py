@@ -4,7 +4,8 @@ through OpenCV's FFmpeg backend.
 
 When the server goes away mid-stream, rtspsrc reports an error, OpenCV's read() fails and the run
 ends like the end of a file: cleanly, with its summary (there is no reconnect; rerun to join again).
-A server that stops sending without closing the connection ends the run after RTSP_TCP_TIMEOUT_US.
+A server that stops sending without closing the connection ends it the same way after --source-timeout
+(live_capture.py); rtspsrc alone gives up only after about 25 s.
 """
 
 import logging
@@ -15,12 +16,13 @@ import cv2
 from ...core.errors import InputError
 from ..gst_support import element_exists
 from . import gstreamer
-from .base import CaptureSource, SourceType
+from .base import SourceType
+from .live_capture import open_live
 
 log = logging.getLogger(__name__)
 
 RTSP_LATENCY_MS = 200  # rtspsrc's jitter buffer: small for a live view, enough for Wi-Fi
-RTSP_TCP_TIMEOUT_US = 5000000
+RTSP_TCP_TIMEOUT_US = 5000000  # rtspsrc's limit for connecting and for each RTSP reply
 
 
 def parse_url(value):
@@ -45,18 +47,15 @@ def rtsp_pipeline(url, latency_ms=RTSP_LATENCY_MS, nvvidconv=None):
 
 def open_rtsp(url, options):
     shown = without_password(url)
+    hint = " (unreachable, wrong path or credentials)"
     if gstreamer.opencv_has_gstreamer():
-        return gstreamer.open_pipeline(rtsp_pipeline(url), "stream " + shown, "--rtsp",
-                                       " (unreachable, wrong path or credentials)", "")
+        return gstreamer.open_pipeline(rtsp_pipeline(url), "stream " + shown, "--rtsp", options["timeout"], hint, "")
     log.info("this OpenCV has no GStreamer; opening %s through FFmpeg", shown)
-    capture = cv2.VideoCapture(url)
-    if not capture.isOpened():
-        raise InputError("cannot open stream {} (unreachable, wrong path or credentials)".format(shown))
-    source = CaptureSource(capture, "stream " + shown, live=True)
-    return source.probe("stream {} opened but delivered no frame".format(shown))
+    return open_live(lambda: cv2.VideoCapture(url), "stream " + shown, options["timeout"], hint,
+                     not_opened="cannot open stream {}{}".format(shown, hint))
 
 
 SOURCE = SourceType(
-    "rtsp", "--rtsp", open_rtsp, parse=parse_url, form="--rtsp URL",
+    "rtsp", "--rtsp", open_rtsp, parse=parse_url, live=True, form="--rtsp URL",
     argparse={"metavar": "URL", "help": "RTSP stream, rtsp://host[:port]/path"},
     example="  --rtsp URL          network stream                        --rtsp rtsp://192.168.1.5:8554/cam")

@@ -2,6 +2,7 @@
 several viewers, a stalled viewer that never reads, and viewers that leave."""
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -179,3 +180,112 @@ def test_close_ends_a_stream_in_progress():
         rest += chunk
     conn.close()
     assert sink.fanout.viewers == 0
+
+
+# --- connection limits (http_connections.py) -------------------------------------------------------
+
+@pytest.fixture
+def quick_limits(monkeypatch):
+    """Limits small enough to reach in a test: 8 connections, 1 s to send a request."""
+    from bisenet_deploy.runtime.sinks import http_connections
+    monkeypatch.setattr(http_connections, "MAX_CONNECTIONS", 8)
+    monkeypatch.setattr(http_connections, "REQUEST_SECONDS", 1.0)
+
+
+def closed_by_server(conn, seconds=10):
+    """True once the server has closed `conn` (EOF or reset), False if it is still open after `seconds`."""
+    conn.settimeout(seconds)
+    try:
+        while conn.recv(4096):
+            pass
+    except socket.timeout:
+        return False
+    except OSError:
+        pass  # reset: closed as well
+    return True
+
+
+def settled_connections(view, seconds=10):
+    """The connection counters once every connection has ended (their threads finish just after the close)."""
+    deadline = time.monotonic() + seconds
+    while view.stats_json()["connections"]["open"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return view.stats_json()["connections"]
+
+
+def test_silent_connections_are_closed_after_the_request_deadline_and_counted(quick_limits, view):
+    # slowloris: connections that send nothing used to hold a thread each, forever
+    silent = [socket.create_connection(("127.0.0.1", view.port)) for _ in range(5)]
+    try:
+        started = time.monotonic()
+        assert all(closed_by_server(conn) for conn in silent)
+        assert time.monotonic() - started < 8  # the deadline is 1 s; generous for a loaded machine
+    finally:
+        for conn in silent:
+            conn.close()
+    settled_connections(view)
+    stats = json.loads(get(view, "/stats.json")[2].decode())["connections"]
+    assert stats["timed_out"] == 5 and stats["limit"] == 8 and stats["request_seconds"] == 1.0
+    assert stats["open"] == 1  # the stats request itself
+    assert stats["stall_seconds"] == 10.0 and stats["refused"] == 0
+
+
+def test_a_request_trickled_a_byte_at_a_time_is_closed_at_the_deadline(quick_limits, view):
+    conn = socket.create_connection(("127.0.0.1", view.port))
+    try:
+        started = time.monotonic()
+        for byte in b"GET / HTTP/1.0\r\nX-Slow: " + b"a" * 40:  # each byte well within the socket timeout
+            try:
+                conn.sendall(bytes([byte]))
+            except OSError:
+                break  # closed by the server
+            time.sleep(0.1)
+        assert closed_by_server(conn) and time.monotonic() - started < 5.5
+    finally:
+        conn.close()
+
+
+def test_connections_beyond_the_limit_get_503_and_no_thread(quick_limits, view):
+    threads_before = threading.active_count()
+    silent = [socket.create_connection(("127.0.0.1", view.port)) for _ in range(30)]
+    try:
+        time.sleep(0.3)
+        assert threading.active_count() <= threads_before + 8
+        answers = [conn.recv(200) for conn in silent[8:11]]
+        assert all(answer.startswith(b"HTTP/1.0 503") for answer in answers), answers
+    finally:
+        for conn in silent:
+            conn.close()
+    stats = settled_connections(view)
+    assert stats["refused"] == 22 and stats["accepted"] == 8 and stats["open"] == 0
+    assert get(view, "/")[0] == 200  # and the view serves again once they are gone
+
+
+def test_a_stream_outlives_the_request_deadline(quick_limits, view):
+    # the deadline covers the request only: a viewer keeps watching for as long as it reads
+    with socket.create_connection(("127.0.0.1", view.port), timeout=10) as conn:
+        conn.sendall(b"GET /stream.mjpg HTTP/1.0\r\n\r\n")
+        ends, finish = 0, time.monotonic() + 2.5
+        while time.monotonic() < finish:
+            chunk = conn.recv(65536)
+            assert chunk, "the stream was closed by the request deadline"
+            ends += chunk.count(b"\xff\xd9")
+    assert ends > 10
+    assert view.stats_json()["connections"]["timed_out"] == 0
+
+
+def test_describe_states_the_limits(view):
+    assert "at most 64 connections, each with 10 s to send its request" in view.describe()
+
+
+def test_close_reports_connections_turned_away(quick_limits, caplog):
+    sink = HttpViewSink("127.0.0.1", 0, CARD)
+    silent = socket.create_connection(("127.0.0.1", sink.port))
+    try:
+        assert closed_by_server(silent)
+    finally:
+        silent.close()
+    with caplog.at_level(logging.INFO):
+        sink.close()
+    assert "browser view: 1 connections; 0 refused at the limit of 8, 1 closed without a request within 1 s" \
+        in caplog.text

@@ -1,14 +1,21 @@
 """Tests for bisenet_deploy/runtime/sources/{gstreamer,csi_camera,rtsp}.py with real GStreamer pipelines (robot
-mirror): videotestsrc through --gst and the CSI path, and bisenet-run on a real RTSP server that goes away
-mid-stream."""
+mirror): videotestsrc through --gst and the CSI path, bisenet-run on a real RTSP server that goes away
+mid-stream or stops sending, and pipelines that cannot start, each failing within --source-timeout."""
 
+import os
+import select
+import signal
+import subprocess
+import sys
 import threading
 import time
 
 import cli_capture
+from live_runs import start_run
 import numpy as np
 import pytest
 
+from bisenet_deploy.core.errors import InputError
 from bisenet_deploy.runtime import run as run_module
 from bisenet_deploy.runtime.sources import SourceSpec, csi_camera, open_source
 from bisenet_deploy.runtime.sources.camera_settings import CAMERA_DEFAULTS
@@ -40,8 +47,9 @@ def test_gst_pipeline_with_its_own_appsink_is_used_as_given():
 
 
 def test_gst_pipeline_that_fails_names_itself():
-    with pytest.raises(Exception) as info:
+    with pytest.raises(InputError) as info:
         open_source(SourceSpec("gst", "videotestsrc ! video/x-raw,format=NOPE", {}))
+    assert "GStreamer pipeline 'videotestsrc ! video/x-raw,format=NOPE" in str(info.value)
     assert "did not open" in str(info.value) or "no frame" in str(info.value)
 
 
@@ -54,6 +62,7 @@ def test_csi_camera_goes_the_gst_path_with_a_videotestsrc_stub_for_nvarguscamera
             " ! videoconvert ! video/x-raw,format=BGR ! appsink"
 
     monkeypatch.setattr(csi_camera, "csi_pipeline", stub_csi_pipeline)
+    monkeypatch.setattr(csi_camera, "missing_elements", lambda pipeline: [])  # as on a Jetson
     options = dict(CAMERA_DEFAULTS, width=96, height=64, flip=2)
     source = open_source(SourceSpec("csi", 1, options))
     assert "CSI camera 1" in source.describe() and "96x64" in source.describe()
@@ -93,3 +102,59 @@ def test_run_on_a_real_rtsp_server_ends_cleanly_with_its_summary_when_the_server
     assert "opened stream " + server.url in stdout and "160x120" in stdout
     frames = int(stdout.split(" frames in ")[0].split()[-1])
     assert frames >= 5 and "end-to-end" in stdout
+
+
+def finished_run(thread, outcome, seconds):
+    """(code, stdout, stderr) of a start_run() run, which must end within `seconds`."""
+    thread.join(seconds)
+    assert not thread.is_alive(), "bisenet-run still running after {} s".format(seconds)
+    return outcome["result"]
+
+
+def test_gst_pipeline_with_an_unknown_element_fails_at_once_in_one_line(tiny_onnx_labels):
+    # it used to wait forever: OpenCV waits for the rest of the pipeline to start
+    code, _, stderr = finished_run(*start_run("--model", tiny_onnx_labels, "--gst", "videotestsrcc ! video/x-raw",
+                                              "--headless"), seconds=20)
+    assert code == 2 and stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert "GStreamer has no element 'videotestsrcc'" in stderr and "gst-launch-1.0" in stderr
+
+
+def test_csi_camera_without_nvarguscamerasrc_fails_at_once_in_one_line(tiny_onnx_labels):
+    code, _, stderr = finished_run(*start_run("--model", tiny_onnx_labels, "--camera", "csi", "--headless"),
+                                   seconds=20)
+    assert code == 2 and stderr.count("\n") == 1
+    assert "--camera csi needs GStreamer's nvarguscamerasrc" in stderr and "--video FILE" in stderr
+
+
+def test_gst_pipeline_that_never_starts_fails_within_the_source_timeout(tmp_path, tiny_onnx_labels):
+    fifo = str(tmp_path / "nobody-writes")
+    os.mkfifo(fifo)  # filesrc blocks opening it, as nvarguscamerasrc without its daemon
+    code, _, stderr = finished_run(*start_run("--model", tiny_onnx_labels, "--gst",
+                                              "filesrc location={} ! decodebin".format(fifo), "--headless",
+                                              "--source-timeout", "2"), seconds=20)
+    assert code == 2 and stderr.count("\n") == 1
+    assert "did not open within 2 s (--source-timeout)" in stderr
+
+
+def test_run_ends_within_the_source_timeout_when_the_rtsp_server_stops_sending(tiny_onnx_labels, caplog):
+    # a server that hangs without closing the connection: rtspsrc alone gave up only after about 25 s
+    import gst_helpers
+
+    server = subprocess.Popen([sys.executable, gst_helpers.__file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              universal_newlines=True)
+    try:
+        url = server.stdout.readline().strip()
+        thread, outcome = start_run("--model", tiny_onnx_labels, "--rtsp", url, "--headless", "--threads", "1",
+                                    "--source-timeout", "2")
+        assert select.select([server.stdout], [], [], 20)[0], "bisenet-run never connected to " + url
+        assert server.stdout.readline().strip() == "client"
+        time.sleep(1.5)  # frames flow, then the server hangs
+        server.send_signal(signal.SIGSTOP)
+        code, stdout, _ = finished_run(thread, outcome, seconds=12)
+    finally:
+        server.send_signal(signal.SIGCONT)
+        server.kill()
+        server.wait(10)
+    assert code == 0
+    assert int(stdout.split(" frames in ")[0].split()[-1]) >= 5 and "end-to-end" in stdout
+    assert "stream {} delivered no frame for 2 s (--source-timeout)".format(url) in caplog.text
