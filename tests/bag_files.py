@@ -112,3 +112,16 @@ def read_bag(path):
     from rosbags.highlevel import AnyReader
     with AnyReader([pathlib.Path(path)]) as reader:
         return [(c.topic, t, reader.deserialize(raw, c.msgtype)) for c, t, raw in reader.messages()]
+
+
+def damage_message(path, index, damaged_path):
+    """A copy of the ROS 1 bag at `path` whose `index`-th message record (in file order: in the bags written
+    here an image, then its /notes string, and so on) declares a header field longer than the record. The
+    bag's index still lists the message, so the bag opens and only reading that message fails."""
+    import re
+    data = bytearray(open(path, "rb").read())
+    start = [match.start() for match in re.finditer(b"op=\x02", bytes(data))][index]  # op 2: a message
+    data[start - 4:start] = b"\xff\xff\xff\x00"  # the length of the field "op=\x02"
+    with open(damaged_path, "wb") as handle:
+        handle.write(bytes(data))
+    return damaged_path

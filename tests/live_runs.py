@@ -19,12 +19,12 @@ def start_run(*argv):
     return thread, outcome
 
 
-def wait_for_port(port, seconds=20):
-    """True once something accepts connections on 127.0.0.1:port, False after `seconds`."""
+def wait_for_port(port, seconds=20, host="127.0.0.1"):
+    """True once something accepts connections on host:port (loopback), False after `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            socket.create_connection((host, port), timeout=1).close()
             return True
         except OSError:
             time.sleep(0.02)

@@ -28,8 +28,21 @@ def test_version(prog, module):
     assert "{} {}".format(prog, __version__) in out + err
 
 
-def test_every_console_script_is_listed():
+def test_every_console_script_is_listed_and_runs_its_command(monkeypatch, capsys):
     import tomllib
     import pathlib
+    from bisenet_deploy import commands
+    from bisenet_deploy.core import interrupts
     scripts = tomllib.loads((pathlib.Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]["scripts"]
-    assert {name: target.split(":")[0] for name, target in scripts.items()} == COMMANDS
+    assert commands.MODULES == COMMANDS and set(scripts) == set(COMMANDS)
+    handlers = interrupts.current_handlers()  # the scripts install theirs; this process keeps its own
+    try:
+        for name, target in scripts.items():
+            module, function = target.split(":")
+            assert module == "bisenet_deploy.commands"
+            monkeypatch.setattr("sys.argv", [name, "--version"])
+            with pytest.raises(SystemExit) as exited:
+                getattr(commands, function)()
+            assert exited.value.code == 0 and "{} {}".format(name, __version__) in capsys.readouterr().out
+    finally:
+        interrupts.restore(handlers)

@@ -8,18 +8,17 @@ import pathlib
 import re
 import shlex
 import shutil
-import tomllib
 
 import cv2
 import numpy as np
 import pytest
 
 import cli_capture
+from bisenet_deploy.commands import MODULES as COMMAND_MODULES
 from bisenet_deploy.export.demo import write_demo_checkpoint
 from video_files import write_video
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SCRIPTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
 
 RUN_HERE = {
     "bisenet-export runs/SUNRGBD/res18_inp32_deconv_Jul27_100319/checkpoint.pth.tar",
@@ -107,12 +106,12 @@ def readme_examples():
 
 
 def main_of(command):
-    module, function = SCRIPTS[command].split(":")
-    return getattr(importlib.import_module(module), function)
+    """The command's main(argv) (its console script, bisenet_deploy.commands, runs it)."""
+    return importlib.import_module(COMMAND_MODULES[command]).main
 
 
 def parser_of(command):
-    return importlib.import_module(SCRIPTS[command].split(":")[0]).build_parser()
+    return importlib.import_module(COMMAND_MODULES[command]).build_parser()
 
 
 def test_every_example_is_run_here_or_says_why_not():

@@ -272,11 +272,12 @@ def validate_args(args):
     if args.threads is not None and args.threads < 1:
         raise InputError("--threads must be at least 1, got {}".format(args.threads))
     written = {}
-    models = dict(("--models " + text, text) for text in args.models)
+    inputs = dict(("--models " + text, text) for text in args.models)
+    inputs["--calib-images"] = args.calib_images
     for flag, path in (("--json", args.json), ("--markdown", args.markdown), ("--csv", args.csv)):
         if path:  # before the measuring, not after
             check_output(path, flag)
-            refuse_same_file(path, flag, dict(models, **written))
+            refuse_same_file(path, flag, dict(inputs, **written))
             written[flag] = path
 
 

@@ -171,7 +171,8 @@ def calibrate(args, out=print):
     validate_args(args)
     output = args.output or default_output(args.model)
     check_output(output, "--output")  # before the calibration, not after
-    refuse_same_file(output, "--output", {"MODEL": args.model, "--calib-images": args.calib_images})
+    refuse_same_file(output, "--output", {"MODEL": args.model, "--calib-images": args.calib_images,
+                                          "--labels": args.labels, "--rosbag": args.rosbag})
     model = load_onnx(args.model)
     card, has_card = card_for_calibration(model, args.model)
     check_quantizable(model, args.model, args.quantize_deconv)

@@ -11,9 +11,13 @@ from . import interrupts, leftovers
 from .errors import InputError, WorkFailed
 from .outpaths import describe_os_error
 from .quiet import quiet_opencv
+from .stdout import guarded as guard_stdout
 
 # TensorRT's own messages arrive on this logger (engines/trt_api.python_logger); --verbose shows its chatter.
 TENSORRT_LOGGER = "bisenet_deploy.tensorrt"  # the same name as engines.trt_api.TENSORRT_LOG
+# rospy's own INFO lines ("topicmanager initialized", "signal_shutdown [atexit]", the last line a command
+# printed) reach stderr through the root logger; a node's rospy.loginfo goes to "rosout", not here
+ROSPY_LOGGER = "rospy"
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -115,6 +119,7 @@ def _configure_logging(args):
     logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, format="%(message)s")
     verbose = getattr(args, "verbose", False)
     logging.getLogger(TENSORRT_LOGGER).setLevel(logging.DEBUG if (verbose or debug) else logging.WARNING)
+    logging.getLogger(ROSPY_LOGGER).setLevel(logging.DEBUG if debug else logging.WARNING)
     return debug
 
 
@@ -133,13 +138,17 @@ def run_main(body, parser, argv=None):
     outer_leftovers = set(leftovers.pending())  # an enclosing command's (bench runs export in-process)
     if in_main_thread:
         interrupts.install()
+    code = None
     try:
-        return _run_body(body, args, parser.prog, debug)
+        code = _run_body(guard_stdout(body), args, parser.prog, debug)  # a full or closed stdout: exit 2
     finally:
         if in_main_thread:
-            interrupts.ignore_all()  # a late signal must not stop the clean-up half-way
+            interrupts.hold()  # a late signal must not stop the clean-up half-way; it is only noted
         leftovers.remove_all(keep=outer_leftovers)
+        if code == 0 and interrupts.received() is not None:  # it came during the clean-up
+            code = interrupts.report(parser.prog, interrupts.received())
         interrupts.restore(previous)
+    return code
 
 
 def _run_body(body, args, prog, debug):
@@ -157,12 +166,14 @@ def _run_body(body, args, prog, debug):
         return exc.exit_code
     except KeyboardInterrupt as exc:
         return _interrupted(prog, exc)
+    except Exception:
+        if interrupts.received() is None:
+            raise
+        return _interrupted(prog, interrupts.Interrupted(interrupts.received()))  # it surfaced as another error
     if interrupts.received() is not None:  # some library swallowed the exception the signal raised
         return _interrupted(prog, interrupts.Interrupted(interrupts.received()))
     return code
 
 
 def _interrupted(prog, exc):
-    sys.stderr.write("{}: interrupted ({})\n".format(prog, interrupts.signal_name(
-        interrupts.interruption_signal(exc))))
-    return interrupts.exit_code(exc)
+    return interrupts.report(prog, interrupts.interruption_signal(exc))

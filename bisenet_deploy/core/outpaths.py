@@ -2,14 +2,17 @@
 
 Every command calls check_output() for each file or folder it will write, before loading a model or
 reading images, so an unwritable path costs seconds rather than the whole export, calibration or run;
-and refuse_same_file() so an output never replaces one of the command's own inputs.
+and refuse_same_file() (refuse_dataset_files() for a data set's many files) so an output never
+replaces, or lands among, the command's own inputs. Paths are compared after resolving links.
 """
 
+import contextlib
 import errno
 import os
 import tempfile
 
 from .errors import InputError
+from .images import GLOB_CHARACTERS, is_glob
 
 # errno -> what is wrong, where the OS's own words would mislead ("File exists" for a parent that is a file)
 _REASONS = {
@@ -43,15 +46,27 @@ def describe_os_error(exc, path=None, writing=True):
     # type: (OSError, str, bool) -> str
     """'cannot write PATH: REASON', with the reason in words and the path the user gave; `writing`
     None: say "write" only for errors that only writes meet, else "cannot use"."""
-    path = path or exc.filename or "?"
-    blocker = _file_ancestor(path)
+    path = path or exc.filename
+    blocker = _file_ancestor(path) if path else None
     if exc.errno in (errno.ENOTDIR, errno.EEXIST) and blocker:
         reason = "{} is a file, not a folder".format(blocker)
     else:
         reason = _REASONS.get(exc.errno) or exc.strerror or str(exc)
     if writing is None:
         writing = exc.errno in _WRITE_ERRNOS
+    if not path:  # the callers name their paths; this is the last resort, which must not print a '?'
+        return "{}: {}".format("a write failed" if writing else "a system call failed", reason)
     return "cannot {} {}: {}".format("write" if writing else "use", path, reason)
+
+
+@contextlib.contextmanager
+def naming(path):
+    """Turn an OSError inside the block into an OutputError naming `path`: for libraries that write
+    through file objects, whose errors carry no file name (a full disk under a bag writer)."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, path))
 
 
 def check_output(path, flag, folder=False):
@@ -93,9 +108,47 @@ def same_file(first, second):
     return os.path.realpath(first) == os.path.realpath(second)
 
 
+def read_folder(path):
+    """The folder an input is read from when it names one: the folder itself, or a glob's folder (the part
+    before its first wildcard); None for a file."""
+    if is_glob(path) and not os.path.exists(path):
+        fixed = path[:min(path.index(char) for char in GLOB_CHARACTERS if char in path)]
+        return os.path.dirname(fixed) or os.curdir
+    return path if os.path.isdir(path) else None
+
+
+def inside(path, folder):
+    # type: (str, str) -> bool
+    """True when `path` is `folder` or lies below it, links resolved."""
+    real, top = os.path.realpath(path), os.path.realpath(folder)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
 def refuse_same_file(output, flag, inputs):
-    """OutputError when `output` is one of `inputs` ({flag: path}), before anything is touched."""
+    """OutputError, before anything is touched, when `output` is one of `inputs` ({flag: path}) or lies in a
+    folder one of them reads (a folder or a glob): it would replace an input, or be read back as one."""
     for input_flag, input_path in inputs.items():
-        if input_path and output and same_file(output, input_path):
+        if not (input_path and output):
+            continue
+        folder = read_folder(input_path)
+        if folder is not None and inside(output, folder):
+            raise OutputError("{} {} lies in {}, which {} {} reads; writing there could replace an input or be read "
+                              "back as one, so choose a place outside it".format(flag, output, folder, input_flag,
+                                                                                input_path))
+        if folder is None and same_file(output, input_path):
             raise OutputError("{} {} is the same file as {} {}; writing it would destroy the input, so choose "
                               "another name".format(flag, output, input_flag, input_path))
+
+
+def refuse_dataset_files(output, flag, paths, dataset):
+    """OutputError when `output` is one of a data set's files (`paths`, hard links included) or lies in a
+    folder holding them (writing there could replace one). `dataset` names the data set in the message."""
+    if os.path.exists(output):  # else none of the files, which all exist
+        for path in paths:
+            if same_file(output, path):
+                raise OutputError("{} {} is {}, a file of the data set {}; writing it would destroy the data set, "
+                                  "so choose another name".format(flag, output, path, dataset))
+    for folder in sorted(set(os.path.dirname(os.path.realpath(path)) for path in paths)):
+        if inside(output, folder):
+            raise OutputError("{} {} lies in {}, a folder of the data set {}; choose a place outside its "
+                              "folders".format(flag, output, folder, dataset))

@@ -12,7 +12,7 @@ from ..core.errors import InputError, WorkFailed
 from ..core.lazy import is_installed
 from ..core.model_info import model_kind
 from ..core.wording import count
-from ..core.outpaths import check_output, refuse_same_file
+from ..core.outpaths import check_output, refuse_dataset_files, refuse_same_file
 from ..runtime.backends import BACKEND_CHOICES, BACKENDS, create_backend
 from .bag import add_bag_args, check_bag_args, evaluate_bag
 from .report_file import write_report
@@ -58,6 +58,15 @@ def build_parser():
     return parser
 
 
+def _inputs(args):
+    """{flag: path} of what the flags read (a --compare backend name is no path)."""
+    inputs = dict((flag, getattr(args, flag[2:].replace("-", "_"))) for flag in (
+        "--model", "--classes", "--rosbag", "--verify-images", "--verify-labels"))
+    if args.compare:
+        inputs["--compare"] = _comparison_model(args.compare, args.model)[0]
+    return inputs
+
+
 def _comparison_model(spec, model_path):
     """(model path, backend name) for --compare: a backend name reuses the model, a path brings its own."""
     if spec in BACKEND_CHOICES or spec in BACKENDS:
@@ -92,7 +101,7 @@ def evaluate(args, log=print):
         raise InputError("--limit must be at least 1")
     if args.json:  # before the evaluation, not after
         check_output(args.json, "--json")
-        refuse_same_file(args.json, "--json", {"--model": args.model, "--compare": args.compare})
+        refuse_same_file(args.json, "--json", _inputs(args))
     if check_bag_args(args):
         card, segmenters = _segmenters(args)
         with contextlib.ExitStack() as stack:
@@ -102,6 +111,9 @@ def evaluate(args, log=print):
         raise InputError("give a dataset with --data ROOT, or a bag with --rosbag BAG --topic T and --compare")
     layout = detect_layout(args.data, args.split) if args.layout == "auto" else args.layout
     samples = discover(args.data, layout, args.split)[: args.limit]
+    if args.json:  # a picture or label of the data set, or among them: refused before any is read
+        refuse_dataset_files(args.json, "--json", [path for sample in samples
+                                                   for path in (sample.image_path, sample.label_path)], args.data)
     card, segmenters = _segmenters(args)
     matrices = [ConfusionMatrix(card["num_classes"]) for _ in segmenters]
     agreements = []

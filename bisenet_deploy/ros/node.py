@@ -5,9 +5,11 @@ overlay and stats out, each stamped with the input's header."""
 import argparse
 import collections
 import importlib
+import signal
 import sys
 import time
 
+from ..core import interrupts
 from ..core.cli import ArgumentParser, add_common_flags, run_main
 from ..core.errors import InputError
 from ..core.lazy import is_installed, lazy_import
@@ -19,10 +21,12 @@ from ..runtime.run_stats import RunStats
 from ..runtime.segmenter import Segmenter
 from ..runtime.sinks.ros_topic import SegnetPublishers
 from ..runtime.sources.ros_topic import LatestImageSubscriber
+from .master import reaching_master
 from .params import DEFAULTS, read_params
 
 NODE_NAME = "segnet"
 WAIT_SECONDS = 0.5  # how long one wait for an image lasts before shutdown is looked at again
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # what roslaunch stops a node with
 Messages = collections.namedtuple("Messages", "Image CompressedImage Header String VisionInfo")
 
 EPILOG = """ROS arguments (after the flags):
@@ -118,6 +122,7 @@ def serve(rospy, messages, params, segmenter, card):
                   segmenter.backend.describe())
     try:
         while not rospy.is_shutdown():
+            interrupts.check()  # a signal whose exception rospy's code swallowed (it has bare excepts)
             frame = source.next_frame(WAIT_SECONDS)
             if frame is None:
                 continue
@@ -136,14 +141,22 @@ def serve(rospy, messages, params, segmenter, card):
 def run_node(argv):
     rospy = lazy_import("rospy", "bisenet-ros")
     messages = load_messages()
-    rospy.init_node(NODE_NAME, argv=argv)
-    params = read_params(lambda name, default: rospy.get_param("~" + name, default))
-    card = load_model_card(params.model_path)
-    backend = create_backend(params.backend, params.model_path, card, threads=params.threads)
-    with Segmenter(backend, card, params.overlay_alpha / 255.0) as segmenter:
-        check_precision(params, backend)
-        publish_class_info(rospy, messages, card, params.model_path)
-        serve(rospy, messages, params, segmenter, card)
+    # Our handlers, not rospy's (which shut the node down and exit 0): a signal raises Interrupted like in
+    # every command, exit 128+N. SIGINT and SIGTERM even when started ignoring them, as rospy takes them:
+    # roslaunch stops its nodes with them, also when a script started it in the background.
+    interrupts.install(take=STOP_SIGNALS)
+    try:
+        with reaching_master(argv):  # its first calls: a master that is not there is one line naming its URI
+            rospy.init_node(NODE_NAME, argv=argv, disable_signals=True)
+            params = read_params(lambda name, default: rospy.get_param("~" + name, default))
+        card = load_model_card(params.model_path)
+        backend = create_backend(params.backend, params.model_path, card, threads=params.threads)
+        with Segmenter(backend, card, params.overlay_alpha / 255.0) as segmenter:
+            check_precision(params, backend)
+            publish_class_info(rospy, messages, card, params.model_path)
+            serve(rospy, messages, params, segmenter, card)
+    finally:
+        rospy.signal_shutdown("bisenet-ros ends")  # rospy's threads stop, the node leaves the master
     return 0
 
 

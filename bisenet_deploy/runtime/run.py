@@ -1,9 +1,11 @@
 """bisenet-run: segment a camera, stream, video or image folder live, with overlay and FPS."""
 
 import argparse
+import collections
 import contextlib
 import sys
 
+from ..core import interrupts
 from ..core.cli import ArgumentParser, add_common_flags, add_model_args, model_overrides, run_main
 from ..core.errors import InputError
 from .backends import BACKEND_CHOICES, create_backend
@@ -45,30 +47,28 @@ def _loop(capture, segmenter, renderer, sinks, stats, max_frames, progress):
     frame, the previous one is finished, drawn and written to the sinks. A frame in flight is finished
     at once when no next frame is waiting (a live source keeping up), so pipelining adds no latency
     there; it pays where frames queue up (a file, or a source faster than the network)."""
-    in_flight = None  # (index, frame, PendingFrame)
+    in_flight = collections.deque()  # (index, frame, PendingFrame), oldest first: the submitted, unwritten
     submitted = 0
     try:
         while True:
+            interrupts.check()  # a signal whose exception a library swallowed
             item = None
             if max_frames is None or submitted < max_frames:
-                item = capture.get(timeout=0 if in_flight is not None else CAPTURE_TIMEOUT_S)
-            if item is False and in_flight is None:  # a live source had nothing yet
+                item = capture.get(timeout=0 if in_flight else CAPTURE_TIMEOUT_S)
+            if item is False and not in_flight:  # a live source had nothing yet
                 continue
-            following = None
             if item:
                 index, frame = item
-                following = (index, frame, segmenter.submit(frame.image))
+                in_flight.append((index, frame, segmenter.submit(frame.image)))
                 submitted += 1
-            if in_flight is not None:
-                done, in_flight = in_flight, None
-                if not _finish(done, renderer, sinks, stats, progress):
+            if len(in_flight) > 1 or (in_flight and not item):
+                if not _finish(in_flight.popleft(), renderer, sinks, stats, progress):
                     return
             if item is None:
                 return
-            in_flight = following
     except KeyboardInterrupt:
-        if in_flight is not None:  # captured and started: it still reaches the sinks
-            _finish(in_flight, renderer, sinks, stats, progress)
+        while in_flight:  # captured and started: they still reach the sinks
+            _finish(in_flight.popleft(), renderer, sinks, stats, progress)
         raise
 
 

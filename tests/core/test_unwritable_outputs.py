@@ -62,3 +62,12 @@ def test_an_output_that_is_an_input_is_refused_untouched(make_argv, tiny_onnx_la
     code, _, stderr = cli_capture.run_cli(main, *argv)
     assert code == 2 and "same file" in stderr, stderr
     assert open(tiny_onnx_labels, "rb").read() == before
+
+
+def test_an_os_error_without_a_path_is_told_without_a_question_mark():
+    import errno
+
+    from bisenet_deploy.core.outpaths import describe_os_error
+
+    text = describe_os_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), writing=None)
+    assert text == "a write failed: the disk is full (no space left on the device)"

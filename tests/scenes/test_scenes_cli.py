@@ -61,3 +61,22 @@ def test_list_classes_names_the_drawn_classes():
 def test_the_generator_writes_exactly_the_layouts_bisenet_eval_reads():
     from bisenet_deploy.scenes.writer import LAYOUTS
     assert LAYOUTS == datasets.LAYOUTS
+
+
+def test_split_stays_under_out_dir(tmp_path):
+    out = tmp_path / "a" / "out"
+    for split in ("../../escaped", "../escaped", "x/../../escaped", str(tmp_path / "abs")):
+        code, _, err = run_cli(main, out, "--count", 1, "--size", "64x64", "--layout", "sunrgbd", "--split", split)
+        assert code == 2 and "--split" in err and len(err.strip().splitlines()) == 1, (split, err)
+    assert _files(tmp_path) == []  # nothing written, inside OUT_DIR or out of it
+    code, _, err = run_cli(main, out, "--count", 1, "--size", "64x64", "--layout", "sunrgbd", "--split", "runs/a")
+    assert code == 0, err
+    assert _files(out) == ["runs/a/image/scene_00000.png", "runs/a/mask/scene_00000.npy"]
+
+
+def test_sizes_beyond_the_bound_are_refused_before_drawing(tmp_path):
+    for size in ("1000000x1000000", "4097x64", "64x4097"):
+        code, _, err = run_cli(main, tmp_path / "o", "--count", 1, "--size", size)
+        assert code == 2 and "4096x4096" in err and "Traceback" not in err, (size, err)
+        assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()

@@ -39,9 +39,21 @@ def _openvino():
     return lazy_import("openvino", "the openvino backend")
 
 
+_CORE = []
+
+
+def shared_core():
+    """The process's one ov.Core, kept to the end. Each Core's CPU plugin installs an alternate signal
+    stack and, destroyed, puts back the one it found: two Cores destroyed out of order left the main
+    thread's pointing at freed memory, and the next signal (Ctrl-C, SIGTERM) ended in a segfault."""
+    if not _CORE:
+        _CORE.append(_openvino().Core())
+    return _CORE[0]
+
+
 def cpu_facts(core=None):
     """(CPU name, OPTIMIZATION_CAPABILITIES list) as OpenVINO's CPU plugin reports them."""
-    core = core or _openvino().Core()
+    core = core or shared_core()
     return (str(core.get_property(DEVICE, "FULL_DEVICE_NAME")),
             [str(c) for c in core.get_property(DEVICE, "OPTIMIZATION_CAPABILITIES")])
 
@@ -88,7 +100,7 @@ class OpenVinoBackend(Backend):
         if is_installed("onnxruntime") and "CUDAExecutionProvider" in lazy_import(
                 "onnxruntime", "the ort backend").get_available_providers():
             return False
-        core = _openvino().Core()
+        core = shared_core()
         cpu_name, capabilities = cpu_facts(core)
         qdq = is_qdq_file(model_path)
         return prefers_openvino(capabilities, qdq, qdq or bf16_fast(core, cpu_name, capabilities))
@@ -107,12 +119,12 @@ class OpenVinoBackend(Backend):
         self.cpu_name = None
         self._core = self._model = self._network = None
         self._pipeline = None  # frames.FramePipeline over the whole-frame model, made on the first frame
+        self._requests = []  # its infer requests
 
     def _activate(self):
-        ov = _openvino()
         if not os.path.isfile(self.model_path):
             raise InputError("model not found: {}".format(self.model_path))
-        self._core = ov.Core()
+        self._core = shared_core()
         self.cpu_name, capabilities = cpu_facts(self._core)
         if self._capabilities is not None:
             capabilities = self._capabilities
@@ -180,8 +192,8 @@ class OpenVinoBackend(Backend):
         if self._pipeline is None:
             compiled = self._compile(openvino_graph.frame_model(self._core, self.model_path, self.card))
             clock = _StreamClock()
-            self._pipeline = FramePipeline(self, [_FrameRequest(compiled.create_infer_request(), clock)
-                                                  for _ in range(FRAMES_IN_FLIGHT)])
+            self._requests = [compiled.create_infer_request() for _ in range(FRAMES_IN_FLIGHT)]
+            self._pipeline = FramePipeline(self, [_FrameRequest(request, clock) for request in self._requests])
         return self._pipeline.submit(frame_bgr)
 
     def segment_frame(self, frame_bgr, overlay_alpha=None):
@@ -189,8 +201,11 @@ class OpenVinoBackend(Backend):
         return self.submit_frame(frame_bgr).result()
 
     def _deactivate(self):
+        for request in self._requests:  # a frame still running finishes before what it reads is released
+            request.wait()
         self._network = self._model = self._core = None
         self._pipeline = None
+        self._requests = []
 
     def _device_text(self):
         hint = " INFERENCE_PRECISION_HINT={}".format(self.plan.hint) if self.plan else ""
@@ -208,28 +223,29 @@ class _StreamClock(object):
 class _FrameRequest(object):
     """One FramePipeline slot: an infer request of the whole-frame model, run asynchronously (OpenVINO
     reads the input in place, so it stays untouched until wait() returns). Its network time runs from
-    when the stream took it (its start, or the previous request's end) to its completion callback;
-    InferRequest.latency would count the queueing too."""
+    when the stream took it (its start, or the previous request's end) to its end: its start plus
+    InferRequest.latency, which counts the queueing too.
+
+    No completion callback: OpenVINO would run a Python callback on its own thread, and a request still
+    running when the interpreter exits (a signal between two frames) then killed the process taking the
+    GIL: "FATAL: exception not rethrown", exit 134, or a segfault."""
 
     def __init__(self, request, clock):
         self.request = request
         self.clock = clock
-        self._started = self._seconds = None
-        request.set_callback(self._completed, None)
+        self._started = None
 
     def start(self, batch):
-        self._started, self._seconds = time.perf_counter(), None
+        self._started = time.perf_counter()
         self.request.start_async({0: batch}, share_inputs=True)
 
-    def _completed(self, userdata):
-        finished = time.perf_counter()
-        self._seconds = finished - max(self._started, self.clock.free_at)
-        self.clock.free_at = finished
-
     def wait(self):
-        """(output in place, network seconds; OpenVINO runs the callback before wait() returns)."""
+        """(output in place, network seconds); in start order, as FramePipeline asks."""
         self.request.wait()
-        return self.request.get_output_tensor(0).data, self._seconds
+        finished = self._started + self.request.latency / 1e3
+        seconds = finished - max(self._started, self.clock.free_at)
+        self.clock.free_at = finished
+        return self.request.get_output_tensor(0).data, seconds
 
 
 def verify_against_fp32(backend):

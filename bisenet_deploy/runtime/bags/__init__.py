@@ -6,6 +6,7 @@ The `rosbags` library reads every format (Python >= 3.10); where it cannot run (
 ROS 1 bags are read with ROS's own `rosbag` module instead.
 """
 
+import contextlib
 import os
 import sys
 
@@ -42,6 +43,22 @@ def open_bag(path, library=None):
         from .with_rosbag1 import Rosbag1Reader
         return Rosbag1Reader(path)
     raise ValueError("unknown bag library {!r}".format(library))
+
+
+def first_line(exc):
+    """The first line of an exception's message, or its type's name when it has none (a bare assert)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def reading(path, damage_errors):
+    """A bag damaged after what its index describes (a cut or overwritten chunk) fails only when that part
+    is read, with the library's own error (`damage_errors`): one InputError naming the bag instead."""
+    try:
+        yield
+    except damage_errors as exc:
+        raise InputError("cannot read bag {}: it is damaged ({})".format(path, first_line(exc)))
 
 
 def check_image_topic(reader, topic):

@@ -2,15 +2,25 @@
 Python 3.6, with ROS Melodic built for Python 3 or a Noetic container). Same interface as with_rosbags."""
 
 import os
+import struct
 
+from ...core import leftovers
 from ...core.errors import InputError
 from ...core.lazy import lazy_import
+from ...core.outpaths import naming
+from . import reading
 
 IMAGE_KINDS = {"sensor_msgs/Image": "image", "sensor_msgs/CompressedImage": "compressed"}
 
 
 def _rosbag():
     return lazy_import("rosbag", "reading ROS 1 bags without the rosbags library")
+
+
+def damage_errors():
+    """What rosbag raises on damaged bytes: its own errors, genpy's, and struct and text decoding failures."""
+    return (_rosbag().ROSBagException, lazy_import("genpy", "reading ROS 1 bags").DeserializationError, struct.error,
+            UnicodeError)
 
 
 class Rosbag1Reader(object):
@@ -28,7 +38,7 @@ class Rosbag1Reader(object):
                              "Python >= 3.10: pip install rosbags".format(path))
         try:
             self.bag = rosbag.Bag(path, "r")
-        except (rosbag.ROSBagException, IOError, OSError, ValueError) as exc:
+        except (IOError, OSError, ValueError) + damage_errors() as exc:
             raise InputError("cannot read bag {}: {}".format(path, str(exc).strip() or type(exc).__name__))
         info = self.bag.get_type_and_topic_info().topics
         self.topics = dict((topic, value.msg_type) for topic, value in info.items())
@@ -47,8 +57,9 @@ class Rosbag1Reader(object):
 
     def images(self, topic):
         kind = self.image_kind(topic)
-        for _, message, stamp in self.bag.read_messages(topics=[topic]):
-            yield stamp.to_nsec(), kind, message
+        with reading(self.path, damage_errors()):
+            for _, message, stamp in self.bag.read_messages(topics=[topic]):
+                yield stamp.to_nsec(), kind, message
 
     def close(self):
         if self.bag is not None:
@@ -65,13 +76,15 @@ class Rosbag1Writer(object):
         self._msgs = {"image": lazy_import("sensor_msgs.msg", "writing images into a ROS 1 bag").Image,
                       "string": lazy_import("std_msgs.msg", "writing stats into a ROS 1 bag").String}
         self.path = os.path.abspath(path)
-        self._tmp = os.path.join(os.path.dirname(self.path),
-                                 ".{}.{}.part".format(os.path.basename(self.path), os.getpid()))
-        self._bag = rosbag.Bag(self._tmp, "w")
+        self._tmp = leftovers.register(os.path.join(os.path.dirname(self.path),
+                                                    ".{}.{}.part".format(os.path.basename(self.path), os.getpid())))
+        with naming(self.path):
+            self._bag = rosbag.Bag(self._tmp, "w")
         try:
-            for topic, raw, stamp in reader.bag.read_messages(raw=True):
-                self._bag.write(topic, raw, stamp, raw=True)
-        except Exception:
+            with naming(self.path), reading(reader.path, damage_errors()):
+                for topic, raw, stamp in reader.bag.read_messages(raw=True):
+                    self._bag.write(topic, raw, stamp, raw=True)
+        except BaseException:  # a signal during the copy of a large bag too
             self.close(success=False)
             raise
 
@@ -90,20 +103,22 @@ class Rosbag1Writer(object):
         message.header.frame_id = meta.get("frame_id", "")
         for name, value in fields.items():
             setattr(message, name, value)
-        self._bag.write(topic, message, self._time(time_ns))
+        with naming(self.path):
+            self._bag.write(topic, message, self._time(time_ns))
 
     def write_string(self, handle, time_ns, text):
         topic, kind = handle
-        self._bag.write(topic, self._msgs[kind](data=text), self._time(time_ns))
+        with naming(self.path):
+            self._bag.write(topic, self._msgs[kind](data=text), self._time(time_ns))
 
     def close(self, success=True):
         if self._bag is None:
             return
         bag, self._bag = self._bag, None
         try:
-            bag.close()
-            if success:
-                os.replace(self._tmp, self.path)
+            with naming(self.path):
+                bag.close()
+                if success:
+                    os.replace(self._tmp, self.path)
         finally:
-            if os.path.exists(self._tmp):
-                os.remove(self._tmp)
+            leftovers.discard(self._tmp)

@@ -3,9 +3,13 @@ installation, Python >= 3.10. Reading yields image messages; writing copies ever
 into a ROS 1 bag (converting ROS 2 messages with rosbags' own converter) and adds new topics."""
 
 import os
+import struct
 
+from ...core import leftovers
 from ...core.errors import InputError
 from ...core.lazy import lazy_import
+from ...core.outpaths import naming
+from . import first_line, reading
 
 IMAGE_KINDS = {"sensor_msgs/msg/Image": "image", "sensor_msgs/msg/CompressedImage": "compressed"}
 OUTPUT_TYPES = {"image": "sensor_msgs/msg/Image", "string": "std_msgs/msg/String"}
@@ -23,6 +27,13 @@ def bag_location(path):
         if os.path.isfile(os.path.join(folder, "metadata.yaml")):
             return folder  # the .db3 / .mcap file of a ROS 2 bag
     return path
+
+
+def damage_errors():
+    """What rosbags raises on damaged bytes: its readers' errors, and its parsers' asserts, struct and
+    text decoding failures."""
+    return (_rosbags("rosbag1", "reading ROS bags").ReaderError, _rosbags("rosbag2", "reading ROS bags").ReaderError,
+            _rosbags("highlevel", "reading ROS bags").AnyReaderError, AssertionError, struct.error, UnicodeError)
 
 
 def _default_typestore():
@@ -44,8 +55,8 @@ class RosbagsReader(object):
         try:
             self.reader = highlevel.AnyReader([pathlib.Path(self.location)], default_typestore=_default_typestore())
             self.reader.open()
-        except (highlevel.AnyReaderError, OSError, ValueError, KeyError) as exc:
-            raise InputError("cannot read bag {}: {}".format(path, _first_line(exc)))
+        except (OSError, ValueError, KeyError) + damage_errors() as exc:
+            raise InputError("cannot read bag {}: {}".format(path, first_line(exc)))
         self.is_ros2 = self.reader.is2
         self.topics = dict((c.topic, c.msgtype) for c in self.reader.connections)
 
@@ -72,8 +83,9 @@ class RosbagsReader(object):
         """(bag time in ns, kind, message) for every message on `topic`, in time order."""
         connections = [c for c in self.reader.connections if c.topic == topic]
         kind = self.image_kind(topic)
-        for connection, timestamp, raw in self.reader.messages(connections=connections):
-            yield timestamp, kind, self.reader.deserialize(raw, connection.msgtype)
+        with reading(self.path, damage_errors()):
+            for connection, timestamp, raw in self.reader.messages(connections=connections):
+                yield timestamp, kind, self.reader.deserialize(raw, connection.msgtype)
 
     def close(self):
         if self.reader is not None:
@@ -89,15 +101,18 @@ class RosbagsWriter(object):
         converter = _rosbags("convert.converter", "writing ROS bags")
         typesys = _rosbags("typesys", "writing ROS bags")
         self.path = os.path.abspath(path)
-        # rosbags refuses to overwrite, so the temporary name must not exist yet
-        self._tmp = os.path.join(os.path.dirname(self.path),
-                                 ".{}.{}.part".format(os.path.basename(self.path), os.getpid()))
+        # rosbags refuses to overwrite, so the temporary name must not exist yet; registered, so that no
+        # way of ending the run (a second signal during the clean-up too) leaves it behind
+        self._tmp = leftovers.register(os.path.join(os.path.dirname(self.path),
+                                                    ".{}.{}.part".format(os.path.basename(self.path), os.getpid())))
         _remove(self._tmp)
         self._writer = rosbag1.Writer(self._tmp)
-        self._writer.open()
+        with naming(self.path):
+            self._writer.open()
         try:
-            self._copy(reader, converter)
-        except Exception:
+            with naming(self.path), reading(reader.path, damage_errors()):
+                self._copy(reader, converter)
+        except BaseException:  # a signal during the copy of a large bag too
             self.close(success=False)
             raise
         self._types = typesys.get_typestore(typesys.Stores.ROS1_NOETIC)
@@ -125,30 +140,28 @@ class RosbagsWriter(object):
         message = self._types.types[msgtype](
             header=self._header(meta), height=fields["height"], width=fields["width"], encoding=fields["encoding"],
             is_bigendian=fields["is_bigendian"], step=fields["step"], data=np.frombuffer(fields["data"], np.uint8))
-        self._writer.write(connection, time_ns, self._types.serialize_ros1(message, msgtype))
+        with naming(self.path):
+            self._writer.write(connection, time_ns, self._types.serialize_ros1(message, msgtype))
 
     def write_string(self, handle, time_ns, text):
         connection, msgtype = handle
         message = self._types.types[msgtype](data=text)
-        self._writer.write(connection, time_ns, self._types.serialize_ros1(message, msgtype))
+        with naming(self.path):
+            self._writer.write(connection, time_ns, self._types.serialize_ros1(message, msgtype))
 
     def close(self, success=True):
         if self._writer is None:
             return
         writer, self._writer = self._writer, None
         try:
-            writer.close()
-            if success:
-                os.replace(self._tmp, self.path)
+            with naming(self.path):
+                writer.close()
+                if success:
+                    os.replace(self._tmp, self.path)
         finally:
-            _remove(self._tmp)
+            leftovers.discard(self._tmp)
 
 
 def _remove(path):
     if os.path.exists(path):
         os.remove(path)
-
-
-def _first_line(exc):
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__

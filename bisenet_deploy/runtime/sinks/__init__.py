@@ -8,7 +8,6 @@ Ctrl-C and leaves nothing half-written after a crash.
 
 import argparse
 import collections
-import os
 
 from ...core.errors import InputError
 from ...core.outpaths import check_output, refuse_same_file
@@ -16,7 +15,7 @@ from .base import Sink
 from .directory import DirectorySink
 from .rosbag import RosbagSink
 from .http_view import HttpViewSink
-from .network import STREAM_OUTPUT_EXAMPLES, add_stream_args, stream_settings
+from .network import STREAM_OUTPUT_EXAMPLES, add_stream_args, parse_target, stream_settings
 from .rtp import RtpSink
 from .rtsp_server import RtspServerSink
 from .video import DEFAULT_VIDEO_FPS, VideoFileSink
@@ -87,19 +86,20 @@ def _specs(ns):
     return [specs] if isinstance(specs, str) else list(specs)
 
 
+INPUT_FLAGS = ("--model", "--classes", "--video", "--images", "--rosbag", "--verify-images", "--verify-labels")
+
+
 def check_output_args(ns):
     """Refuse a bad --output now, before the model loads: its form, whether it can be written, and
-    whether it names one of the inputs."""
-    inputs = {"--model": getattr(ns, "model", None), "--video": getattr(ns, "video", None),
-              "--rosbag": getattr(ns, "rosbag", None)}
-    images = getattr(ns, "images", None)
-    if images and os.path.isfile(images):
-        inputs["--images"] = images
+    whether it names one of the inputs or lies in a folder they are read from."""
+    inputs = dict((flag, getattr(ns, flag[2:].replace("-", "_"), None)) for flag in INPUT_FLAGS)
     for spec in _specs(ns):
         sink_type = sink_type_for(spec)
-        if sink_type in (DirectorySink, VideoFileSink, RosbagSink):  # files here; network sinks check their own way
+        if sink_type in (DirectorySink, VideoFileSink, RosbagSink):
             check_output(spec, "--output", folder=sink_type is DirectorySink)
             refuse_same_file(spec, "--output", inputs)
+        elif sink_type in (RtpSink, RtspServerSink, HttpViewSink):  # the URL now; whether it can listen, when opened
+            parse_target(spec)
 
 
 def open_outputs(ns, fps, frame_size_wh, num_classes=None, card=None, source=None, classes=None):
@@ -113,7 +113,7 @@ def open_outputs(ns, fps, frame_size_wh, num_classes=None, card=None, source=Non
             sinks.append(WindowSink())
         for sink_type, spec in zip(types, specs):
             sinks.append(sink_type.from_spec(spec, stream))
-    except Exception:
+    except BaseException:  # a signal while a later output opens closes the earlier ones too
         for sink in sinks:
             sink.close(success=False)
         raise

@@ -2,11 +2,16 @@
 NetworkTarget, plus the 'streaming' flags the network sinks share.
 
 Servers (RTSP, the browser view) listen on 127.0.0.1 unless --bind (or a host in the URL) says otherwise.
+The URLs and commands printed at start are pasted into shells and players, so what they are built from is
+checked here: a host is a name, an IPv4 address or a bracketed IPv6 one ([::1], printed bracketed too), a
+path holds only characters that need no quoting, and RTP sends to a real port (a server's port 0 picks a
+free one).
 """
 
 import argparse
 import collections
 import re
+import socket
 
 from ...core.errors import InputError
 from ..gst_support import ENCODER_NAMES
@@ -15,6 +20,8 @@ NetworkTarget = collections.namedtuple("NetworkTarget", "kind host port path url
 # kind: rtp | rtsp | http; host: '' when the URL leaves it out; path: the RTSP mount or the HTTP prefix
 
 URL_PATTERN = re.compile(r"^(rtp|rtsp|http)://(\[[^\]]*\]|[^:/]*)(?::(\d+))?(/.*)?$")
+HOST_NAME = re.compile(r"^[A-Za-z0-9._-]*$")  # host names and IPv4 addresses
+SAFE_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")  # RFC 3986 unreserved characters: nothing to quote or encode
 DEFAULT_PORTS = {"rtsp": 8554, "http": 8080}
 DEFAULT_BIND = "127.0.0.1"
 STREAM_OUTPUT_EXAMPLES = """\
@@ -32,19 +39,52 @@ def parse_target(url):
     forms = "rtp://HOST:PORT, rtsp://:PORT/PATH or http://:PORT/"
     if not match:
         raise InputError("--output {!r} is not a stream URL ({})".format(url, forms))
-    kind, host, port, path = match.group(1), match.group(2).strip("[]"), match.group(3), match.group(4) or "/"
+    kind, port, path = match.group(1), match.group(3), match.group(4) or "/"
+    host = _host(match.group(2), "--output {}".format(url))
     if port is None:
         if kind == "rtp":
             raise InputError("--output {} needs a port: rtp://HOST:PORT".format(url))
         port = DEFAULT_PORTS[kind]
     port = int(port)
-    if not 0 <= port <= 65535:
-        raise InputError("--output {}: port {} is out of range".format(url, port))
+    if not (1 if kind == "rtp" else 0) <= port <= 65535:
+        raise InputError("--output {}: port {} is out of range ({})".format(
+            url, port, "1..65535: the receiver's port" if kind == "rtp" else "0..65535, 0: any free port"))
     if kind == "rtp" and not host:
         raise InputError("--output {} needs the receiver's address: rtp://HOST:PORT".format(url))
+    if not SAFE_PATH.match(path):
+        raise InputError("--output {}: the path {!r} may hold only letters, digits and . _ ~ - / (it is printed "
+                         "in commands to watch the stream, where other characters would need quoting)".format(
+                             url, path))
     if kind == "rtsp" and path.strip("/") == "":
         path = "/seg"
     return NetworkTarget(kind, host, port, path, url)
+
+
+def _host(text, what):
+    """The host of a URL or --bind: a name, an IPv4 address or an IPv6 address (brackets taken off); InputError
+    for anything else."""
+    bracketed = text.startswith("[") and text.endswith("]")
+    bare = text[1:-1] if bracketed else text
+    if HOST_NAME.match(bare) and not bracketed:
+        return bare
+    try:
+        socket.inet_pton(socket.AF_INET6, bare)
+    except (OSError, ValueError):
+        raise InputError("{}: {!r} is not a host name or an IPv4 or IPv6 address".format(what, text))
+    return bare
+
+
+def _bind_address(text):
+    try:
+        return _host(text, "--bind")
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
+def host_port(host, port):
+    # type: (str, int) -> str
+    """HOST:PORT as a URL writes it: an IPv6 address in brackets ([::1]:8554)."""
+    return "[{}]:{}".format(host, port) if ":" in host else "{}:{}".format(host, port)
 
 
 def listen_scope(host):
@@ -77,9 +117,9 @@ def _quality(text):
 def add_stream_args(parser):
     """Add the 'streaming' group: where servers listen and how the H.264 and JPEG streams are encoded."""
     group = parser.add_argument_group("streaming", "settings of the rtp://, rtsp:// and http:// outputs")
-    group.add_argument("--bind", default=DEFAULT_BIND, metavar="ADDRESS",
+    group.add_argument("--bind", type=_bind_address, default=DEFAULT_BIND, metavar="ADDRESS",
                        help="address the RTSP server and browser view listen on (default 127.0.0.1: this machine "
-                            "only; 0.0.0.0 for every network)")
+                            "only; 0.0.0.0 for every network, :: or ::1 for IPv6)")
     group.add_argument("--bitrate", type=_positive, default=4000, metavar="KBPS",
                        help="H.264 bitrate in kbit/s (default 4000)")
     group.add_argument("--keyframe-interval", type=_positive, default=30, metavar="FRAMES",

@@ -10,7 +10,7 @@ from ...core.errors import InputError
 from ..gst_support import h264_encoder_chain, require_opencv_gstreamer
 from .base import Sink
 from .fixed_size import FixedSize
-from .network import parse_target
+from .network import host_port, parse_target
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +24,15 @@ def rtp_pipeline(host, port, encoder_pipeline):
             "udpsink host={} port={} sync=false async=false".format(encoder_pipeline, host, port))
 
 
-def watch_commands(port):
-    # type: (int) -> list
+def watch_commands(port, receiver):
+    # type: (int, str) -> list
     """How to watch the stream on the receiving machine: gst-launch-1.0, and VLC through an SDP file."""
-    return ["watch (on {{receiver}}): gst-launch-1.0 udpsrc port={} caps=\"{}\" ! rtph264depay ! avdec_h264 ! "
-            "videoconvert ! autovideosink sync=false".format(port, RTP_CAPS),
+    ipv6 = ":" in receiver
+    return ["watch (on {}): gst-launch-1.0 udpsrc {}port={} caps=\"{}\" ! rtph264depay ! avdec_h264 ! "
+            "videoconvert ! autovideosink sync=false".format(receiver, "address=:: " if ipv6 else "", port, RTP_CAPS),
             "  or VLC: vlc stream.sdp, with stream.sdp holding: v=0 / o=- 0 0 IN IP4 127.0.0.1 / s=bisenet / "
-            "c=IN IP4 {{receiver}} / t=0 0 / m=video {} RTP/AVP 96 / a=rtpmap:96 H264/90000 (one per line)".format(port)]
+            "c=IN {} {} / t=0 0 / m=video {} RTP/AVP 96 / a=rtpmap:96 H264/90000 (one per line)".format(
+                "IP6" if ipv6 else "IP4", receiver, port)]
 
 
 class RtpSink(Sink):
@@ -66,10 +68,10 @@ class RtpSink(Sink):
 
     def describe(self):
         width, height = self._size.size_wh
-        lines = ["streaming {}x{} H.264 ({}, {} kbit/s, key frame every {}) over RTP to {}:{}".format(
+        lines = ["streaming {}x{} H.264 ({}, {} kbit/s, key frame every {}) over RTP to {}".format(
             width, height, self.encoder.name, self._settings["bitrate_kbps"], self._settings["keyframe_interval"],
-            self.host, self.port)]
-        lines += [line.format(receiver=self.host) for line in watch_commands(self.port)]
+            host_port(self.host, self.port))]
+        lines += watch_commands(self.port, self.host)
         return "\n".join(lines)
 
     def write(self, result):

@@ -3,6 +3,7 @@ as H.264. Every viewer shares one encoder; frames are pushed only while someone 
 queue after appsrc drops frames rather than ever blocking the pipeline."""
 
 import logging
+import shlex
 import socket
 import threading
 
@@ -10,7 +11,7 @@ from ...core.errors import InputError
 from ..gst_support import gst_modules, h264_encoder_chain
 from .base import Sink
 from .fixed_size import FixedSize
-from .network import listen_scope, parse_target
+from .network import host_port, listen_scope, parse_target
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def media_launch(width, height, fps, encoder_pipeline):
 def viewer_url(host, port, path):
     if host in ("0.0.0.0", "::", ""):
         host = socket.gethostname()
-    return "rtsp://{}:{}{}".format(host, port, path)
+    return "rtsp://{}{}".format(host_port(host, port), path)
 
 
 class RtspServerSink(Sink):
@@ -99,7 +100,7 @@ class RtspServerSink(Sink):
                 self.url, width, height, self.encoder.name, self._settings["bitrate_kbps"],
                 self._settings["keyframe_interval"], listen_scope(self.host)),
             "watch: gst-launch-1.0 rtspsrc location={} latency=100 ! rtph264depay ! avdec_h264 ! videoconvert ! "
-            "autovideosink   or: vlc {}".format(self.url, self.url)])
+            "autovideosink   or: vlc {}".format(shlex.quote(self.url), shlex.quote(self.url))])  # [::1] is a glob
 
     def write(self, result):
         with self._lock:

@@ -8,7 +8,8 @@ import cv2
 
 from ...core import leftovers
 from ...core.atomic import publish, temporary_sibling
-from ...core.errors import InputError, WorkFailed
+from ...core.errors import InputError
+from ...core.outpaths import OutputError
 from ...core.wording import count
 from ..video_check import incomplete_video_reason
 from .base import Sink, check_bgr
@@ -74,7 +75,8 @@ class VideoFileSink(Sink):
         """Finalize: keep the video if `success` and every frame is in it, else delete the partial file.
 
         OpenCV's writer does not report failed writes (a full disk), so the finished file is read back:
-        a video that does not hold all its frames is an error (WorkFailed) and is not kept."""
+        a video that does not hold all its frames is an output that could not be written (OutputError,
+        exit 2 like a label map or a bag on a full disk) and is not kept."""
         if self._writer is None:
             return
         self._writer.release()
@@ -83,7 +85,7 @@ class VideoFileSink(Sink):
             if success and self.frames_written:
                 problem = incomplete_video_reason(self._tmp, self.frames_written)
                 if problem:
-                    raise WorkFailed("the video {} was not written completely ({}); nothing kept".format(
+                    raise OutputError("the video {} was not written completely ({}); nothing kept".format(
                         self.path, problem))
                 publish(self._tmp, self.path)
                 log.info("wrote %s (%s)", self.path, count(self.frames_written, "frame"))

@@ -92,3 +92,47 @@ def test_listen_scope_says_who_can_connect():
     assert listen_scope("127.0.0.1").startswith("this machine only")
     assert "other machines can connect" in listen_scope("0.0.0.0")
     assert listen_scope("192.168.1.5") == "address 192.168.1.5"
+
+
+def test_an_ipv6_host_is_bracketed_in_every_url_and_command_printed():
+    from bisenet_deploy.runtime.sinks.rtp import watch_commands
+    from bisenet_deploy.runtime.sinks.rtsp_server import viewer_url
+
+    assert parse_target("rtsp://[::1]:8554/seg").host == "::1"
+    assert viewer_url("::1", 8554, "/seg") == "rtsp://[::1]:8554/seg"
+    assert viewer_url("127.0.0.1", 8554, "/seg") == "rtsp://127.0.0.1:8554/seg"
+    watch, vlc = watch_commands(5000, "::1")
+    assert "udpsrc address=:: port=5000" in watch and "c=IN IP6 ::1" in vlc
+    assert "c=IN IP4 10.0.0.2" in watch_commands(5000, "10.0.0.2")[1]
+    assert parse(["--bind", "::1"]).bind == "::1" and parse(["--bind", "[::1]"]).bind == "::1"
+
+
+@pytest.mark.parametrize("url, words", [
+    ("rtsp://:8554/a b", "may hold only letters"),
+    ("rtsp://:8554/seg;rm", "may hold only letters"),
+    ("http://:8080/a'b/", "may hold only letters"),
+    ("rtp://127.0.0.1:0", "1..65535: the receiver's port"),
+    ("rtsp://a b:8554/seg", "not a host name"),
+    ("rtsp://[zz]:8554/seg", "not a host name"),
+])
+def test_urls_that_would_print_a_broken_command_or_send_nowhere_are_refused(url, words):
+    with pytest.raises(InputError, match=words):
+        parse_target(url)
+
+
+def test_a_server_port_0_picks_a_free_port_and_a_bad_bind_is_a_usage_error():
+    assert parse_target("rtsp://:0/seg").port == 0 and parse_target("http://[::1]:0/").port == 0
+    with pytest.raises(SystemExit) as info:
+        parse(["--bind", "a b"])
+    assert info.value.code == 2
+
+
+@pytest.mark.parametrize("url", ["rtsp://:8554/a b", "rtp://127.0.0.1:0"])
+def test_a_bad_url_is_refused_before_the_model_loads(tmp_path, url):
+    import cli_capture
+    from bisenet_deploy.runtime import run as run_module
+
+    code, stdout, stderr = cli_capture.run_cli(run_module.main, "--model", tmp_path / "not_loaded.onnx",
+                                               "--video", tmp_path / "not_opened.mp4", "--headless", "--output", url)
+    assert code == 2 and stdout == "" and len(stderr.strip().splitlines()) == 1, stderr
+    assert "--output {}".format(url) in stderr

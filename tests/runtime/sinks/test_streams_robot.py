@@ -74,3 +74,24 @@ def test_rtsp_output_port_in_use_is_one_clear_error(tiny_onnx_labels):
         code, _, stderr = run_cli("--model", tiny_onnx_labels, "--gst", RED_LIVE.format(n=5), "--headless",
                                   "--output", "rtsp://:{}/seg".format(taken.getsockname()[1]))
     assert code == 2 and "cannot listen" in stderr and len(stderr.strip().splitlines()) == 1
+
+
+def test_rtsp_output_on_ipv6_loopback_prints_bracketed_urls_that_a_receiver_opens(tiny_onnx_labels):
+    import gst_helpers
+
+    port = gst_helpers.free_port()
+    url = "rtsp://[::1]:{}/seg".format(port)
+    thread, outcome = start_run("--model", tiny_onnx_labels, "--gst", RED_LIVE.format(n=150), "--headless",
+                                "--threads", "1", "--keyframe-interval", "10", "--output", url)
+    assert wait_for_port(port, host="::1"), "the RTSP server never listened on [::1]:{}".format(port)
+    receiver = gst_helpers.rtsp_receiver(url)
+    try:
+        received = receiver.wait_for(10, seconds=10)
+    finally:
+        receiver.stop()
+    thread.join(30)
+    code, stdout, stderr = outcome["result"]
+    assert code == 0, stderr
+    assert "RTSP server at {} ".format(url) in stdout and "this machine only" in stdout
+    assert "rtspsrc location='{}' ".format(url) in stdout and "vlc '{}'".format(url) in stdout  # pasted into a shell
+    assert received >= 10
