@@ -24,7 +24,7 @@ from .base import Sink
 from .fanout import JpegFanout
 from .http_connections import MAX_CONNECTIONS, Connections
 from .live_stats import LiveStats
-from .network import listen_scope, parse_target
+from .network import host_port, listen_scope, parse_target
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def __init__(self, address, view):
         self.view = view
         self.connections = Connections()
+        if ":" in address[0]:  # an IPv6 address (::1): HTTPServer listens on IPv4 unless told
+            self.address_family = socket.AF_INET6
         http.server.HTTPServer.__init__(self, address, _Handler)
 
     def verify_request(self, request, client_address):
@@ -154,8 +156,8 @@ class HttpViewSink(Sink):
 
     @property
     def url(self):
-        host = socket.gethostname() if self.host in ("0.0.0.0", "") else self.host
-        return "http://{}:{}/".format(host, self.port)
+        host = socket.gethostname() if self.host in ("0.0.0.0", "", "::") else self.host
+        return "http://{}/".format(host_port(host, self.port))
 
     def describe(self):
         limits = self._server.connections

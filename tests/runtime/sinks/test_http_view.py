@@ -289,3 +289,20 @@ def test_close_reports_connections_turned_away(quick_limits, caplog):
         sink.close()
     assert "browser view: 1 connections; 0 refused at the limit of 8, 1 closed without a request within 1 s" \
         in caplog.text
+
+
+def test_an_ipv6_loopback_view_listens_and_names_itself_with_brackets():
+    import socket
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    try:
+        sink = HttpViewSink("::1", 0, CARD)
+    except InputError as exc:
+        pytest.skip("IPv6 loopback unavailable: {}".format(exc))
+    try:
+        assert sink.url == "http://[::1]:{}/".format(sink.port)
+        with socket.create_connection(("::1", sink.port), timeout=5) as client:
+            client.sendall(b"GET /stats.json HTTP/1.0\r\n\r\n")
+            assert client.recv(12).startswith(b"HTTP/1.")
+    finally:
+        sink.close(success=True)
