@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from ...core.atomic import write_bytes_atomic
+from ...core.cache import cache_root
 from ...core.lazy import lazy_import
 
 LOG = logging.getLogger("bisenet_deploy.runtime")
@@ -25,8 +26,7 @@ BF16_MARGIN = 1.2  # measured: 2.5x on an AMD EPYC, 0.54x on an Intel Xeon witho
 
 
 def cache_path():
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "bisenet-deploy", CACHE_NAME)
+    return os.path.join(cache_root(), CACHE_NAME)
 
 
 def _matmul_model(ov, size):

@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 import threading
 
+from ...core.cache import cache_root
+
 LOG = logging.getLogger("bisenet_deploy.runtime")
 # -ffp-contract=off: no fused multiply-adds, so every product and sum is rounded as numpy rounds it
 FLAGS = ["-O3", "-shared", "-fPIC", "-pthread", "-ffp-contract=off"]
@@ -39,8 +41,7 @@ def address(array):
 
 
 def cache_dir():
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "bisenet-deploy", "native")
+    return os.path.join(cache_root(), "native")
 
 
 def load(name):

@@ -23,6 +23,8 @@ class BoundedCalls(object):
     def __init__(self, name):
         self.stuck = False
         self._requests = queue.Queue()
+        self._reply = queue.Queue(1)  # one for every call (a frame's read each): calls never overlap, and
+        # after an overrun, whose late reply would land here, no call is made
         threading.Thread(target=self._serve, name=name, daemon=True).start()
 
     def _serve(self):
@@ -30,20 +32,19 @@ class BoundedCalls(object):
             request = self._requests.get()
             if request is _STOP:
                 return
-            function, args, reply = request
+            function, args = request
             try:
-                reply.put((True, function(*args)))
+                self._reply.put((True, function(*args)))
             except Exception as exc:  # handed to the caller, raised there
-                reply.put((False, exc))
+                self._reply.put((False, exc))
 
     def call(self, seconds, function, *args):
         """`function(*args)`'s result or exception; Overdue after `seconds`, and for every call after that."""
         if self.stuck:
             raise Overdue()
-        reply = queue.Queue(1)
-        self._requests.put((function, args, reply))
+        self._requests.put((function, args))
         try:
-            done, value = reply.get(timeout=seconds)
+            done, value = self._reply.get(timeout=seconds)
         except queue.Empty:
             self.stuck = True
             raise Overdue()
