@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import train_demo_model as train  # noqa: E402
-from bisenet_deploy.export.bisenet import build_model  # noqa: E402
+from bisenet_deploy.export.families.wali_net import build_model  # noqa: E402
 
 
 def one_step(model, optimizer, x, y, bf16):

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bisenet_deploy.core.atomic import atomic_path  # noqa: E402
-from bisenet_deploy.export.bisenet import build_model  # noqa: E402
+from bisenet_deploy.export.families.wali_net import build_model  # noqa: E402
 from bisenet_deploy.core.modelcard import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
 from bisenet_deploy.core.metrics import IGNORE_INDEX, ConfusionMatrix  # noqa: E402
 from bisenet_deploy.scenes.demo_model import HELD_OUT_COUNT, HELD_OUT_SEED  # noqa: E402
@@ -276,6 +276,8 @@ def main(argv=None):
         "held_out": "bisenet-scenes OUT --count {} --size {} --seed {}".format(args.held_out, args.size,
                                                                               HELD_OUT_SEED),
         "held_out_mIoU": float(miou), "held_out_pixelAcc": float(pixel_acc),
+        # the size it is evaluated at: bisenet-export exports at it unless told otherwise
+        "input_size": list(hw(args.size)),
         "classes_present": len(present),
         "train": "scripts/train_demo_model.py --seed {} --train-scenes {} --steps {} --batch {} --crop {} "
                  "--lr {}{}".format(args.seed, args.train_scenes, args.steps, args.batch, args.crop, args.lr,

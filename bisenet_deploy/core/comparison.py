@@ -9,6 +9,7 @@ import os
 import cv2
 import numpy as np
 
+from .modelcard import IMAGENET_MEAN, IMAGENET_STD
 from .preprocess import preprocess
 
 SAMPLE_IMAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "sample.jpg")
@@ -26,9 +27,10 @@ def agrees(agreement, minimum):
     return agreement >= minimum
 
 
-def verification_inputs(input_hw, batch, random_count=2, seed=0):
-    """[(name, float32 NCHW)]: the sample image, then `random_count` standard-normal inputs."""
-    sample = preprocess(cv2.imread(SAMPLE_IMAGE), input_hw)
+def verification_inputs(input_hw, batch, random_count=2, seed=0, mean=IMAGENET_MEAN, std=IMAGENET_STD):
+    """[(name, float32 NCHW)]: the sample image (normalized with `mean`/`std`), then `random_count`
+    standard-normal inputs."""
+    sample = preprocess(cv2.imread(SAMPLE_IMAGE), input_hw, mean, std)
     inputs = [("sample image", np.repeat(sample, batch, axis=0))]
     rng = np.random.RandomState(seed)
     for index in range(random_count):

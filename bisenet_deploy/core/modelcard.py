@@ -15,8 +15,10 @@ REQUIRED_FIELDS = ("architecture", "in_planes", "num_classes", "classes", "color
 
 
 def make_card(config, input_size, batch, head, upsample, opset, classes, colors, checkpoint_sha256,
-              checkpoint_metadata, tool_version, target_trt):
-    """A model card dict for a freshly exported graph."""
+              checkpoint_metadata, tool_version, target_trt, mean=None, std=None, dataset=None,
+              head_align_corners=True, input_multiple=16):
+    """A model card dict for a freshly exported graph. `config` may name its family (default: the seed's,
+    whose defaults the last five arguments are)."""
     height, width = input_size
     if head == "labels":
         output = {"name": "labels", "dtype": "int32", "shape": [batch, height, width]}
@@ -27,28 +29,48 @@ def make_card(config, input_size, batch, head, upsample, opset, classes, colors,
         "format": CARD_FORMAT,
         "card_version": CARD_VERSION,
         "tool_version": tool_version,
+        "family": config.get("family", "wali"),
         "architecture": config["arch"],
-        "in_planes": config["in_planes"],
-        "variant": config["variant"],
+        "in_planes": config.get("in_planes"),
+        "variant": config.get("variant"),
         "num_classes": config["num_classes"],
+        "dataset": dataset,
         "classes": list(classes),
         "colors": [list(c) for c in colors],
         "channel_order": "RGB",
         "pixel_scale": 1.0 / 255.0,
-        "mean": list(IMAGENET_MEAN),
-        "std": list(IMAGENET_STD),
+        "mean": list(IMAGENET_MEAN if mean is None else mean),
+        "std": list(IMAGENET_STD if std is None else std),
         "input_size": [height, width],
         "batch": batch,
         "input": {"name": "input", "dtype": "float32", "shape": [batch, 3, height, width], "layout": "NCHW"},
         "output": output,
         "head": head,
-        # The seed upsamples logits with align_corners=True before argmax (eval.py, demo.py).
-        "head_upsample": {"mode": "bilinear", "align_corners": True},
+        # How the source's own evaluation upsamples the logits before argmax (the seed: align_corners=True).
+        "head_upsample": {"mode": "bilinear", "align_corners": bool(head_align_corners)},
+        "input_multiple": input_multiple,
         "upsample": upsample,
         "opset": opset,
         "target_trt": target_trt,
         "source_checkpoint": {"sha256": checkpoint_sha256, "metadata": checkpoint_metadata},
     }
+
+
+def mark_dynamic_batch(card, max_batch):
+    """Record a dynamic batch axis: the I/O shapes stay those of batch 1, and any batch up to `max_batch`
+    runs (TensorRT builds its optimization profile for 1..max_batch)."""
+    card["dynamic_batch"] = {"min": 1, "max": int(max_batch)}
+    return card
+
+
+def batch_range(card):
+    # type: (dict) -> tuple
+    """(smallest, largest) batch the model takes: a dynamic axis's range, else its fixed batch twice."""
+    dynamic = card.get("dynamic_batch")
+    if dynamic:
+        return int(dynamic["min"]), int(dynamic["max"])
+    batch = int(card["input"]["shape"][0])
+    return batch, batch
 
 
 def card_to_json(card):

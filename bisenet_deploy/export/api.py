@@ -16,11 +16,13 @@ DEFAULT_OPSET = 11  # the highest opset every TensorRT from 7.1 parses
 MAX_SIDE = 4096
 
 ExportSettings = collections.namedtuple(
-    "ExportSettings", "input_size batch opset head upsample target_trt simplify lint min_agreement arch in_planes "
-                      "num_classes variant classes trust_checkpoint")
-DEFAULT_SETTINGS = ExportSettings(DEFAULT_INPUT_SIZE, 1, DEFAULT_OPSET, "labels", "auto", DEFAULT_LINT_TARGET, True,
-                                  True, None, None, None, None, None, None, False)
-# arch/in_planes/num_classes/variant None: read off the checkpoint; classes: a name,r,g,b CSV or None (SUN RGB-D 37)
+    "ExportSettings", "input_size batch dynamic_batch opset head upsample target_trt simplify lint min_agreement "
+                      "family arch in_planes num_classes variant dataset classes mean std trust_checkpoint")
+DEFAULT_SETTINGS = ExportSettings(None, 1, None, DEFAULT_OPSET, "labels", "auto", DEFAULT_LINT_TARGET, True, True,
+                                  None, None, None, None, None, None, None, None, None, None, False)
+# input_size None: the size the checkpoint records, else DEFAULT_INPUT_SIZE. dynamic_batch N: a dynamic
+# batch axis (1..N). family/arch/in_planes/num_classes/variant None: read off the checkpoint.
+# dataset/classes/mean/std None: the dataset the class count names, with its source's normalization.
 
 
 def export_onnx(checkpoint, output=None, log=print, **settings):
@@ -45,17 +47,32 @@ def export_onnx(checkpoint, output=None, log=print, **settings):
     return pipeline.run(checkpoint, chosen, output, log)
 
 
+def check_input_size(input_size, multiple, family_title="the network"):
+    """InputError unless both sides are multiples of `multiple` (the deepest feature map's stride)."""
+    height, width = input_size
+    if height % multiple or width % multiple:
+        raise InputError("--input-size {}x{}: both sides must be multiples of {s} ({} works at 1/{s}); "
+                         "e.g. {}x{}".format(height, width, family_title, max(multiple, height // multiple * multiple),
+                                             max(multiple, width // multiple * multiple), s=multiple))
+
+
 def validate(settings):
-    height, width = settings.input_size
-    if height % NETWORK_STRIDE or width % NETWORK_STRIDE:
-        raise InputError("--input-size {}x{}: both sides must be multiples of {s} (the deconv fusion and the "
-                         "1/{s} context path need it); e.g. {}x{}".format(
-                             height, width, max(NETWORK_STRIDE, height // NETWORK_STRIDE * NETWORK_STRIDE),
-                             max(NETWORK_STRIDE, width // NETWORK_STRIDE * NETWORK_STRIDE), s=NETWORK_STRIDE))
-    if max(height, width) > MAX_SIDE:
-        raise InputError("--input-size {}x{} is larger than {} pixels a side".format(height, width, MAX_SIDE))
+    if settings.input_size is not None:
+        check_input_size(settings.input_size, NETWORK_STRIDE)
+        height, width = settings.input_size
+        if max(height, width) > MAX_SIDE:
+            raise InputError("--input-size {}x{} is larger than {} pixels a side".format(height, width, MAX_SIDE))
     if settings.batch < 1 or settings.batch > 64:
         raise InputError("--batch must be between 1 and 64, got {}".format(settings.batch))
+    if settings.dynamic_batch is not None and not 1 <= settings.dynamic_batch <= 64:
+        raise InputError("--dynamic-batch must be between 1 and 64, got {}".format(settings.dynamic_batch))
+    if settings.dynamic_batch is not None and settings.batch != 1:
+        raise InputError("--batch and --dynamic-batch exclude each other: a dynamic batch axis takes 1..N")
+    for name in ("mean", "std"):
+        values = getattr(settings, name)
+        if values is not None and (len(values) != 3 or (name == "std" and min(values) <= 0)):
+            raise InputError("--{} needs three {}numbers (R G B), got {}".format(
+                name, "positive " if name == "std" else "", " ".join(str(v) for v in values)))
     if not 7 <= settings.opset <= 20:
         raise InputError("--opset must be between 7 and 20, got {}".format(settings.opset))
     if settings.upsample != "deconv" and settings.opset < 11:

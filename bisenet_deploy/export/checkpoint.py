@@ -1,4 +1,4 @@
-"""Load a BiSeNet-wali checkpoint safely and rebuild the network it was trained as.
+"""Load a BiSeNet checkpoint of any known family safely and rebuild the network it was trained as.
 
 Checkpoints are untrusted data: they are unpickled with `weights_only=True`, allowing only the numpy
 globals the seed's training dict needs (its metrics are numpy float64). Anything else is refused
@@ -13,10 +13,11 @@ import re
 
 from ..core.errors import InputError
 from ..core.lazy import lazy_import
-from .names import ARCHS, VARIANTS
+from .families import NAMES, detect, family_named
 
-Checkpoint = collections.namedtuple("Checkpoint", "model config sha256 metadata path")
-# config: dict(arch, in_planes, num_classes, variant); metadata: what the file says about its training.
+Checkpoint = collections.namedtuple("Checkpoint", "model config family sha256 metadata path")
+# config: dict(family, arch, in_planes, num_classes, variant); family: its families.base.Family;
+# metadata: what the file says about its training.
 
 _TRUST_HINT = ("pass --trust-checkpoint only if you trust where the file came from "
                "(it lets the file run code while loading)")
@@ -34,17 +35,39 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
-def _seed_safe_globals(numpy):
-    """The globals a seed training dict pickles besides tensors: numpy scalars and their dtypes."""
-    scalar = numpy.core.multiarray.scalar if not hasattr(numpy, "_core") else numpy._core.multiarray.scalar
+class _DroppedRecord(object):
+    """Stands in for a training-log object in a checkpoint: takes any state and keeps none."""
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        pass
+
+
+# Training-log classes that trainers pickle next to the weights. They are replaced by _DroppedRecord
+# (nothing of theirs runs); mmengine's runner saves its message hub's scalar histories this way.
+DROPPED_RECORDS = ("mmengine.logging.history_buffer.HistoryBuffer",)
+
+
+def _safe_globals(numpy):
+    """What training dicts pickle besides tensors: numpy scalars, arrays and dtypes (the seed's metrics,
+    mmengine's runtime info), and the log records above."""
+    multiarray = numpy._core.multiarray if hasattr(numpy, "_core") else numpy.core.multiarray
     allowed = [
-        (scalar, "numpy.core.multiarray.scalar"),  # written by numpy 1.x (the seed's era)
-        (scalar, "numpy._core.multiarray.scalar"),  # written by numpy 2.x
+        (multiarray.scalar, "numpy.core.multiarray.scalar"),  # written by numpy 1.x (the seed's era)
+        (multiarray.scalar, "numpy._core.multiarray.scalar"),  # written by numpy 2.x
+        (multiarray._reconstruct, "numpy.core.multiarray._reconstruct"),
+        (multiarray._reconstruct, "numpy._core.multiarray._reconstruct"),
+        numpy.ndarray,
         numpy.dtype,
         # numpy.dtypes.Float64DType, which numpy < 1.25 (Debian 12's 1.24) has only as this type
         type(numpy.dtype(numpy.float64)),
     ]
-    return allowed
+    return allowed + [(_DroppedRecord, name) for name in DROPPED_RECORDS]
 
 
 def _unpickle(path, trust):
@@ -55,7 +78,7 @@ def _unpickle(path, trust):
         raise InputError("this PyTorch ({}) cannot load checkpoints with an allow-list (needs torch >= 2.5); "
                          "upgrade torch, or {}".format(torch.__version__, _TRUST_HINT))
     numpy = lazy_import("numpy", "loading a .pth checkpoint")
-    with torch.serialization.safe_globals(_seed_safe_globals(numpy)):
+    with torch.serialization.safe_globals(_safe_globals(numpy)):
         return torch.load(path, map_location="cpu", weights_only=True)
 
 
@@ -92,8 +115,22 @@ def _unreadable_message(path):
             "give the .pth / .pth.tar file the trainer saved (--debug shows PyTorch's message)".format(path))
 
 
+def _dataset_meta(meta):
+    """Class names and palette an mmseg checkpoint records (mmengine: dataset_meta; mmcv: CLASSES/PALETTE)."""
+    record = meta.get("dataset_meta") if isinstance(meta.get("dataset_meta"), dict) else {
+        "classes": meta.get("CLASSES"), "palette": meta.get("PALETTE")}
+    found = {}
+    classes, palette = record.get("classes"), record.get("palette")
+    if isinstance(classes, (list, tuple)) and all(isinstance(c, str) for c in classes):
+        found["classes"] = list(classes)
+    if isinstance(palette, (list, tuple)) and all(isinstance(c, (list, tuple)) and len(c) == 3 for c in palette):
+        found["palette"] = [[int(v) for v in c] for c in palette]
+    return found
+
+
 def extract_state_dict(obj, path):
-    """(state_dict, metadata) from a seed training dict, a bare state_dict, or a DataParallel one."""
+    """(state_dict, metadata) from a training dict (the seed's, mmseg's), a bare state_dict, or a
+    DataParallel one."""
     torch = lazy_import("torch", "loading a .pth checkpoint")
     metadata = {}
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
@@ -102,59 +139,36 @@ def extract_state_dict(obj, path):
                 metadata[key] = float(obj[key]) if key != "epoch" else int(obj[key])
         if isinstance(obj.get("demo_model"), dict):  # the project's trained demo model records how it was made
             metadata["demo_model"] = dict(obj["demo_model"])
+        recorded = obj.get("input_size", metadata.get("demo_model", {}).get("input_size"))
+        if isinstance(recorded, (list, tuple)) and len(recorded) == 2 and all(isinstance(v, int) for v in recorded):
+            metadata["input_size"] = [int(v) for v in recorded]  # the size it was evaluated at
+        if isinstance(obj.get("meta"), dict):
+            metadata.update(_dataset_meta(obj["meta"]))
+            metadata["format"] = "mmseg checkpoint (meta + state_dict)"
+        else:
+            metadata["format"] = "seed training dict"
         obj = obj["state_dict"]
-        metadata["format"] = "seed training dict"
     elif isinstance(obj, dict) and obj and all(torch.is_tensor(v) for v in obj.values()):
         metadata["format"] = "state_dict"
     else:
         raise InputError("{} holds a {} without a 'state_dict' entry and is not a state_dict; "
                          "not a BiSeNet checkpoint".format(path, type(obj).__name__))
     tensors = collections.OrderedDict((k, v) for k, v in obj.items() if torch.is_tensor(v))
-    if any(v.dtype == torch.float16 for v in tensors.values()):
-        # stored compactly (the shipped demo model): computed in float32 like any other checkpoint
+    if any(v.dtype in (torch.float16, torch.bfloat16) for v in tensors.values()):
+        # stored compactly (the shipped demo model, mixed-precision trainers): computed in float32
+        stored = next(v.dtype for v in tensors.values() if v.dtype in (torch.float16, torch.bfloat16))
         tensors = collections.OrderedDict((k, v.float() if v.is_floating_point() else v) for k, v in tensors.items())
-        metadata["stored_dtype"] = "float16"
+        metadata["stored_dtype"] = str(stored).replace("torch.", "")
     if tensors and all(k.startswith("module.") for k in tensors):
         tensors = collections.OrderedDict((k[len("module."):], v) for k, v in tensors.items())
         metadata["dataparallel"] = True
     return tensors, metadata
 
 
-def _block_count(state_dict, layer):
-    indices = {int(m.group(1)) for m in (re.match(r"context_path\.{}\.(\d+)\.".format(layer), k)
-                                         for k in state_dict) if m}
-    return max(indices) + 1 if indices else 0
-
-
-def infer_config(state_dict, path):
-    # type: (dict, str) -> dict
-    """Architecture, in_planes, class count and fusion variant, read off names and shapes."""
+def _refuse_known_foreign(state_dict, path):
     if any(k.startswith(("context_path.features.", "attention_refinement_module")) for k in state_dict):
-        raise InputError("{} is an ooooverflow/BiSeNet checkpoint (torchvision context path, output stride 32); "
-                         "bisenet-deploy exports BiSeNet-wali checkpoints".format(path))
-    needed = ("saptial_path.conv3.conv.weight", "context_path.conv1.weight", "last_conv.weight")
-    missing = [k for k in needed if k not in state_dict]
-    if missing:
-        raise InputError("{} is not a BiSeNet-wali checkpoint: it has no {} ({} tensors, first: {})".format(
-            path, ", ".join(missing), len(state_dict), next(iter(state_dict), "none")))
-    bottleneck = "context_path.layer1.0.conv3.weight" in state_dict
-    layer3 = _block_count(state_dict, "layer3")
-    layouts = {(False, 2): "resnet18", (True, 6): "resnet50", (True, 23): "resnet101"}
-    arch = layouts.get((bottleneck, layer3))
-    if arch is None:
-        raise InputError("{}: context path with {} blocks and {} layer3 blocks matches none of {}; "
-                         "pass --arch to say which".format(
-                             path, "bottleneck" if bottleneck else "basic", layer3, ", ".join(ARCHS)))
-    return {
-        "arch": arch,
-        "in_planes": int(state_dict["context_path.conv1.weight"].shape[0]),
-        "num_classes": int(state_dict["last_conv.weight"].shape[0]),
-        "variant": "deconv" if "deconv1.deconv.weight" in state_dict else "upsample",
-    }
-
-
-def _describe(config):
-    return "BiSeNet({arch}, in_planes={in_planes}, {num_classes} classes, {variant})".format(**config)
+        raise InputError("{} is an ooooverflow/BiSeNet checkpoint (torchvision context path, output stride 32), "
+                         "a family bisenet-deploy does not rebuild; families: {}".format(path, ", ".join(NAMES)))
 
 
 def _mismatch_report(model, state_dict):
@@ -171,20 +185,24 @@ def _mismatch_report(model, state_dict):
     return " | ".join(parts)
 
 
-def load_checkpoint(path, trust=False, overrides=None):
-    # type: (str, bool, dict) -> Checkpoint
-    """Rebuild the trained network from `path` in eval mode; `overrides` replaces inferred fields."""
-    from .bisenet import build_model
-
+def load_checkpoint(path, trust=False, overrides=None, family=None):
+    # type: (str, bool, dict, str) -> Checkpoint
+    """Rebuild the trained network from `path` in eval mode; `family` (a --family name) skips detection
+    and `overrides` replaces inferred config fields."""
     state_dict, metadata = extract_state_dict(read_checkpoint_file(path, trust), path)
-    config = infer_config(state_dict, path)
+    if family is None:
+        _refuse_known_foreign(state_dict, path)
+    chosen = family_named(family) if family else detect(state_dict, path)
+    network_state, dropped = chosen.network_keys(state_dict)
+    config = chosen.config(network_state, path)
     config.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    if config["arch"] not in ARCHS or config["variant"] not in VARIANTS:
-        raise InputError("unknown architecture/variant: {}".format(_describe(config)))
-    model = build_model(config["arch"], config["in_planes"], config["num_classes"], config["variant"])
-    report = _mismatch_report(model, state_dict)
+    config["family"] = chosen.name
+    model = chosen.build(config)
+    report = _mismatch_report(model, network_state)
     if report:
-        raise InputError("{} does not fit {}: {}".format(path, _describe(config), report))
-    model.load_state_dict(state_dict, strict=True)
+        raise InputError("{} does not fit {}: {}".format(path, chosen.describe(config), report))
+    model.load_state_dict(network_state, strict=True)
     model.eval()
-    return Checkpoint(model, config, file_sha256(path), metadata, os.path.abspath(path))
+    if dropped:
+        metadata["dropped_heads"] = dropped
+    return Checkpoint(model, config, chosen, file_sha256(path), metadata, os.path.abspath(path))

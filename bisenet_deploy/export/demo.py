@@ -54,7 +54,7 @@ def seed_training_dict(model, epoch=100):
 
 def write_demo_checkpoint(path, arch="resnet18", in_planes=32, num_classes=37, variant="deconv", seed=0):
     torch = lazy_import("torch", "making a demo checkpoint")
-    from .bisenet import build_model
+    from .families.wali_net import build_model
     torch.manual_seed(seed)
     model = randomize_batchnorm(build_model(arch, in_planes, num_classes, variant), seed)
     with atomic_path(path) as tmp:

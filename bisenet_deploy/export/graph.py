@@ -1,15 +1,14 @@
-"""The graph that gets exported: the network's inference output plus the chosen head, with every
-bilinear upsample expressed in the chosen ONNX form."""
+"""The graph that gets exported: the network's inference output (1/8-resolution logits, whatever the
+family) plus the chosen head, with every interpolation site expressed in the chosen ONNX form."""
 
 import contextlib
 
 import torch
 import torch.nn as nn
 
-from .upsample import BilinearUpsample, is_exact, make_upsample
+from .upsample import Interpolate, is_exact, make_upsample
 
 OUTPUT_STRIDE = 8
-HEAD_ALIGN_CORNERS = True  # the seed's eval/demo upsample the logits with align_corners=True
 
 
 class InferenceGraph(nn.Module):
@@ -31,36 +30,57 @@ class InferenceGraph(nn.Module):
         return torch.argmax(scores, dim=1).to(torch.int32)
 
 
-def upsample_sites(model, input_hw):
-    """[(site name, align_corners, in_hw, out_hw)] for every bilinear upsample inside the network."""
-    if model.variant != "upsample":
-        return []
-    height, width = input_hw
-    in_hw, out_hw = (height // 16, width // 16), (height // 8, width // 8)
-    return [("fusion", True, in_hw, out_hw)]
+def interpolation_sites(model, input_hw):
+    """[(module name, site, in_hw, out_hw)] for every Interpolate inside `model`, sized by one forward
+    pass at `input_hw` (a site called at two different sizes cannot be replaced by one fixed form)."""
+    sizes = {}
+
+    def record(name):
+        def hook(module, inputs, output):
+            pair = (tuple(int(d) for d in inputs[0].shape[2:]), tuple(int(d) for d in output.shape[2:]))
+            if sizes.setdefault(name, pair) != pair:
+                raise ValueError("interpolation {} runs at two sizes: {} and {}".format(name, sizes[name], pair))
+        return hook
+
+    sites = [(name, module) for name, module in model.named_modules() if isinstance(module, Interpolate)]
+    handles = [module.register_forward_hook(record(name)) for name, module in sites]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, 3, int(input_hw[0]), int(input_hw[1])))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return [(name, module) + sizes[name] for name, module in sites if name in sizes]
 
 
-def reference_graph(model, head, input_hw):
+def _parent(model, name):
+    parent_name, _, attribute = name.rpartition(".")
+    return (model.get_submodule(parent_name) if parent_name else model), attribute
+
+
+def reference_graph(model, head, input_hw, head_align_corners):
     """The un-substituted graph exactly as PyTorch computes it (the verification reference)."""
-    return InferenceGraph(model, head, BilinearUpsample(HEAD_ALIGN_CORNERS), input_hw)
+    return InferenceGraph(model, head, Interpolate("bilinear", head_align_corners), input_hw)
 
 
 @contextlib.contextmanager
-def substituted_graph(model, head, mode, input_hw):
-    """Yield (graph, exact) with every upsample in `mode`; the model is restored afterwards."""
+def substituted_graph(model, head, mode, input_hw, head_align_corners):
+    """Yield (graph, exact) with every interpolation in `mode`; the model is restored afterwards."""
     height, width = input_hw
     exact = True
-    original = getattr(model, "fusion_upsample", None)
+    replaced = []
     try:
-        for _, align_corners, in_hw, out_hw in upsample_sites(model, input_hw):
-            model.fusion_upsample = make_upsample(mode, align_corners, in_hw, out_hw)
-            exact = exact and is_exact(mode, align_corners)
-        head_up = BilinearUpsample(HEAD_ALIGN_CORNERS)
+        for name, site, in_hw, out_hw in interpolation_sites(model, input_hw):
+            parent, attribute = _parent(model, name)
+            setattr(parent, attribute, make_upsample(mode, site.align_corners, in_hw, out_hw, site.kind))
+            replaced.append((parent, attribute, site))
+            exact = exact and is_exact(mode, site.align_corners, site.kind)
+        head_up = Interpolate("bilinear", head_align_corners)
         if head == "labels":
             logits_hw = (height // OUTPUT_STRIDE, width // OUTPUT_STRIDE)
-            head_up = make_upsample(mode, HEAD_ALIGN_CORNERS, logits_hw, (height, width))
-            exact = exact and is_exact(mode, HEAD_ALIGN_CORNERS)
+            head_up = make_upsample(mode, head_align_corners, logits_hw, (height, width))
+            exact = exact and is_exact(mode, head_align_corners)
         yield InferenceGraph(model, head, head_up, input_hw), exact
     finally:
-        if original is not None:
-            model.fusion_upsample = original
+        for parent, attribute, site in replaced:
+            setattr(parent, attribute, site)

@@ -5,12 +5,14 @@ import time
 
 from .. import __version__
 from ..core.atomic import write_bytes_atomic
-from ..core.classes import load_classes
 from ..core.comparison import EXPORT_MIN_AGREEMENT, agrees, format_table, verification_inputs
+from ..core.defaults import DEFAULT_INPUT_SIZE
 from ..core.errors import WorkFailed
-from ..core.modelcard import make_card
+from ..core.modelcard import make_card, mark_dynamic_batch
 from . import to_onnx, trt_lint, verify
+from .api import check_input_size
 from .checkpoint import load_checkpoint
+from .data_card import data_card
 from .graph import reference_graph, substituted_graph
 
 
@@ -48,6 +50,20 @@ def _verdict(rows, exact, min_agreement, mode):
                   "agreement {:.4f}% (>= {:.2f}%); {}".format(mode, 100 * worst, 100 * min_agreement, hint))
 
 
+def _input_size(settings, checkpoint, family, log):
+    """The export size: --input-size, else the size the checkpoint records, else the default; said so."""
+    recorded = checkpoint.metadata.get("input_size")
+    chosen = settings.input_size or recorded or DEFAULT_INPUT_SIZE
+    if settings.input_size is None:
+        log("  input {}x{}: {}".format(chosen[0], chosen[1], "the size the checkpoint records it was evaluated at"
+                                       if recorded else "the default (pass --input-size to change it)"))
+    elif recorded and tuple(recorded) != tuple(settings.input_size):
+        log("warning: --input-size {}x{} differs from the {}x{} the checkpoint records it was evaluated at; "
+            "accuracy may drop".format(settings.input_size[0], settings.input_size[1], recorded[0], recorded[1]))
+    check_input_size(chosen, family.input_multiple, family.title)
+    return tuple(int(v) for v in chosen)
+
+
 def run(checkpoint_path, settings, output, log):
     """The stages for an ExportSettings (see export/api.py); returns the written model's card."""
     clock = StageClock(log)
@@ -55,19 +71,27 @@ def run(checkpoint_path, settings, output, log):
     clock.start("load", "reading {}".format(checkpoint_path))
     overrides = {"arch": settings.arch, "in_planes": settings.in_planes, "num_classes": settings.num_classes,
                  "variant": settings.variant}
-    checkpoint = load_checkpoint(checkpoint_path, trust=settings.trust_checkpoint, overrides=overrides)
-    config = checkpoint.config
-    names, colors = load_classes(config["num_classes"], settings.classes)
-    log("  BiSeNet {arch}, in_planes {in_planes}, {num_classes} classes, {variant} fusion ({fmt})".format(
-        fmt=checkpoint.metadata.get("format"), **config))
+    checkpoint = load_checkpoint(checkpoint_path, trust=settings.trust_checkpoint, overrides=overrides,
+                                 family=settings.family)
+    config, family = checkpoint.config, checkpoint.family
+    data = data_card(family, config, checkpoint.metadata, settings.dataset, settings.classes, settings.mean,
+                     settings.std)
+    log("  {} ({}){}".format(family.describe(config), checkpoint.metadata.get("format"),
+                            "; dropped its training-only heads: " + ", ".join(checkpoint.metadata["dropped_heads"])
+                            if checkpoint.metadata.get("dropped_heads") else ""))
+    log("  dataset {}, mean {} std {}".format(data.dataset or "unknown ({} generic classes)".format(
+        config["num_classes"]), _triple(data.mean), _triple(data.std)))
 
     model = checkpoint.model
-    input_hw, head, mode = tuple(settings.input_size), settings.head, settings.upsample
+    input_hw, head, mode = _input_size(settings, checkpoint, family, log), settings.head, settings.upsample
     output_name = "labels" if head == "labels" else "logits"
-    clock.start("export", "tracing {}x{} batch {} -> {} head, upsample={}, opset {}".format(
-        input_hw[0], input_hw[1], settings.batch, head, mode, settings.opset))
-    with substituted_graph(model, head, mode, input_hw) as (graph, exact):
-        onnx_model = to_onnx.graph_to_onnx(graph, input_hw, settings.batch, settings.opset, output_name)
+    batch_text = "dynamic batch 1..{}".format(settings.dynamic_batch) if settings.dynamic_batch else \
+        "batch {}".format(settings.batch)
+    clock.start("export", "tracing {}x{} {} -> {} head, upsample={}, opset {}".format(
+        input_hw[0], input_hw[1], batch_text, head, mode, settings.opset))
+    with substituted_graph(model, head, mode, input_hw, family.head_align_corners) as (graph, exact):
+        onnx_model = to_onnx.graph_to_onnx(graph, input_hw, settings.batch, settings.opset, output_name,
+                                           dynamic_batch=bool(settings.dynamic_batch))
     if settings.simplify:
         clock.start("simplify", "onnx-simplifier")
         onnx_model = to_onnx.simplify(onnx_model)
@@ -81,8 +105,10 @@ def run(checkpoint_path, settings, output, log):
         log("  PASSED | no violations for TensorRT {}".format(settings.target_trt))
 
     clock.start("verify", "ONNX Runtime vs PyTorch ({} reference)".format("exact" if exact else "approximation"))
-    inputs = verification_inputs(input_hw, settings.batch)
-    rows = verify.verify(onnx_model, reference_graph(model, head, input_hw), head, inputs)
+    inputs = verification_inputs(input_hw, settings.batch if not settings.dynamic_batch else 2, mean=data.mean,
+                                 std=data.std)
+    reference = reference_graph(model, head, input_hw, family.head_align_corners)
+    rows = verify.verify(onnx_model, reference, head, inputs)
     log(format_table(rows))
     min_agreement = EXPORT_MIN_AGREEMENT if settings.min_agreement is None else settings.min_agreement
     passed, verdict = _verdict(rows, exact, min_agreement, mode)
@@ -94,8 +120,12 @@ def run(checkpoint_path, settings, output, log):
         raise WorkFailed("{} TensorRT {} lint violation(s) (listed above); nothing written. Fix them or pass "
                          "--no-lint to write anyway".format(len(violations), settings.target_trt))
 
-    card = make_card(config, input_hw, settings.batch, head, mode, settings.opset, names, colors,
-                     checkpoint.sha256, checkpoint.metadata, __version__, settings.target_trt)
+    card = make_card(config, input_hw, settings.batch, head, mode, settings.opset, data.classes, data.colors,
+                     checkpoint.sha256, checkpoint.metadata, __version__, settings.target_trt, mean=data.mean,
+                     std=data.std, dataset=data.dataset, head_align_corners=family.head_align_corners,
+                     input_multiple=family.input_multiple)
+    if settings.dynamic_batch:
+        mark_dynamic_batch(card, settings.dynamic_batch)
     card["verification"] = {
         "exact": exact,
         "verdict": verdict,
@@ -104,6 +134,10 @@ def run(checkpoint_path, settings, output, log):
         "lint_violations": len(violations),
     }
     return _write(onnx_model, card, output, clock, started, log)
+
+
+def _triple(values):
+    return "({})".format(", ".join("{:.4g}".format(v) for v in values))
 
 
 def _write(onnx_model, card, output, clock, started, log):

@@ -10,13 +10,16 @@ from ..core.modelcard import MODEL_CARD_KEY, card_to_json
 INPUT_NAME = "input"
 
 
-def graph_to_onnx(graph, input_hw, batch, opset, output_name):
-    """Trace `graph` with the legacy TorchScript exporter (it honours low opsets such as 11)."""
+def graph_to_onnx(graph, input_hw, batch, opset, output_name, dynamic_batch=False):
+    """Trace `graph` with the legacy TorchScript exporter (it honours low opsets such as 11); with
+    `dynamic_batch` the batch axis of the input and output is named instead of fixed."""
     torch = lazy_import("torch", "ONNX export")
     onnx = lazy_import("onnx", "ONNX export")
     dummy = torch.zeros(batch, 3, input_hw[0], input_hw[1])
     buffer = io.BytesIO()
     export_kwargs = {}
+    if dynamic_batch:
+        export_kwargs["dynamic_axes"] = {INPUT_NAME: {0: "batch"}, output_name: {0: "batch"}}
     if "dynamo" in torch.onnx.export.__code__.co_varnames:
         export_kwargs["dynamo"] = False  # torch >= 2.9 defaults to the dynamo exporter, which emits opset 18
     with warnings.catch_warnings():

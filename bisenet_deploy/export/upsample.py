@@ -1,11 +1,16 @@
-"""Ways to express a bilinear upsample in an ONNX graph, all with the signature `up(x, size)`.
+"""Ways to express an upsample in an ONNX graph, all with the signature `up(x, size)`.
 
+Every interpolation inside a network is an `Interpolate` module (a "site"), so the exporter can find
+each one and swap in the chosen form. Bilinear sites:
 - `resize`: F.interpolate -> native ONNX Resize (exact; TensorRT >= 8.0 honours its modes).
 - `deconv`: replicate-pad by one pixel (Slice+Concat, which every TensorRT parses) then a fixed-weight
   depthwise ConvTranspose. Exact for align_corners=False at integer scales; for align_corners=True
   it is an approximation whose argmax agreement the exporter measures and reports.
 - `matmul`: constant interpolation matrices, y = A_h @ x @ A_w^T. Exact for either align_corners,
   any sizes, on any TensorRT (MatMul needs no special parser support).
+Nearest sites (BiSeNetV1/V2's x2 and x4 feature upsampling) are exact in every form: Resize nearest
+(asymmetric, floor: the one mode TensorRT 7.1 imports), a ones-kernel depthwise ConvTranspose, or
+one-hot matrices.
 """
 
 import numpy as np
@@ -15,11 +20,18 @@ import torch.nn.functional as F
 
 from .names import UPSAMPLE_MODES
 
+KINDS = ("bilinear", "nearest")
 
-
-def interpolation_matrix(in_size, out_size, align_corners):
-    # type: (int, int, bool) -> np.ndarray
-    """(out_size, in_size) matrix A such that A @ v is PyTorch's 1-D linear interpolation of v."""
+def interpolation_matrix(in_size, out_size, align_corners, kind="bilinear"):
+    # type: (int, int, bool, str) -> np.ndarray
+    """(out_size, in_size) matrix A such that A @ v is PyTorch's 1-D interpolation of v."""
+    if kind == "nearest":
+        # PyTorch's legacy nearest: source = floor(dst * in / out), clamped
+        src = np.minimum(np.floor(np.arange(out_size, dtype=np.float32) * np.float32(in_size / out_size)),
+                         in_size - 1).astype(np.int64)
+        matrix = np.zeros((out_size, in_size), dtype=np.float32)
+        matrix[np.arange(out_size), src] = 1.0
+        return matrix
     # Source coordinates in float32, as PyTorch computes them, so the rounding matches too.
     out_idx = np.arange(out_size, dtype=np.float32)
     if align_corners:
@@ -51,16 +63,20 @@ def deconv_padding(scale):
     return (len(triangle_kernel(scale)) + scale) // 2
 
 
-class BilinearUpsample(nn.Module):
-    """The reference: PyTorch's bilinear interpolation (exports as ONNX Resize)."""
+class Interpolate(nn.Module):
+    """An interpolation site and its reference: PyTorch's own (exports as ONNX Resize)."""
 
-    def __init__(self, align_corners):
-        super(BilinearUpsample, self).__init__()
-        self.align_corners = align_corners
+    def __init__(self, kind="bilinear", align_corners=False):
+        super(Interpolate, self).__init__()
+        if kind not in KINDS:
+            raise ValueError("interpolation kind must be one of {}, not {!r}".format(KINDS, kind))
+        self.kind, self.align_corners = kind, align_corners
 
     def forward(self, x, size):
-        return F.interpolate(x, size=(int(size[0]), int(size[1])), mode="bilinear",
-                             align_corners=self.align_corners)
+        size = (int(size[0]), int(size[1]))
+        if self.kind == "nearest":
+            return F.interpolate(x, size=size, mode="nearest")
+        return F.interpolate(x, size=size, mode="bilinear", align_corners=self.align_corners)
 
 
 def _replicate_pad1(x):
@@ -93,14 +109,31 @@ class DeconvUpsample(nn.Module):
                                   padding=deconv_padding(self.scale), groups=channels)
 
 
+class NearestDeconvUpsample(nn.Module):
+    """Nearest upsampling by an integer factor as a ones-kernel depthwise ConvTranspose (exact)."""
+
+    def __init__(self, scale):
+        super(NearestDeconvUpsample, self).__init__()
+        self.scale = int(scale)
+        self.register_buffer("kernel", torch.ones(1, 1, self.scale, self.scale), persistent=False)
+
+    def forward(self, x, size):
+        if int(size[0]) != x.shape[2] * self.scale or int(size[1]) != x.shape[3] * self.scale:
+            raise ValueError("NearestDeconvUpsample(scale={}) cannot map {} to {}".format(
+                self.scale, tuple(x.shape[2:]), tuple(size)))
+        channels = int(x.shape[1])
+        weight = self.kernel.expand(channels, 1, -1, -1).contiguous()
+        return F.conv_transpose2d(x, weight, stride=self.scale, groups=channels)
+
+
 class MatmulUpsample(nn.Module):
     """Constant interpolation matrices for one fixed (in -> out) size pair."""
 
-    def __init__(self, in_hw, out_hw, align_corners):
+    def __init__(self, in_hw, out_hw, align_corners, kind="bilinear"):
         super(MatmulUpsample, self).__init__()
         self.in_hw, self.out_hw = tuple(in_hw), tuple(out_hw)
-        rows = interpolation_matrix(in_hw[0], out_hw[0], align_corners)
-        cols = interpolation_matrix(in_hw[1], out_hw[1], align_corners).T.copy()
+        rows = interpolation_matrix(in_hw[0], out_hw[0], align_corners, kind)
+        cols = interpolation_matrix(in_hw[1], out_hw[1], align_corners, kind).T.copy()
         self.register_buffer("rows", torch.from_numpy(rows), persistent=False)
         self.register_buffer("cols", torch.from_numpy(cols), persistent=False)
 
@@ -111,21 +144,22 @@ class MatmulUpsample(nn.Module):
         return torch.matmul(torch.matmul(self.rows, x), self.cols)
 
 
-def is_exact(mode, align_corners):
-    # type: (str, bool) -> bool
-    """Whether `mode` reproduces PyTorch's bilinear interpolation up to float rounding."""
-    return mode in ("resize", "matmul") or (mode == "deconv" and not align_corners)
+def is_exact(mode, align_corners, kind="bilinear"):
+    # type: (str, bool, str) -> bool
+    """Whether `mode` reproduces PyTorch's interpolation up to float rounding."""
+    return mode in ("resize", "matmul") or kind == "nearest" or (mode == "deconv" and not align_corners)
 
 
-def make_upsample(mode, align_corners, in_hw, out_hw):
-    """The module for `mode` that maps (N, C, *in_hw) to (N, C, *out_hw)."""
+def make_upsample(mode, align_corners, in_hw, out_hw, kind="bilinear"):
+    """The module for `mode` that maps (N, C, *in_hw) to (N, C, *out_hw) as a `kind` interpolation."""
     if mode == "resize":
-        return BilinearUpsample(align_corners)
+        return Interpolate(kind, align_corners)
     if mode == "matmul":
-        return MatmulUpsample(in_hw, out_hw, align_corners)
+        return MatmulUpsample(in_hw, out_hw, align_corners, kind)
     if mode == "deconv":
         if out_hw[0] % in_hw[0] or out_hw[1] % in_hw[1] or out_hw[0] // in_hw[0] != out_hw[1] // in_hw[1]:
             raise ValueError("deconv upsampling needs one integer scale for both axes: {} -> {}".format(
                 in_hw, out_hw))
-        return DeconvUpsample(out_hw[0] // in_hw[0])
+        scale = out_hw[0] // in_hw[0]
+        return NearestDeconvUpsample(scale) if kind == "nearest" else DeconvUpsample(scale)
     raise ValueError("unknown upsample mode {!r}; choose from {}".format(mode, UPSAMPLE_MODES))

@@ -2,8 +2,7 @@
 rebuilding the network (export/, which imports torch only when a checkpoint is actually given)."""
 
 from .. import __version__
-from ..core.classes import load_classes
-from ..core.defaults import DEFAULT_INPUT_SIZE, NETWORK_STRIDE
+from ..core.defaults import DEFAULT_INPUT_SIZE
 from ..core.errors import InputError
 from ..core.model_info import load_model_card as _load_card
 from ..core.modelcard import make_card
@@ -18,15 +17,20 @@ def load_model_card(model_path, overrides=None):
 def card_from_checkpoint(checkpoint_path, overrides):
     # type: (str, dict) -> dict
     """Rebuild the network from a .pth to learn its config; the card says how the torch backend runs it."""
-    from ..export.checkpoint import load_checkpoint  # imports torch: only checkpoint users pay for it
+    # imports torch: only checkpoint users pay for it
+    from ..export.checkpoint import load_checkpoint
+    from ..export.data_card import data_card
 
-    height, width = overrides.get("input_size", DEFAULT_INPUT_SIZE)
-    if height % NETWORK_STRIDE or width % NETWORK_STRIDE:
-        raise InputError("--input-size {}x{}: both sides must be multiples of {} to run a checkpoint".format(
-            height, width, NETWORK_STRIDE))
     checkpoint = load_checkpoint(checkpoint_path, trust=False,
                                  overrides={"num_classes": overrides.get("num_classes")})
-    config = checkpoint.config
-    names, colors = load_classes(config["num_classes"])  # a --classes CSV replaces them in apply_overrides
-    return make_card(config, (height, width), 1, overrides.get("head", "logits"), None, None, names, colors,
-                     checkpoint.sha256, checkpoint.metadata, __version__, None)
+    config, family = checkpoint.config, checkpoint.family
+    height, width = overrides.get("input_size") or checkpoint.metadata.get("input_size") or DEFAULT_INPUT_SIZE
+    multiple = family.input_multiple
+    if height % multiple or width % multiple:
+        raise InputError("--input-size {}x{}: both sides must be multiples of {} to run this {} checkpoint".format(
+            height, width, multiple, family.title))
+    data = data_card(family, config, checkpoint.metadata)  # --classes/--mean/--std apply in apply_overrides
+    return make_card(config, (height, width), 1, overrides.get("head", "logits"), None, None, data.classes,
+                     data.colors, checkpoint.sha256, checkpoint.metadata, __version__, None, mean=data.mean,
+                     std=data.std, dataset=data.dataset, head_align_corners=family.head_align_corners,
+                     input_multiple=multiple)

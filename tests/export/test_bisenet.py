@@ -6,7 +6,7 @@ import pathlib
 import pytest
 import torch
 
-from bisenet_deploy.export.bisenet import build_model
+from bisenet_deploy.export.families.wali_net import build_model
 
 # Key/shape lists read off the seed (copied from shared/reference/ so the tests stand alone).
 REFERENCE = pathlib.Path(__file__).resolve().parents[1] / "data"

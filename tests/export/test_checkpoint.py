@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from bisenet_deploy.core.errors import InputError
-from bisenet_deploy.export.bisenet import build_model
+from bisenet_deploy.export.families.wali_net import build_model
 from bisenet_deploy.export.checkpoint import load_checkpoint
 from bisenet_deploy.export.demo import randomize_batchnorm, seed_training_dict
 
@@ -32,7 +32,8 @@ def test_seed_training_dict_loads_strictly_by_inference(tmp_path, arch, in_plane
     path = tmp_path / "checkpoint.pth.tar"
     torch.save(seed_training_dict(model, epoch=42), path)
     loaded = load_checkpoint(str(path))
-    assert loaded.config == {"arch": arch, "in_planes": in_planes, "num_classes": 37, "variant": variant}
+    assert loaded.config == {"family": "wali", "arch": arch, "in_planes": in_planes, "num_classes": 37,
+                             "variant": variant}
     assert loaded.metadata["epoch"] == 42 and loaded.metadata["format"] == "seed training dict"
     assert loaded.metadata["best_mIoU"] == pytest.approx(0.2875)
     for key, value in model.state_dict().items():
@@ -136,8 +137,13 @@ def test_ooooverflow_checkpoint_is_named_as_such(tmp_path):
 
 def test_foreign_network_state_dict(tmp_path):
     torch.save(torch.nn.Linear(3, 4).state_dict(), tmp_path / "linear.pth")
-    with pytest.raises(InputError, match="not a BiSeNet-wali checkpoint"):
+    with pytest.raises(InputError) as info:
         load_checkpoint(str(tmp_path / "linear.pth"))
+    message = str(info.value)
+    # one line naming every family tried and what the closest one lacks
+    assert "not a checkpoint of any known BiSeNet family" in message and "\n" not in message
+    assert all(name in message for name in ("wali", "coincheung-v1", "coincheung-v2", "mmseg-v1", "mmseg-v2"))
+    assert "closest: " in message and "lacks " in message
 
 
 def test_non_dict_payload(tmp_path):

@@ -237,7 +237,7 @@ def test_bad_files_exit_2(tmp_path, run_export):
     for argv, fragment in [([tmp_path / "missing.pth"], "not found"),
                            ([evil], "--trust-checkpoint"),
                            ([tmp_path / "text.pth"], "is not a PyTorch checkpoint"),
-                           ([tmp_path / "conv.pth"], "not a BiSeNet-wali checkpoint")]:
+                           ([tmp_path / "conv.pth"], "not a checkpoint of any known BiSeNet family")]:
         code, _, stderr = run_export(*argv)
         assert code == 2 and fragment in stderr and len(stderr.strip().splitlines()) == 1, stderr
     assert not (tmp_path / "pwned").exists()

@@ -10,9 +10,9 @@ returns only the inference output.
 import torch
 import torch.nn as nn
 
-from .names import ARCHS, VARIANTS
-from .resnet import ContextResNet
-from .upsample import BilinearUpsample
+from ..names import ARCHS, VARIANTS
+from .wali_resnet import ContextResNet
+from ..upsample import Interpolate
 
 SPATIAL_CHANNELS = 128
 # The seed's upsample variant interpolates with align_corners=True (model/bisenet_up.py).
@@ -104,7 +104,7 @@ class BiSeNet(nn.Module):
             self.deconv2 = DeconvBlock(arm2_ch)
         else:
             # Parameter-free and swappable: the exporter replaces it with a TensorRT-friendly equivalent.
-            self.fusion_upsample = BilinearUpsample(align_corners=FUSION_ALIGN_CORNERS)
+            self.fusion_upsample = Interpolate("bilinear", FUSION_ALIGN_CORNERS)
         self.mid1 = nn.Conv2d(arm1_ch, num_classes, 1)
         self.mid2 = nn.Conv2d(arm2_ch, num_classes, 1)
         self.ffm = FeatureFusion(SPATIAL_CHANNELS + arm1_ch + arm2_ch, num_classes)

@@ -1,0 +1,34 @@
+"""What an exported model's card says about its data: the dataset, its classes and colours, and the
+normalization the checkpoint was trained with. Flags win, then what the checkpoint records (mmseg's
+class names and palette), then the dataset the class count names, with the family's source picking
+the mean/std."""
+
+import collections
+
+from ..core.classes import generic_classes, load_classes
+from ..core.datasets import classes_csv, dataset_for_classes, dataset_named, normalization
+from ..core.errors import InputError
+
+DataCard = collections.namedtuple("DataCard", "dataset classes colors mean std")
+
+
+def data_card(family, config, metadata, dataset=None, classes_path=None, mean=None, std=None):
+    """The DataCard for a loaded checkpoint; `dataset`, `classes_path`, `mean`, `std` are the flags."""
+    num_classes = config["num_classes"]
+    chosen = dataset_named(dataset) if dataset else dataset_for_classes(num_classes)
+    if chosen is not None and chosen.num_classes != num_classes:
+        raise InputError("--dataset {} has {} classes but the checkpoint predicts {}; pass --classes with a "
+                         "matching CSV instead".format(chosen.name, chosen.num_classes, num_classes))
+    if classes_path:
+        names, colors = load_classes(num_classes, classes_path)
+    elif len(metadata.get("classes", ())) == num_classes and not dataset:
+        names = list(metadata["classes"])
+        palette = metadata.get("palette")
+        colors = palette if palette and len(palette) == num_classes else generic_classes(num_classes)[1]
+    elif chosen is not None:
+        names, colors = load_classes(num_classes, classes_csv(chosen.name))
+    else:
+        names, colors = generic_classes(num_classes)
+    default_mean, default_std = normalization(family.source, chosen.name if chosen else None)
+    return DataCard(chosen.name if chosen else None, names, [list(c) for c in colors],
+                    [float(v) for v in (mean or default_mean)], [float(v) for v in (std or default_std)])
