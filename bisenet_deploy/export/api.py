@@ -10,6 +10,7 @@ from ..core.errors import InputError
 from ..core.lazy import lazy_import
 from ..core.outpaths import check_output, refuse_same_file
 from ..core.model_info import CHECKPOINT_SUFFIXES
+from .input_size import check_input_size
 from .names import DEFAULT_LINT_TARGET
 
 DEFAULT_OPSET = 11  # the highest opset every TensorRT from 7.1 parses
@@ -45,15 +46,6 @@ def export_onnx(checkpoint, output=None, log=print, **settings):
 
     chosen = chosen._replace(upsample=resolve_upsample(chosen.upsample, chosen.target_trt))
     return pipeline.run(checkpoint, chosen, output, log)
-
-
-def check_input_size(input_size, multiple, family_title="the network"):
-    """InputError unless both sides are multiples of `multiple` (the deepest feature map's stride)."""
-    height, width = input_size
-    if height % multiple or width % multiple:
-        raise InputError("--input-size {}x{}: both sides must be multiples of {s} ({} works at 1/{s}); "
-                         "e.g. {}x{}".format(height, width, family_title, max(multiple, height // multiple * multiple),
-                                             max(multiple, width // multiple * multiple), s=multiple))
 
 
 def validate(settings):

@@ -64,9 +64,10 @@ def _safe_globals(numpy):
         (multiarray._reconstruct, "numpy._core.multiarray._reconstruct"),
         numpy.ndarray,
         numpy.dtype,
-        # numpy.dtypes.Float64DType, which numpy < 1.25 (Debian 12's 1.24) has only as this type
-        type(numpy.dtype(numpy.float64)),
     ]
+    # the dtype classes (numpy.dtypes.Float64DType, ...; numpy < 1.25, Debian 12's 1.24, has them only as
+    # these types): the seed's float64 metrics, mmseg 0.x's int64 palettes, and other plain arrays
+    allowed += [type(numpy.dtype(name)) for name in ("float64", "float32", "int64", "int32", "uint8", "bool")]
     return allowed + [(_DroppedRecord, name) for name in DROPPED_RECORDS]
 
 
@@ -96,7 +97,7 @@ def read_checkpoint_file(path, trust=False):
         raise
     except Exception as exc:  # torch.load raises many types for bad files; all mean "not loadable"
         message = str(exc)
-        blocked = re.search(r"GLOBAL ([\w.]+)", message)
+        blocked = re.search(r"GLOBAL ([\w.]+)", message) or re.search(r"but got <class '([\w.]+)'>", message)
         if blocked and not trust:
             raise InputError("refusing to unpickle {}: it needs {}, which is not a tensor or one of the seed's "
                              "numpy metrics; {}".format(path, blocked.group(1), _TRUST_HINT))
@@ -121,6 +122,7 @@ def _dataset_meta(meta):
         "classes": meta.get("CLASSES"), "palette": meta.get("PALETTE")}
     found = {}
     classes, palette = record.get("classes"), record.get("palette")
+    palette = palette.tolist() if hasattr(palette, "tolist") else palette  # mmseg 0.x: an int64 array
     if isinstance(classes, (list, tuple)) and all(isinstance(c, str) for c in classes):
         found["classes"] = list(classes)
     if isinstance(palette, (list, tuple)) and all(isinstance(c, (list, tuple)) and len(c) == 3 for c in palette):

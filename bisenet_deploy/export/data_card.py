@@ -24,7 +24,12 @@ def data_card(family, config, metadata, dataset=None, classes_path=None, mean=No
     elif len(metadata.get("classes", ())) == num_classes and not dataset:
         names = list(metadata["classes"])
         palette = metadata.get("palette")
-        colors = palette if palette and len(palette) == num_classes else generic_classes(num_classes)[1]
+        if palette and len(palette) == num_classes:
+            colors = palette
+        elif chosen is not None:
+            colors = load_classes(num_classes, classes_csv(chosen.name))[1]
+        else:
+            colors = generic_classes(num_classes)[1]
     elif chosen is not None:
         names, colors = load_classes(num_classes, classes_csv(chosen.name))
     else:

@@ -11,12 +11,13 @@ from .families import NAMES as FAMILIES
 from .names import ARCHS, DEFAULT_LINT_TARGET, HEADS, LINT_TARGETS, UPSAMPLE_MODES, VARIANTS
 
 EPILOG = """examples:
-  bisenet-export runs/SUNRGBD/res18_inp32_deconv/checkpoint.pth.tar          -> checkpoint.onnx (labels head, 480x640)
-  bisenet-export model_final_v2_city.pth --input-size 512x1024               CoinCheung V2, Cityscapes statistics
+  bisenet-export runs/SUNRGBD/res18_inp32_deconv/checkpoint.pth.tar    -> checkpoint.onnx (labels head)
+  bisenet-export model_final_v2_city.pth                               CoinCheung V2: Cityscapes classes and statistics
   bisenet-export ckpt.pth -o model.onnx --input-size 512x512 --head logits
-  bisenet-export ckpt.pth --target-trt 7.1                                   JetPack 4.4/4.5 (auto picks matmul)
-  bisenet-export ckpt.pth --dynamic-batch 8                                  batches 1..8 (TensorRT profile 1..8)
-  bisenet-export ckpt.pth --upsample deconv --min-agreement 0.5              deconv: approximate for align_corners=True
+  bisenet-export ckpt.pth --target-trt 7.1                             JetPack 4.4/4.5 (auto picks matmul)
+  bisenet-export ckpt.pth --dynamic-batch 8                            batches 1..8 (TensorRT profile 1..8)
+  bisenet-export bisenet_deploy/data/scenes_res18_inp16.pth --upsample deconv
+                                    deconv stands in for align_corners=True: approximate, and measured
 """
 
 

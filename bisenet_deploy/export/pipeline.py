@@ -6,11 +6,10 @@ import time
 from .. import __version__
 from ..core.atomic import write_bytes_atomic
 from ..core.comparison import EXPORT_MIN_AGREEMENT, agrees, format_table, verification_inputs
-from ..core.defaults import DEFAULT_INPUT_SIZE
 from ..core.errors import WorkFailed
 from ..core.modelcard import make_card, mark_dynamic_batch
 from . import to_onnx, trt_lint, verify
-from .api import check_input_size
+from .input_size import export_input_size
 from .checkpoint import load_checkpoint
 from .data_card import data_card
 from .graph import reference_graph, substituted_graph
@@ -50,20 +49,6 @@ def _verdict(rows, exact, min_agreement, mode):
                   "agreement {:.4f}% (>= {:.2f}%); {}".format(mode, 100 * worst, 100 * min_agreement, hint))
 
 
-def _input_size(settings, checkpoint, family, log):
-    """The export size: --input-size, else the size the checkpoint records, else the default; said so."""
-    recorded = checkpoint.metadata.get("input_size")
-    chosen = settings.input_size or recorded or DEFAULT_INPUT_SIZE
-    if settings.input_size is None:
-        log("  input {}x{}: {}".format(chosen[0], chosen[1], "the size the checkpoint records it was evaluated at"
-                                       if recorded else "the default (pass --input-size to change it)"))
-    elif recorded and tuple(recorded) != tuple(settings.input_size):
-        log("warning: --input-size {}x{} differs from the {}x{} the checkpoint records it was evaluated at; "
-            "accuracy may drop".format(settings.input_size[0], settings.input_size[1], recorded[0], recorded[1]))
-    check_input_size(chosen, family.input_multiple, family.title)
-    return tuple(int(v) for v in chosen)
-
-
 def run(checkpoint_path, settings, output, log):
     """The stages for an ExportSettings (see export/api.py); returns the written model's card."""
     clock = StageClock(log)
@@ -83,7 +68,7 @@ def run(checkpoint_path, settings, output, log):
         config["num_classes"]), _triple(data.mean), _triple(data.std)))
 
     model = checkpoint.model
-    input_hw, head, mode = _input_size(settings, checkpoint, family, log), settings.head, settings.upsample
+    input_hw, head, mode = export_input_size(settings.input_size, checkpoint.metadata.get("input_size"), family, log), settings.head, settings.upsample
     output_name = "labels" if head == "labels" else "logits"
     batch_text = "dynamic batch 1..{}".format(settings.dynamic_batch) if settings.dynamic_batch else \
         "batch {}".format(settings.batch)

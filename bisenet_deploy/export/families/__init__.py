@@ -28,12 +28,7 @@ def family_named(name):
 def detect(state_dict, path):
     """The one family whose key names and shapes `state_dict` has. Otherwise one InputError naming the
     families tried and what the closest one misses."""
-    families = []
-    for name in NAMES:  # TEMPORARY while the family modules are being written: remove before commit
-        try:
-            families.append(family_named(name))
-        except ImportError:
-            pass
+    families = [family_named(name) for name in NAMES]
     found = [family for family in families if family.matches(state_dict)]
     if len(found) == 1:
         return found[0]
