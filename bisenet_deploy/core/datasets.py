@@ -3,6 +3,12 @@ bisenet_deploy/data/) and the normalization each source project trains that data
 
 The class count picks the default dataset (19 -> Cityscapes, 37 -> SUN RGB-D, 150 -> ADE20K, 171 ->
 COCO-Stuff); a family (export/families/) names the source, which picks the mean/std.
+
+The CSVs' sources: cityscapes19.csv, the train ids and colours of cityscapesScripts' helpers/labels.py;
+ade20k150.csv and cocostuff171.csv, the classes and palettes of mmsegmentation's ADE20KDataset and
+COCOStuffDataset (mmseg/datasets/ade.py, coco_stuff.py), except that where mmseg gives two classes
+one colour the later class gets a distinct one (ADE20K: skyscraper; COCO-Stuff: bicycle, traffic
+light, apple, broccoli, remote, oven, cloth, dirt, fog), so that every class can be told apart.
 """
 
 import collections

@@ -7,7 +7,7 @@ BF16/FP16/INT8 on a CPU, TensorRT FP16/INT8), judged on what users care about, n
   MIN_AGREEMENT[precision].
 Pixel agreement, the worst image and the max abs diff are always reported beside the verdict.
 
-Margins behind the defaults (benchmarks/precision_margins.py; README "Precision gates"): the trained demo
+Margins behind the defaults (benchmarks/precision_margins.py; docs/cpu.md "Precision gates"): the trained demo
 model against ONNX Runtime FP32 on 100 generated held-out scenes, QDQ from bisenet-calibrate's defaults,
 on an AMX Xeon, an Intel Xeon with AVX-512 BF16/FP16/VNNI but no AMX, and an AMD EPYC (AVX-512, no AMX):
 - INT8 agreement: lowest 95.0% (OpenVINO INT8 at 512x512, far from the model's 192x256 training size;

@@ -1,5 +1,8 @@
 """Draw a label map over a frame: class colours, alpha blend, a legend of the classes present, a status line.
 
+The legend lists the largest classes first, at most MAX_LEGEND_ENTRIES and what fits the frame's height, and
+ends with "+N more" when a frame holds more (150- and 171-class models often show dozens at once).
+
 Cards store colours as RGB (the seed's palette); OpenCV frames are BGR, so colours are flipped here once.
 """
 
@@ -13,7 +16,8 @@ from ..core.errors import InputError
 LegendEntry = collections.namedtuple("LegendEntry", "index name share")
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 TEXT_COLOUR = (255, 255, 255)
-PANEL_DIM = 0.35  # text panels keep this much of the image behind them, so white text reads on any frame
+PANEL_DIM = 0.35  # text panels keep this much of the image behind them, so white text reads on any frame (>= 7:1)
+SWATCH_EDGE = (160, 160, 160)  # so a dark class colour still shows as a square on the dark panel
 PAD = 4
 MAX_LEGEND_ENTRIES = 12
 
@@ -43,13 +47,19 @@ def blend(frame_bgr, mask_bgr, alpha):
     return cv2.addWeighted(mask_bgr, float(alpha), frame_bgr, 1.0 - float(alpha), 0.0)
 
 
-def legend_entries(labels, names, max_entries=MAX_LEGEND_ENTRIES):
-    # type: (np.ndarray, list, int) -> list
-    """[LegendEntry] of the classes present, largest pixel share first, at most `max_entries`."""
+def present_classes(labels, names):
+    # type: (np.ndarray, list) -> list
+    """[LegendEntry] of every class present, largest pixel share first."""
     counts = np.bincount(labels.ravel(), minlength=len(names)).astype(np.float64)
     total = max(float(labels.size), 1.0)
     present = [i for i in np.argsort(-counts, kind="stable") if counts[i] > 0]
-    return [LegendEntry(int(i), names[i], counts[i] / total) for i in present[:max_entries]]
+    return [LegendEntry(int(i), names[i], counts[i] / total) for i in present]
+
+
+def legend_entries(labels, names, max_entries=MAX_LEGEND_ENTRIES):
+    # type: (np.ndarray, list, int) -> list
+    """[LegendEntry] of the classes present, largest pixel share first, at most `max_entries`."""
+    return present_classes(labels, names)[:max_entries]
 
 
 def _text_scale(image_height):
@@ -60,29 +70,42 @@ def _text_scale(image_height):
 def draw_legend(image, labels, names, colors, max_entries=MAX_LEGEND_ENTRIES):
     # type: (np.ndarray, np.ndarray, list, list, int) -> np.ndarray
     """Draw, in place, a panel at the top right listing the classes present; returns `image`."""
-    return _draw_legend_entries(image, legend_entries(labels, names, max_entries), colors)
+    present = present_classes(labels, names)
+    return _draw_legend_entries(image, present[:max_entries], colors, max(0, len(present) - max_entries))
 
 
-def _draw_legend_entries(image, entries, colors):
+def _legend_rows(entries, hidden, fit):
+    """(entries to draw, classes left out) when `fit` rows fit: a "+N more" row takes the last one."""
+    if len(entries) + (1 if hidden else 0) <= fit:
+        return entries, hidden
+    shown = max(1, fit - 1)
+    return entries[:shown], hidden + len(entries) - shown
+
+
+def _draw_legend_entries(image, entries, colors, hidden=0):
     if not entries:
         return image
     height, width = image.shape[:2]
     scale = _text_scale(height)
-    texts = ["{} {:.0f}%".format(entry.name, 100 * entry.share) for entry in entries]
-    sizes = [cv2.getTextSize(text, FONT, scale, 1) for text in texts]
-    text_w = max(size[0][0] for size in sizes)
-    text_h, baseline = sizes[0][0][1], sizes[0][1]  # height depends on the font scale, not the text
+    (_, text_h), baseline = cv2.getTextSize("Ag", FONT, scale, 1)  # the height depends on the scale, not the text
     swatch = text_h + baseline
     row_h = swatch + PAD
-    rows = max(1, min(len(entries), (height - 2 * PAD) // row_h))  # as many as fit the frame's height
+    entries, hidden = _legend_rows(entries, hidden, (height - 2 * PAD) // row_h)
+    texts = ["{} {:.0f}%".format(entry.name, 100 * entry.share) for entry in entries]
+    more = ["+{} more".format(hidden)] if hidden else []
+    text_w = max(cv2.getTextSize(text, FONT, scale, 1)[0][0] for text in texts + more)
     x0 = width - min(width, PAD * 3 + swatch + text_w)
-    _dim(image[0:PAD * 2 + rows * row_h, x0:width])
+    _dim(image[0:PAD * 2 + (len(texts) + len(more)) * row_h, x0:width])
     palette = palette_bgr(colors)
-    for row, (entry, text) in enumerate(zip(entries[:rows], texts)):
+    for row, (entry, text) in enumerate(zip(entries, texts)):
         top = PAD + row * row_h
         colour = tuple(int(c) for c in palette[entry.index])
         cv2.rectangle(image, (x0 + PAD, top), (x0 + PAD + swatch, top + swatch), colour, -1)
+        cv2.rectangle(image, (x0 + PAD - 1, top - 1), (x0 + PAD + swatch + 1, top + swatch + 1), SWATCH_EDGE, 1)
         cv2.putText(image, text, (x0 + 2 * PAD + swatch, top + text_h), FONT, scale, TEXT_COLOUR, 1, cv2.LINE_AA)
+    if more:
+        top = PAD + len(texts) * row_h
+        cv2.putText(image, more[0], (x0 + 2 * PAD + swatch, top + text_h), FONT, scale, TEXT_COLOUR, 1, cv2.LINE_AA)
     return image
 
 
@@ -129,8 +152,9 @@ class OverlayRenderer(object):
             image = mask.copy()
         else:
             image = blended.copy() if blended is not None else blend(frame_bgr, mask, self.alpha)
-        self.last_legend = legend_entries(labels, self.names) if self.legend else []
-        _draw_legend_entries(image, self.last_legend, self.colors)
+        present = present_classes(labels, self.names) if self.legend else []
+        self.last_legend = present[:MAX_LEGEND_ENTRIES]
+        _draw_legend_entries(image, self.last_legend, self.colors, len(present) - len(self.last_legend))
         if status_text:
             draw_status(image, status_text)
         return image

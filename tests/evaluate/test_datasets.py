@@ -145,14 +145,14 @@ def test_missing_root_and_unknown_layout_are_input_errors(tmp_path):
     with pytest.raises(InputError, match="not found"):
         discover(str(tmp_path / "nowhere"))
     with pytest.raises(InputError, match="unknown dataset layout"):
-        discover(str(tmp_path), layout="cityscapes")
+        discover(str(tmp_path), layout="kitti")
 
 
 def test_both_layouts_present_needs_an_explicit_choice(tmp_path):
     root = str(tmp_path)
     make_generic(root)
     make_sun(root)
-    with pytest.raises(InputError, match="both"):
+    with pytest.raises(InputError, match="several layouts.*generic and sunrgbd"):
         discover(root)
     assert len(discover(root, layout="generic")) == 3
     assert len(discover(root, layout="sunrgbd")) == 2

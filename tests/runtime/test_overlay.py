@@ -116,3 +116,77 @@ def test_status_line_is_drawn_top_left():
     renderer_image = OverlayRenderer(CARD, alpha=0.0, legend=False).render(frame, np.zeros((120, 200), np.uint8),
                                                                            status_text="12.3 FPS (network 40.1)")
     assert np.array_equal(renderer_image, image)
+
+
+def _luminance(rgb):
+    """WCAG relative luminance of an sRGB colour (0-255 channels)."""
+    linear = [c / 255.0 / 12.92 if c <= 10 else ((c / 255.0 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a, b):
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def forty_of_coco_stuff(height, width):
+    """(card of the 171 COCO-Stuff classes, labels holding 40 of them with distinct areas, their order by area)."""
+    from bisenet_deploy.core.classes import load_classes
+    from bisenet_deploy.core.datasets import classes_csv
+    names, colours = load_classes(171, classes_csv("coco-stuff"))
+    classes = [26] + list(range(100, 139))  # 26 (handbag) is black in mmseg's palette
+    rng = np.random.RandomState(0)
+    order = [classes[i] for i in rng.permutation(len(classes))]  # largest first
+    areas = np.arange(len(order), 0, -1) * 2 + 100  # all different, the first largest
+    flat = np.repeat(order, areas)[:height * width]
+    flat = np.concatenate([flat, np.full(height * width - flat.size, order[0])])  # the rest to the largest
+    return {"classes": names, "colors": colours}, flat.reshape(height, width).astype(np.uint8), order
+
+
+@pytest.mark.parametrize("frame_value", [255, 128])  # white: the hardest background for white text
+def test_171_class_legend_lists_the_largest_first_then_how_many_more_all_readable(monkeypatch, frame_value):
+    import bisenet_deploy.runtime.overlay as overlay
+    card, labels, order = forty_of_coco_stuff(480, 640)
+    frame = np.full(labels.shape + (3,), frame_value, np.uint8)
+    drawn = []
+    real_put_text = overlay.cv2.putText
+
+    def recording_put_text(image, text, origin, font, scale, colour, *args):
+        drawn.append((text, colour))
+        return real_put_text(image, text, origin, font, scale, colour, *args)
+
+    monkeypatch.setattr(overlay.cv2, "putText", recording_put_text)
+    renderer = OverlayRenderer(card, alpha=0.0)  # alpha 0: the panel lies over the plain frame
+    image = renderer.render(frame, labels)
+    assert [e.index for e in renderer.last_legend] == order[:overlay.MAX_LEGEND_ENTRIES]
+    assert [text.rsplit(" ", 1)[0] for text, _ in drawn] == [card["classes"][i] for i in order[:12]] + ["+28"]
+    assert drawn[-1][0] == "+28 more"
+    # readable: every text is TEXT_COLOUR on the dimmed frame; WCAG AA asks 4.5:1 for normal text
+    changed = np.any(image != frame, axis=2)
+    rows, cols = np.nonzero(changed)
+    panel = image[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    dimmed = tuple(int(v) for v in (np.full(3, frame_value) * overlay.PANEL_DIM).astype(np.uint8))
+    assert np.all(panel == dimmed, axis=2).mean() > 0.5  # mostly background: the dimmed frame
+    for _, colour in drawn:
+        assert _contrast(colour[::-1], dimmed) >= 4.5
+    # the black class's swatch shows by its edge on the dark panel
+    assert np.all(panel == overlay.SWATCH_EDGE[::-1], axis=2).sum() >= 4 * 8
+
+
+def test_legend_cut_by_the_frame_height_counts_what_it_leaves_out(monkeypatch):
+    import bisenet_deploy.runtime.overlay as overlay
+    card, labels, order = forty_of_coco_stuff(120, 160)
+    drawn = []
+    monkeypatch.setattr(overlay.cv2, "putText", lambda image, text, *args: drawn.append(text))
+    draw_legend(random_frame(labels.shape + (3,)), labels, card["classes"], card["colors"])
+    entries = drawn[:-1]
+    assert 1 <= len(entries) < 12 and drawn[-1] == "+{} more".format(40 - len(entries))
+    assert [text.rsplit(" ", 1)[0] for text in entries] == [card["classes"][i] for i in order[:len(entries)]]
+
+
+def test_no_more_line_when_every_present_class_is_listed(monkeypatch):
+    import bisenet_deploy.runtime.overlay as overlay
+    drawn = []
+    monkeypatch.setattr(overlay.cv2, "putText", lambda image, text, *args: drawn.append(text))
+    draw_legend(random_frame((240, 320, 3)), quadrant_labels(240, 320), NAMES, COLORS)
+    assert [text.split(" ")[0] for text in drawn] == ["floor", "bed", "chair"]

@@ -58,7 +58,8 @@ def calibrated(demo_onnx, tmp_path_factory):
 def test_loads_strictly_under_weights_only_with_its_record():
     assert os.path.getsize(DEMO_CHECKPOINT) < 5 * 2 ** 20
     checkpoint = load_checkpoint(DEMO_CHECKPOINT)  # no --trust-checkpoint: the seed's allow-list suffices
-    assert checkpoint.config == {"arch": "resnet18", "in_planes": 16, "num_classes": 37, "variant": "deconv"}
+    assert checkpoint.config == {"family": "wali", "arch": "resnet18", "in_planes": 16, "num_classes": 37,
+                                 "variant": "deconv"}
     meta = checkpoint.metadata
     assert meta["format"] == "seed training dict" and meta["stored_dtype"] == "float16"
     # a real segmentation, far from the 37-class chance level (issue 10 asks 0.70; see the README's figure)

@@ -57,7 +57,8 @@ def test_the_script_writes_a_checkpoint_the_safe_loader_reads(tmp_path):
     assert isinstance(raw["best_mIoU"], np.float64) and raw["epoch"] == 2
     assert all(v.dtype == torch.float16 for v in raw["state_dict"].values() if v.is_floating_point())
     checkpoint = load_checkpoint(str(output))
-    assert checkpoint.config == {"arch": "resnet18", "in_planes": 16, "num_classes": 37, "variant": "deconv"}
+    assert checkpoint.config == {"family": "wali", "arch": "resnet18", "in_planes": 16, "num_classes": 37,
+                                 "variant": "deconv"}
     assert checkpoint.metadata["stored_dtype"] == "float16"
     assert checkpoint.metadata["best_mIoU"] == raw["demo_model"]["held_out_mIoU"]
 

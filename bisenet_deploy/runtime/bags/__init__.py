@@ -26,9 +26,9 @@ def pick_library():
         return "rosbags"
     if is_installed("rosbag"):
         return "rosbag"
-    raise InputError("reading ROS bags needs the rosbags library (Python >= 3.10: pip install 'bisenet-deploy[ros]') "
-                     "or ROS 1's rosbag module (on a TX2: ROS Melodic built for Python 3, or a Noetic container); "
-                     "this Python {}.{} has neither".format(*sys.version_info[:2]))
+    raise InputError("reading ROS bags needs the rosbags library (Python >= 3.10: pip install -e '.[ros]' in the "
+                     "bisenet-deploy clone) or ROS 1's rosbag module (on a TX2: ROS Melodic built for Python 3, "
+                     "or a Noetic container); this Python {}.{} has neither".format(*sys.version_info[:2]))
 
 
 def open_bag(path, library=None):

@@ -1,5 +1,6 @@
 """Rolling statistics of the last frames for the browser view's /stats.json: network and end-to-end FPS,
-per-stage latency, and the share of each class in the newest frame (names and colours from the card)."""
+per-stage latency, and the share of each class in the newest frame (names and colours from the card): the
+MAX_CLASSES_SHOWN largest, and how many more the frame holds."""
 
 import collections
 import threading
@@ -48,19 +49,23 @@ class LiveStats(object):
                    for stage in list(STAGES) + sorted(set(stages) - set(STAGES)) if stage in stages]
         network = stages.get("network")
         span = recent[-1][0] - recent[0][0] if len(recent) > 1 else 0.0
+        shown, more = self._class_shares(labels)
         return {
             "frames": frames,
             "network_fps": round(1000.0 / float(np.median(network)), 1) if network and np.median(network) > 0 else None,
             "end_to_end_fps": round((len(recent) - 1) / span, 1) if span > 0 else None,
             "latency_ms": latency,
-            "classes": self._class_shares(labels),
+            "classes": shown,
+            "classes_more": more,
         }
 
     def _class_shares(self, labels):
+        """([{index, name, color, share}] of the largest classes, how many other classes are present)."""
         if labels is None or labels.size == 0:
-            return []
+            return [], 0
         counts = np.bincount(labels.ravel().astype(np.int64), minlength=len(self.names))[:len(self.names)]
-        order = [int(i) for i in np.argsort(-counts, kind="stable") if counts[i] > 0][:MAX_CLASSES_SHOWN]
+        order = [int(i) for i in np.argsort(-counts, kind="stable") if counts[i] > 0]
         total = float(labels.size)
-        return [{"index": i, "name": self.names[i], "color": _hex(self.colors[i]),
-                 "share": round(float(counts[i]) / total, 4)} for i in order]
+        shown = [{"index": i, "name": self.names[i], "color": _hex(self.colors[i]),
+                  "share": round(float(counts[i]) / total, 4)} for i in order[:MAX_CLASSES_SHOWN]]
+        return shown, len(order) - len(shown)

@@ -34,3 +34,16 @@ def test_the_window_forgets_old_frames():
     for i, ms in enumerate([100.0, 100.0, 10.0, 10.0, 10.0]):
         stats.add({"network": ms}, labels, now=float(i))
     assert stats.snapshot()["network_fps"] == 100.0
+
+
+def test_a_frame_with_more_classes_than_shown_says_how_many_more():
+    from bisenet_deploy.runtime.sinks.live_stats import MAX_CLASSES_SHOWN
+    names = ["class_{}".format(i) for i in range(171)]
+    stats = LiveStats(names, [[i, i, i] for i in range(171)])
+    labels = np.repeat(np.arange(40, dtype=np.int32), np.arange(40, 0, -1) * 16).reshape(-1, 4)  # class 0 largest
+    stats.add({"network": 10.0}, labels)
+    snap = stats.snapshot()
+    assert [c["index"] for c in snap["classes"]] == list(range(MAX_CLASSES_SHOWN))
+    assert snap["classes_more"] == 40 - MAX_CLASSES_SHOWN
+    stats.add({"network": 10.0}, np.zeros((8, 8), np.int32))
+    assert stats.snapshot()["classes_more"] == 0
