@@ -18,6 +18,8 @@ MODULES = {
     "bisenet-ros": "bisenet_deploy.ros.node",
     "bisenet-doctor": "bisenet_deploy.doctor.main",
     "bisenet-scenes": "bisenet_deploy.scenes.main",
+    "bisenet-package": "bisenet_deploy.serve.main",
+    "bisenet-serve": "bisenet_deploy.serve.server",
 }
 
 
@@ -46,3 +48,5 @@ calibrate = _command("bisenet-calibrate")
 ros = _command("bisenet-ros")
 doctor = _command("bisenet-doctor")
 scenes = _command("bisenet-scenes")
+package = _command("bisenet-package")
+serve = _command("bisenet-serve")

@@ -14,5 +14,7 @@ bisenet-run --model "$out/scenes_res18_inp16.onnx" --images "$out/scenes/images"
 bisenet-run --model "$out/scenes_res18_inp16.onnx" --images bisenet_deploy/data/sample.jpg --headless \
     --output "$out/sample_segmented/"
 bisenet-eval --model "$out/scenes_res18_inp16.onnx" --data "$out/scenes"
+# what that mIoU measured, beside the model's record the README quotes
+python -m bisenet_deploy.scenes.demo_note "$out/scenes_res18_inp16.onnx" "$out/scenes"
 echo "overlays, colour masks and label maps: $out/scenes_segmented/ (generated scenes, inputs in $out/scenes/images/)"
 echo "and $out/sample_segmented/ (the built-in sample picture); mIoU against the scenes' labels above"

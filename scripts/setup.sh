@@ -13,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TORCH_PIN="torch==2.13.0"
+PYTRITON_PIN="nvidia-pytriton==0.7.0"
 ROBOT_APT_PACKAGES=(
     python3 python3-venv python3-pip
     ros-core python3-rospy python3-sensor-msgs python3-std-msgs python3-rosbag
@@ -36,7 +37,9 @@ setup_workstation() {
         python3 -m venv .venv
     fi
     install_torch .venv/bin/python
-    .venv/bin/python -m pip install --quiet -e ".[export,runtime,openvino,ros,dev]"
+    .venv/bin/python -m pip install --quiet -e ".[export,runtime,openvino,ros,dev,serve]"
+    # bisenet-serve's Triton server (the binary inside the wheel) without the wheel's numpy<2 pin: pyproject.toml, serve
+    .venv/bin/python -m pip install --quiet --no-deps "$PYTRITON_PIN"
 }
 
 setup_robot() {
@@ -52,8 +55,11 @@ setup_robot() {
         /usr/bin/python3 -m venv --system-site-packages .venv-robot
     fi
     install_torch .venv-robot/bin/python
-    .venv-robot/bin/python -m pip install --quiet --no-deps -e .
     .venv-robot/bin/python -m pip install --quiet -r scripts/robot-requirements.txt
+    # The project last and --no-deps: its OpenCV wheel requirement stays unmet on purpose, and pip checks
+    # an installed project's requirements (printing a resolver ERROR) whenever a later install touches
+    # one of them (tqdm, numpy).
+    .venv-robot/bin/python -m pip install --quiet --no-deps -e .
     .venv-robot/bin/python - <<'EOF'
 import cv2
 if "GStreamer:                   YES" not in cv2.getBuildInformation():

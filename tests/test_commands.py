@@ -17,6 +17,8 @@ COMMANDS = {
     "bisenet-ros": "bisenet_deploy.ros.node",
     "bisenet-doctor": "bisenet_deploy.doctor.main",
     "bisenet-scenes": "bisenet_deploy.scenes.main",
+    "bisenet-package": "bisenet_deploy.serve.main",
+    "bisenet-serve": "bisenet_deploy.serve.server",
 }
 
 

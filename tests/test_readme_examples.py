@@ -46,6 +46,8 @@ RUN_HERE = {
     "bisenet-eval --model model.onnx --data SUNRGBD --eval-size 512x512 --json report.json",
     "bisenet-eval --model model.onnx --data my_set --compare ort --json compare.json",
     "bisenet-scenes --list-classes",
+    # docs/serving.md
+    "bisenet-package model.onnx --triton repo",
     # docs/families.md (model_final_v2_city.pth: a random CoinCheung V2 in its published key layout)
     "bisenet-export model_final_v2_city.pth",
     "bisenet-run --model model_final_v2_city.onnx --images frames/ --headless --output seg/",
@@ -67,6 +69,7 @@ BENCH_CPU = "minutes of CPU: benchmarks, not tests (benchmarks/ runs the bench; 
 SAME_EXPORT = "nothing, but a second full export of a path the RUN_HERE exports take; the flags are parse-checked"
 FAMILY_EXPORT = ("nothing, but a full-size export of a family tests/export/families exports and runs at smaller "
                  "sizes (flags parse-checked here)")
+TRITON_SERVER = "a Triton server on port 8001 (tests/serve starts bisenet-serve on free ports and runs this)"
 NOT_HERE = {  # bisenet-* example -> what it needs that this machine lacks
     "bisenet-run --model model.onnx --camera 0": NEEDS_CAMERA,
     "bisenet-run --model model.fp16.engine --camera csi --flip 2": NEEDS_CAMERA + " (the TX2's CSI camera)",
@@ -125,6 +128,14 @@ NOT_HERE = {  # bisenet-* example -> what it needs that this machine lacks
     "bisenet-export my_v2.pth --classes my_classes.csv --mean 0.5 0.5 0.5 --std 0.25 0.25 0.25": FAMILY_EXPORT,
     "bisenet-export bisenetv1_r18-d32_cityscapes.pth --input-size 512x1024": FAMILY_EXPORT,
     "bisenet-export bisenetv2_fcn_cityscapes.pth --input-size 512x1024 --dynamic-batch 4": FAMILY_EXPORT,
+    # docs/serving.md: tests/serve runs each of these against a real server (the nvidia-pytriton wheel's)
+    "bisenet-serve repo": TRITON_SERVER + " (it runs until stopped)",
+    "bisenet-run --backend triton --server 127.0.0.1:8001 --images frames/ --headless --output seg/": TRITON_SERVER,
+    "bisenet-eval --backend triton --server 127.0.0.1:8001 --data my_set --compare model.onnx": TRITON_SERVER,
+    "bisenet-bench --backend triton --server 127.0.0.1:8001 --concurrency 1,2,4,8": TRITON_SERVER,
+    "bisenet-export ckpt.pth -o model_logits.onnx --head logits --dynamic-batch 4": SAME_EXPORT,
+    "bisenet-package model_logits.onnx --deepstream ds --sources 4":
+        "the logits export above; tests/serve/test_deepstream.py packages a dynamic-batch logits model",
 }
 
 RUN_BY_CI = "run by .ci/run, as written (test_commands_said_to_run_in_ci_stand_in_ci_run)"
@@ -142,6 +153,9 @@ OTHER_COMMANDS = {  # any other command -> what checks it, or why nothing here c
     "bash scripts/setup.sh --robot": RUN_BY_CI,
     ".venv-robot/bin/python -m pytest -q -m robot": RUN_BY_CI,
     "scp model.onnx nvidia@tx2:~/bisenet/models/": "a Jetson to copy to",
+    # docs/serving.md
+    "deepstream-app -c ds/deepstream_app_bisenet.txt": "DeepStream on a Jetson (tests/serve checks every key)",
+    ".venv/bin/python benchmarks/triton_vs_local.py --clients 8 --duration 10": BENCH_CPU,
     # docs/workstation.md
     "bash scripts/setup.sh": RUN_BY_CI,
     ". .venv/bin/activate": NOT_A_CHECK,

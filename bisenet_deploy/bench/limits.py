@@ -60,6 +60,11 @@ class MatMulProbe(object):
         for _ in range(LIMIT_WARMUP):
             self._run()
 
+    @staticmethod
+    def runs(count, warm):
+        """MatMuls per call, whatever `count` is."""
+        return LIMIT_WARMUP if warm else LIMIT_RUNS + 1
+
     def measure(self, count):
         self._run()
         for _ in range(LIMIT_RUNS):

@@ -19,7 +19,9 @@ import os
 import sys
 import tempfile
 
-from ..core.cli import ArgumentParser, add_card_overrides, add_common_flags, model_overrides, parse_size, run_main
+from ..core.cli import ArgumentParser, add_card_overrides, add_common_flags, add_server_args, model_overrides, parse_size, \
+    run_main
+from ..core.datasets import dataset_named
 from ..core.defaults import DEFAULT_INPUT_SIZE
 from ..core.leftovers import scratch_folder
 from ..core.outpaths import check_output, refuse_same_file
@@ -28,6 +30,7 @@ from ..export.names import ARCHS, VARIANTS
 from ..core.lazy import is_installed
 from . import openvino as bench_openvino
 from . import trt as bench_trt
+from .family_models import DATASET_NAMES, FAMILY_ARCHS, write_family_checkpoint
 from ..core.model_info import KIND_TEXT
 from ..runtime.backends import BACKENDS, PREFERENCE, RUNS_KIND, create_backend, unusable_reason
 from ..core.machine import usable_cores
@@ -39,6 +42,7 @@ from .rates import limit_fields, limit_key
 from .records import make_record, record_line
 from .report import csv_text, markdown_report, size_text, write_text_atomic
 from .rounds import Progress, run_rounds
+from .serving import bench_server
 from .timing import CAMERA_FRAME, ColumnTimer, camera_frame, percentile_ms
 from ..core.defaults import NETWORK_STRIDE
 from ..core.model_info import model_kind
@@ -49,33 +53,52 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODELS = ("resnet18:32",)
 BENCH_BACKENDS = tuple(reversed(PREFERENCE))  # column order: the seed's CPU (PyTorch) column first
-SPEC_FORMS = "ARCH:IN_PLANES[:VARIANT] (ARCH {}, VARIANT {}) or a .pth/.onnx/.engine file".format(
-    "|".join(ARCHS), "|".join(VARIANTS))
+SPEC_FORMS = "ARCH:IN_PLANES[:VARIANT] (ARCH {}, VARIANT {}), FAMILY:DATASET (FAMILY {}, DATASET {}) or a " \
+             ".pth/.onnx/.engine file".format("|".join(ARCHS), "|".join(VARIANTS), "|".join(FAMILY_ARCHS),
+                                              "|".join(DATASET_NAMES))
 EPILOG = """examples:
   bisenet-bench                                          resnet18:32 at 480x640 on every backend here
   bisenet-bench --input-size 512x512                     at the size of the seed's speed table
   bisenet-bench --models resnet18:32 resnet50:16:upsample --markdown speed.md
+  bisenet-bench --models bisenetv2:city bisenetv1:ade20k     CoinCheung's networks at those datasets' classes
   bisenet-bench --models model.onnx model.engine --json speed.json
 """
 
-ModelSpec = collections.namedtuple("ModelSpec", "text arch in_planes variant path")  # path None: grid spec
+ModelSpec = collections.namedtuple("ModelSpec", "text arch in_planes variant dataset path")
+# path None: a grid spec (random weights); dataset set: a family spec (FAMILY_ARCHS), else the seed's grid
 Column = collections.namedtuple("Column", "backend device options")  # options go to create_backend
 
 
 def parse_model_spec(text):
     # type: (str) -> ModelSpec
-    """'resnet18:32', 'resnet50:16:upsample' (random weights) or a model file path."""
+    """'resnet18:32', 'resnet50:16:upsample', 'bisenetv2:city' (random weights) or a model file path."""
     try:
         model_kind(text)
     except InputError:
         parts = text.split(":")
+        if len(parts) == 2 and parts[0] in FAMILY_ARCHS and parts[1] in DATASET_NAMES:
+            return ModelSpec(text, parts[0], None, None, DATASET_NAMES[parts[1]], None)
         if len(parts) not in (2, 3) or parts[0] not in ARCHS or not parts[1].isdigit() or int(parts[1]) < 1 \
                 or (len(parts) == 3 and parts[2] not in VARIANTS):
             raise InputError("--models {!r}: expected {}".format(text, SPEC_FORMS))
-        return ModelSpec(text, parts[0], int(parts[1]), parts[2] if len(parts) == 3 else "deconv", None)
+        return ModelSpec(text, parts[0], int(parts[1]), parts[2] if len(parts) == 3 else "deconv", None, None)
     if not os.path.isfile(text):
         raise InputError("--models: model not found: {}".format(text))
-    return ModelSpec(text, None, None, None, text)
+    return ModelSpec(text, None, None, None, None, text)
+
+
+def write_random_checkpoint(spec, workdir):
+    # type: (ModelSpec, str) -> str
+    """The grid spec's random-weight checkpoint in `workdir`: the seed's layout, or a family's release layout."""
+    if spec.dataset is not None:
+        log.info("building %s (random weights, %s classes)", spec.text, spec.dataset)
+        return write_family_checkpoint(os.path.join(workdir, "{}_{}.pth".format(spec.arch, spec.dataset)),
+                                       spec.arch, dataset_named(spec.dataset).num_classes)
+    from ..export.demo import write_demo_checkpoint
+
+    log.info("building %s (random weights, %s fusion)", spec.text, spec.variant)
+    name = "{}_inp{}_{}.pth".format(spec.arch, spec.in_planes, spec.variant)
+    return write_demo_checkpoint(os.path.join(workdir, name), spec.arch, spec.in_planes, variant=spec.variant)
 
 
 def _skip_reason(name):
@@ -103,15 +126,17 @@ def select_columns(requested):
     return columns
 
 
-def export_for_ort(checkpoint, workdir, input_size, debug):
-    # type: (str, str, tuple, bool) -> str
-    """The checkpoint as a logits-head ONNX in `workdir`, through the export function API."""
+def export_for_ort(checkpoint, workdir, input_size, debug, dataset=None):
+    # type: (str, str, tuple, bool, str) -> str
+    """The checkpoint as a logits-head ONNX in `workdir`, through the export function API; `dataset`
+    names the classes and normalization (default: what the checkpoint's class count says)."""
     from ..export.api import export_onnx  # imports torch only when it runs
 
     output = os.path.join(workdir, os.path.basename(checkpoint).split(".")[0] + ".onnx")
     say = print if debug else log.debug  # the exporter's stage log stays out of the table unless --debug
     try:
-        export_onnx(checkpoint, output, log=say, input_size=tuple(input_size), head="logits", upsample="resize")
+        export_onnx(checkpoint, output, log=say, input_size=tuple(input_size), head="logits", upsample="resize",
+                    dataset=dataset)
     except (InputError, WorkFailed) as exc:
         raise type(exc)("exporting {} for the ort backend failed: {}".format(checkpoint, exc))
     return output
@@ -125,17 +150,12 @@ def prepare_model(spec, kinds, workdir, input_size, debug, precisions=bench_trt.
     if spec.path is not None:
         files = {model_kind(spec.path): spec.path}
     else:
-        from ..export.demo import write_demo_checkpoint
-
-        log.info("building %s (random weights, %s fusion)", spec.text, spec.variant)
-        name = "{}_inp{}_{}.pth".format(spec.arch, spec.in_planes, spec.variant)
-        files = {"checkpoint": write_demo_checkpoint(os.path.join(workdir, name), spec.arch, spec.in_planes,
-                                                     variant=spec.variant)}
+        files = {"checkpoint": write_random_checkpoint(spec, workdir)}
     # an ONNX also for a checkpoint only torch runs: its MACs are read off the ONNX (macs.py)
     needs_onnx = "onnx" in kinds or ("engine" in kinds and "engine" not in files) or is_installed("onnx")
     if needs_onnx and "checkpoint" in files and "onnx" not in files:
         log.info("exporting %s to ONNX at %dx%d (logits head)", spec.text, input_size[0], input_size[1])
-        files["onnx"] = export_for_ort(files["checkpoint"], workdir, input_size, debug)
+        files["onnx"] = export_for_ort(files["checkpoint"], workdir, input_size, debug, spec.dataset)
     if "engine" in kinds and "engine" not in files and "onnx" in files:
         log.info("building TensorRT engines for %s (%s)", spec.text, ", ".join(precisions))
         files["engine"] = [path for _, path in bench_trt.build_engines(files["onnx"], workdir, precisions,
@@ -233,13 +253,13 @@ def build_parser():
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     models = parser.add_argument_group("models")
     models.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), metavar="SPEC",
-                        help="ARCH:IN_PLANES[:VARIANT] (random weights, e.g. resnet18:32, resnet50:16:upsample) "
-                             "or .pth/.onnx/.engine files (default: resnet18:32)")
+                        help="ARCH:IN_PLANES[:VARIANT] or FAMILY:DATASET (random weights, e.g. resnet18:32, "
+                             "resnet50:16:upsample, bisenetv2:city, bisenetv1:coco) or .pth/.onnx/.engine files "
+                             "(default: resnet18:32)")
     add_card_overrides(models)
     models.add_argument("--input-size", type=parse_size, metavar="HxW",
-                        help="network input for grid specs and checkpoints, multiples of 16 (default: 480x640, as "
-                             "bisenet-export; "
-                             ".onnx/.engine files keep their own size)")
+                        help="network input for grid specs and checkpoints, multiples of 16, of 32 for FAMILY:DATASET "
+                             "(default: 480x640, as bisenet-export; .onnx/.engine files keep their own size)")
     timing = parser.add_argument_group("timing")
     timing.add_argument("--backends", metavar="LIST",
                         help="comma-separated, from {} (default: all this machine has)".format(
@@ -255,6 +275,13 @@ def build_parser():
                      help="frames to calibrate INT8 engines and the OV INT8 (QDQ) model on")
     trt.add_argument("--trtexec", action="store_true",
                      help="also time each engine with JetPack's trtexec and report both medians")
+    serving = parser.add_argument_group("a Triton server (instead of local models)")
+    serving.add_argument("--backend", choices=("triton",), help="triton: measure the model a server serves")
+    add_server_args(serving)
+    serving.add_argument("--concurrency", default="1,2,4,8", metavar="LIST",
+                         help="clients at once, each level in turn (default: 1,2,4,8)")
+    serving.add_argument("--duration", type=float, default=5.0, help="seconds measured per level (default: 5)")
+    serving.add_argument("--warmup-seconds", type=float, default=1.0, help="seconds first, not counted (default: 1)")
     outputs = parser.add_argument_group("outputs (the table is always printed)")
     outputs.add_argument("--json", metavar="FILE", help="list of records, each with its environment")
     outputs.add_argument("--markdown", metavar="FILE", help="the seed's table layout, latencies, environment")
@@ -284,6 +311,8 @@ def validate_args(args):
 def bench(args):
     started = host_start()  # before any work of ours loads the host
     validate_args(args)
+    if args.backend or args.server:
+        return _bench_server(args)
     specs = [parse_model_spec(text) for text in collections.OrderedDict.fromkeys(args.models)]
     requested = [name.strip() for name in args.backends.split(",") if name.strip()] if args.backends \
         else list(BENCH_BACKENDS)
@@ -297,6 +326,17 @@ def bench(args):
         if path:
             write_text_atomic(path, text)
             log.info("wrote %s", path)
+    return 0
+
+
+def _bench_server(args):
+    """--backend triton: the server's throughput per --concurrency level (serving.py)."""
+    if args.backend != "triton":
+        raise InputError("--server needs --backend triton")
+    records = bench_server(args)
+    if args.json:
+        write_text_atomic(args.json, json.dumps(records, indent=2) + "\n")
+        log.info("wrote %s", args.json)
     return 0
 
 

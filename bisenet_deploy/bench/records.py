@@ -28,6 +28,7 @@ def make_record(spec, column, timer, rates, args, environment):
     record = {
         "model": spec.text, "model_source": "file" if spec.path else "grid",
         "arch": card.get("architecture"), "in_planes": card.get("in_planes"), "variant": card.get("variant"),
+        "family": card.get("family"), "dataset": card.get("dataset"),
         "backend": column.backend, "device": column.device, "precision": precision,
         "column": column_label(column.backend, column.device, precision, column.options.get("memory")),
         "memory": column.options.get("memory"),

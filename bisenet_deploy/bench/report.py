@@ -13,20 +13,29 @@ ARCH_LABELS = {"resnet18": "res18", "resnet50": "res50", "resnet101": "res101"}
 COLUMN_ORDER = ("torch CPU", "ort CPU", "OV FP32", "OV BF16", "OV FP16", "OV INT8", "torch CUDA", "ort CUDA",
                 "TRT FP32", "TRT FP32 mapped", "TRT FP16",
                 "TRT FP16 mapped", "TRT INT8", "TRT INT8 mapped")
-CSV_FIELDS = ("model", "model_source", "arch", "in_planes", "variant", "backend", "device", "precision", "column",
-              "input_size", "frame_size", "threads", "iters", "warmup", "latency_ms", "latency_p90_ms", "fps",
-              "e2e_latency_ms", "e2e_latency_p90_ms", "e2e_fps", "pipelined_fps", "pipelined_share",
-              "preprocess_ms", "postprocess_ms", "memory", "rounds", "round_spread", "macs", "gflops",
-              "limit_gflops", "limit_source", "limit_share", "trtexec_latency_ms")
+CSV_FIELDS = ("model", "model_source", "arch", "in_planes", "variant", "family", "dataset", "backend", "device",
+              "precision", "column", "input_size", "frame_size", "threads", "iters", "warmup", "latency_ms",
+              "latency_p90_ms", "fps", "e2e_latency_ms", "e2e_latency_p90_ms", "e2e_fps", "pipelined_fps",
+              "pipelined_share", "preprocess_ms", "postprocess_ms", "memory", "rounds", "round_spread", "macs",
+              "gflops", "limit_gflops", "limit_source", "limit_share", "trtexec_latency_ms")
 
 
 def _arch_label(record):
     label = ARCH_LABELS.get(record.get("arch"), record.get("arch") or "unknown")
     if record.get("variant") == "upsample":
         label += "(up)"
+    if record.get("family") not in (None, "wali"):  # the seed's rows keep the seed's table layout
+        label += " [{}, {}]".format(record["family"], record.get("dataset") or "unknown dataset")
     if record.get("model_source") == "file":
         label += " ({})".format(os.path.basename(record["model"]))
     return label
+
+
+def _in_planes(record):
+    """The CP in_planes cell: the seed's width multiplier; "/" for families that have none."""
+    if record.get("in_planes"):
+        return record["in_planes"]
+    return "/" if record.get("family") not in (None, "wali") else "?"
 
 
 def _ordered_columns(records):
@@ -61,7 +70,7 @@ def markdown_report(records):
              " | ".join(["arch", "CP in_planes"] + columns), "|".join([":-:"] * (len(columns) + 2))]
     for row in rows.values():
         cells = ["{:.1f}".format(row["fps"][c]) if c in row["fps"] else "/" for c in columns]
-        lines.append(" | ".join([_arch_label(row["record"]), str(row["record"].get("in_planes") or "?")] + cells))
+        lines.append(" | ".join([_arch_label(row["record"]), str(_in_planes(row["record"]))] + cells))
     lines += ["", "## Latency (ms): median and p90; end-to-end = preprocess + network + postprocess of one "
               "frame alone; pipelined = frames per second as bisenet-run submits them (the next frame's network "
               "running while the last is finished, where the backend pipelines frames), and its share of "
@@ -71,7 +80,7 @@ def markdown_report(records):
               "|".join([":-:"] * 12)]
     for r in records:
         lines.append("{} | {} | {} | {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.1f} | {} | {}".format(
-            _arch_label(r), r.get("in_planes") or "?", r["column"], size_text(r["input_size"]),
+            _arch_label(r), _in_planes(r), r["column"], size_text(r["input_size"]),
             size_text(r.get("frame_size") or r["input_size"]), r["latency_ms"], r["latency_p90_ms"],
             r["e2e_latency_ms"], r["e2e_latency_p90_ms"], r["e2e_fps"], _optional(r, "pipelined_fps", "{:.1f}"),
             _optional(r, "pipelined_share", "{:.0%}")))
@@ -79,7 +88,7 @@ def markdown_report(records):
     if checked:
         lines += ["", "## trtexec cross-check: median GPU compute time (ms) of the same engine", "",
                   "arch | CP in_planes | column | bisenet-bench network median | trtexec median", "|".join([":-:"] * 5)]
-        lines += ["{} | {} | {} | {:.2f} | {:.2f}".format(_arch_label(r), r.get("in_planes") or "?", r["column"],
+        lines += ["{} | {} | {} | {:.2f} | {:.2f}".format(_arch_label(r), _in_planes(r), r["column"],
                                                            r["latency_ms"], r["trtexec_latency_ms"]) for r in checked]
     first = records[0] if records else {}
     lines += limits_section(records, first.get("environment") or {})
@@ -104,7 +113,7 @@ def limits_section(records, environment):
              "| share of limit | round spread", "|".join([":-:"] * 10)]
     for r in rated:
         lines.append("{} | {} | {} | {} | {:.2f} | {} | {} | {} | {} | {}".format(
-            _arch_label(r), r.get("in_planes") or "?", r["column"],
+            _arch_label(r), _in_planes(r), r["column"],
             "{:.2f}".format(r["macs"] / 1e9) if r.get("macs") else "/", r["latency_ms"],
             _optional(r, "gflops", "{:.1f}"), _optional(r, "limit_gflops", "{:.1f}"), r.get("limit_source") or "/",
             _optional(r, "limit_share", "{:.0%}"), _optional(r, "round_spread", "{:.0%}")))

@@ -56,6 +56,12 @@ class ColumnTimer(object):
         for _ in range(count):
             self._iteration()
 
+    @staticmethod
+    def runs(count, warm):
+        """Network runs per call: two per iteration (network-only, then segment()), and measure() adds
+        count + 1 pipelined frames."""
+        return 2 * count if warm else 3 * count + 1
+
     def measure(self, count):
         """`count` iterations, then `count` pipelined intervals (count + 1 frames)."""
         for _ in range(count):

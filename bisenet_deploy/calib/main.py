@@ -13,20 +13,20 @@ from ..core.errors import InputError, WorkFailed
 from ..core.lazy import lazy_import
 from ..core.leftovers import scratch_folder
 from ..core.outpaths import check_output, refuse_same_file
+from ..core.qdq_source import QDQ_SUFFIX, source_record
 from ..runtime.bags.images import open_bag_images
 from ..runtime.image_sets import dataset_folders, find_labels
 from ..runtime.precision_check import format_comparison, judge_comparison
 from .compare import compare_models, comparison_record
 from ..core.wording import count
 from .images import MIN_IMAGES, SUGGESTED_IMAGES, CalibrationStream
-from .qdq import METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batch, qdq_summary, quantize_to_qdq, quantized_op_types, record_calibration
+from .qdq import METHODS, card_for_calibration, check_quantizable, describe_summary, load_onnx, model_batches, qdq_summary, quantize_to_qdq, quantized_op_types, record_calibration
 
 DEFAULT_COUNT = SUGGESTED_IMAGES
 DEFAULT_EVAL_COUNT = 100
 DEFAULT_MIN_AGREEMENT = MIN_AGREEMENT["int8"]
 # Fewer held-out images than this measure too little; compare on calibration images instead.
 MIN_HELD_OUT = 10
-QDQ_SUFFIX = ".qdq.onnx"
 
 EPILOG = """calibration images (--calib-images):
   DIR           every image in the folder             --calib-images calib/
@@ -109,13 +109,18 @@ def validate_args(args):
 
 
 def pick_batch(card, requested, model_path):
-    """The calibration batch: the model's fixed batch, or what was asked for when the batch is free."""
-    fixed = model_batch(card)
+    """The calibration batch: what was asked for where the model takes it, else the smallest it takes
+    (its fixed batch; 1 for a dynamic or symbolic batch axis)."""
+    batches = model_batches(card)
     if requested is None:
-        return fixed or 1
-    if fixed is not None and requested != fixed:
-        raise InputError("--batch-size {}: {} takes batches of exactly {}; re-export it with --batch {} or drop "
-                         "--batch-size".format(requested, model_path, fixed, requested))
+        return batches[0] if batches else 1
+    if batches is not None and not batches[0] <= requested <= batches[1]:
+        if batches[0] == batches[1]:
+            raise InputError("--batch-size {}: {} takes batches of exactly {}; re-export it with --batch {} or drop "
+                             "--batch-size".format(requested, model_path, batches[0], requested))
+        raise InputError("--batch-size {}: {} takes batches of {} to {} (its dynamic batch axis); re-export it with "
+                         "--dynamic-batch {} or pick a smaller --batch-size".format(
+                             requested, model_path, batches[0], batches[1], requested))
     return requested
 
 
@@ -154,6 +159,7 @@ def calibration_entry(args, stream, summary, result, kind, verdict):
                    "dropped": stream.dropped, "batch_size": stream.batch_size},
         "seed": args.seed,
         "count": args.calib_count,
+        "source_model": source_record(args.model),  # what --verify compares the INT8 model with
         "quantized_op_types": op_types,
         "quantized_nodes": sum(summary[op]["quantized"] for op in ("Conv", "ConvTranspose")),
         "float_nodes": {op: summary[op]["total"] - summary[op]["quantized"] for op in ("Conv", "ConvTranspose")},

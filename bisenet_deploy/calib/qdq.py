@@ -23,7 +23,7 @@ import os
 from ..core.errors import InputError, WorkFailed
 from ..core.lazy import lazy_import
 from ..core.leftovers import scratch_folder
-from ..core.modelcard import IMAGENET_MEAN, IMAGENET_STD, MODEL_CARD_KEY, card_from_metadata, card_to_json
+from ..core.modelcard import IMAGENET_MEAN, IMAGENET_STD, MODEL_CARD_KEY, batch_range, card_from_metadata, card_to_json
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +131,14 @@ def quantized_op_types(quantize_deconv):
     return ["Conv", "ConvTranspose"] if quantize_deconv else ["Conv"]
 
 
-def model_batch(card):
-    """The model's fixed batch size, or None when the batch dimension is symbolic."""
+def model_batches(card):
+    """(smallest, largest) batch the model takes: its fixed batch twice, a dynamic batch axis's range
+    (bisenet-export --dynamic-batch), or None when a card-less model's batch dimension is symbolic."""
+    if card.get("dynamic_batch"):
+        return batch_range(card)
     shape = card["input"].get("shape") or []
     batch = shape[0] if shape else card.get("batch")
-    return batch if isinstance(batch, int) and batch > 0 else None
+    return (batch, batch) if isinstance(batch, int) and batch > 0 else None
 
 
 class StreamDataReader(object):

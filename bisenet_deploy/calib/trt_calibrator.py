@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from ..core.lazy import lazy_import
+from ..engines.batch_profile import batch_profile
 from .cache import CALIBRATOR_ALGORITHMS, load_compatible_cache, write_cache
 from .images import CalibrationStream
 
@@ -24,6 +25,14 @@ def default_cache_path(onnx_path, trt_version):
     # type: (str, str) -> str
     """model.int8.trt8.2.1.calib next to the ONNX: caches are per TensorRT version."""
     return "{}.int8.trt{}.calib".format(os.path.splitext(onnx_path)[0], trt_version)
+
+
+def calibration_batch(card):
+    # type: (dict) -> int
+    """Images per calibration batch: the fixed batch, or for a dynamic batch axis the optimization
+    profile's opt batch, where TensorRT calibrates (engines.build sets it as the calibration profile)."""
+    profile = batch_profile(card)
+    return int(card["input"]["shape"][0]) if profile is None else profile.opt
 
 
 def calibrator_for_request(api, card, request):
@@ -46,7 +55,7 @@ def make_calibrator(api, card, onnx_path, images, cache_path, count, driver=None
         log.info("INT8: reusing the calibration cache %s", cache_path)
         summary["source"] = "cache"
     else:
-        stream = CalibrationStream(images, card, batch_size=card["input"]["shape"][0], count=count, seed=0,
+        stream = CalibrationStream(images, card, batch_size=calibration_batch(card), count=count, seed=0,
                                    progress=progress)
         log.info("INT8: calibrating on %s", stream.describe())
         cache_path = cache_path or default_cache_path(onnx_path, api.version)

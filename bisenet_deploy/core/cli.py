@@ -9,6 +9,7 @@ import threading
 from .. import __version__
 from . import interrupts, leftovers
 from .errors import InputError, WorkFailed
+from .model_info import TRITON_SCHEME
 from .outpaths import describe_os_error
 from .quiet import quiet_opencv
 from .stdout import guarded as guard_stdout
@@ -66,7 +67,8 @@ def add_model_args(parser, backend_choices):
     """The 'model' group of bisenet-run and bisenet-eval: the model file, its backend and precision, card
     overrides."""
     group = parser.add_argument_group("model", "what runs (settings come from the model card)")
-    group.add_argument("--model", required=True, metavar="MODEL", help=".onnx, .engine or .pth")
+    group.add_argument("--model", metavar="MODEL", help=".onnx, .engine or .pth (required unless --server)")
+    add_server_args(group)
     group.add_argument("--backend", choices=backend_choices, default="auto",
                        help="auto (default): trt for an engine with TensorRT present; for ONNX openvino where it is "
                             "installed and the CPU has native BF16 or the model is INT8, else ort; torch for .pth")
@@ -81,6 +83,35 @@ def add_model_args(parser, backend_choices):
                             "(default: 480x640, as bisenet-export)")
     add_card_overrides(group)
     return group
+
+
+def add_server_args(group):
+    """--server and --model-name: the model runs on a Triton server (--backend triton)."""
+    group.add_argument("--server", metavar="HOST:PORT",
+                       help="--backend triton: the Triton server's gRPC address (bisenet-serve prints it; default "
+                            "port 8001); the model card comes from the server")
+    group.add_argument("--model-name", metavar="NAME",
+                       help="--backend triton: the served model (default: the server's only model)")
+    return group
+
+
+def resolve_model(args):
+    """Check --model/--server/--backend together; for a server, args.model becomes the address
+    triton://HOST:PORT/NAME that the model card and the backends take."""
+    remote = args.backend == "triton" or args.server or args.model_name
+    if not remote:
+        if not args.model:
+            raise InputError("--model is required (or --backend triton --server HOST:PORT)")
+        return args
+    if args.model:
+        raise InputError("--model {} and --server exclude each other: the server runs its own model".format(args.model))
+    if not args.server:
+        raise InputError("--backend triton needs --server HOST:PORT (the server's gRPC address)")
+    if args.backend not in ("auto", "triton"):
+        raise InputError("--server needs --backend triton, not --backend {}".format(args.backend))
+    args.backend = "triton"
+    args.model = "{}{}/{}".format(TRITON_SCHEME, args.server, args.model_name or "")
+    return args
 
 
 def add_verify_flags(group, verify_help):

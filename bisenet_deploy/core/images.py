@@ -12,6 +12,7 @@ from .errors import InputError
 # Everything OpenCV 4.1's imdecode reads that a camera or data set is likely to hold.
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pnm")
 GLOB_CHARACTERS = "*?["
+DATASET_IMAGES = "images"  # the generic data set layout (what bisenet-scenes writes): images/ beside labels/
 
 
 def is_image_name(path):
@@ -43,6 +44,17 @@ def images_in_folder(folder):
     if not paths:
         raise InputError("no images ({}) in folder {}".format(" ".join(IMAGE_EXTENSIONS), folder))
     return sorted(paths, key=natural_key)
+
+
+def dataset_images(folder):
+    # type: (str) -> str
+    """`folder`/images when `folder` is a data set in the generic layout (images/ + labels/, what
+    bisenet-scenes writes) and holds no pictures itself; else None. Every flag that reads a folder of
+    pictures takes such a data set for its pictures."""
+    images = os.path.join(folder, DATASET_IMAGES)
+    if not (os.path.isdir(folder) and os.path.isdir(images)):
+        return None
+    return None if any(is_image_name(entry) for entry in os.listdir(folder)) else images
 
 
 def glob_files(pattern):

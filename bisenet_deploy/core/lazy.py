@@ -11,9 +11,9 @@ from .errors import InputError
 
 # package -> (what it is, how to get it); the device path never needs torch/onnx, the workstation path does.
 INSTALL_HINTS = {
-    "torch": ("PyTorch", "pip install 'bisenet-deploy[export]' (or: pip install torch)"),
-    "onnx": ("onnx", "pip install 'bisenet-deploy[export]'"),
-    "onnxsim": ("onnx-simplifier", "pip install 'bisenet-deploy[export]' (or pass --no-simplify)"),
+    "torch": ("PyTorch", "pip install -e '.[export]' in the bisenet-deploy clone (or: pip install torch)"),
+    "onnx": ("onnx", "pip install -e '.[export]' in the bisenet-deploy clone"),
+    "onnxsim": ("onnx-simplifier", "pip install -e '.[export]' in the bisenet-deploy clone (or pass --no-simplify)"),
     "onnxruntime": ("ONNX Runtime", "pip install onnxruntime (Jetson: the onnxruntime-gpu wheel for your JetPack)"),
     "tensorrt": ("TensorRT", "on a Jetson it comes with JetPack: sudo apt-get install python3-libnvinfer (in a "
                              "venv: --system-site-packages), or use the docker/tx2 image; on a desktop: pip install "
@@ -21,11 +21,11 @@ INSTALL_HINTS = {
     "pycuda": ("pycuda", "pip install 'pycuda==2022.1' with nvcc on PATH (or use the docker/tx2 image)"),
     "tqdm": ("tqdm", "pip install tqdm"),
     "onnxconverter_common": ("onnxconverter-common", "pip install onnxconverter-common"),
-    "openvino": ("OpenVINO", "pip install 'bisenet-deploy[openvino]'"),
+    "openvino": ("OpenVINO", "pip install -e '.[openvino]' in the bisenet-deploy clone"),
     # ROS 1 comes from the OS, never from pip
     "rospy": ("rospy", "it comes with ROS 1: source /opt/ros/noetic/setup.bash (Noetic), apt-get install python3-rospy "
                        "(Debian 12; or ./scripts/setup.sh --robot), or on a TX2 ROS Melodic built for Python 3 or a "
-                       "Noetic container (README: On the robot)"),
+                       "Noetic container (docs/robot.md)"),
     "sensor_msgs": ("sensor_msgs", "apt-get install python3-sensor-msgs (Debian) or ros-noetic-sensor-msgs, then "
                                    "source ROS's setup.bash"),
     "std_msgs": ("std_msgs", "apt-get install python3-std-msgs (Debian) or ros-noetic-std-msgs, then source ROS's "
@@ -33,7 +33,8 @@ INSTALL_HINTS = {
     "rosbag": ("ROS 1's rosbag", "apt-get install python3-rosbag (Debian) or ros-noetic-rosbag; on Python >= 3.10: "
                                  "pip install rosbags"),
     "genpy": ("genpy", "apt-get install python3-genpy (Debian) or ros-noetic-genpy"),
-    "rosbags": ("rosbags", "pip install 'bisenet-deploy[ros]' (Python >= 3.10)"),
+    "tritonclient": ("tritonclient", "pip install -e '.[serve]' in the bisenet-deploy clone (Python >= 3.8)"),
+    "rosbags": ("rosbags", "pip install -e '.[ros]' in the bisenet-deploy clone (Python >= 3.10)"),
 }
 
 

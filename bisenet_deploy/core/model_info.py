@@ -19,12 +19,15 @@ ONNX_SUFFIX = ".onnx"
 CHECKPOINT_SUFFIXES = (".pth.tar", ".pth", ".pt", ".tar", ".ckpt")
 SIDECAR_SUFFIX = ".json"
 SIDECAR_CARD_KEY = "model_card"
+TRITON_SCHEME = "triton://"  # a model on a Triton server: triton://HOST:PORT/NAME (cli.resolve_model)
 HEADS = ("labels", "logits")
 
-KIND_TEXT = {"engine": "TensorRT .engine files", "onnx": ".onnx models", "checkpoint": ".pth checkpoints"}
+KIND_TEXT = {"engine": "TensorRT .engine files", "onnx": ".onnx models", "checkpoint": ".pth checkpoints",
+             "triton": "models on a Triton server (--server HOST:PORT)"}
 # what else can be done with a file of each kind
 KIND_CONVERSION = {"engine": "or run the .onnx it was built from", "onnx": "or build an engine from it with "
-                   "bisenet-build-engine", "checkpoint": "or export it to ONNX with bisenet-export"}
+                   "bisenet-build-engine", "checkpoint": "or export it to ONNX with bisenet-export",
+                   "triton": "or run the model file here with --model"}
 # override key -> the command-line flag that sets it (used to name missing flags in errors)
 OVERRIDE_FLAGS = collections.OrderedDict([
     ("input_size", "--input-size"),
@@ -45,6 +48,8 @@ def model_kind(model_path):
     # type: (str) -> str
     """'engine', 'onnx' or 'checkpoint', from the file name."""
     lower = model_path.lower()
+    if lower.startswith(TRITON_SCHEME):
+        return "triton"
     if lower.endswith(ENGINE_SUFFIX):
         return "engine"
     if lower.endswith(ONNX_SUFFIX):

@@ -47,16 +47,20 @@ def describe_os_error(exc, path=None, writing=True):
     """'cannot write PATH: REASON', with the reason in words and the path the user gave; `writing`
     None: say "write" only for errors that only writes meet, else "cannot use"."""
     path = path or exc.filename
-    blocker = _file_ancestor(path) if path else None
-    if exc.errno in (errno.ENOTDIR, errno.EEXIST) and blocker:
-        reason = "{} is a file, not a folder".format(blocker)
-    else:
-        reason = _REASONS.get(exc.errno) or exc.strerror or str(exc)
+    reason = _reason(exc, path)
     if writing is None:
         writing = exc.errno in _WRITE_ERRNOS
     if not path:  # the callers name their paths; this is the last resort, which must not print a '?'
         return "{}: {}".format("a write failed" if writing else "a system call failed", reason)
     return "cannot {} {}: {}".format("write" if writing else "use", path, reason)
+
+
+def _reason(exc, path):
+    """What is wrong, in words: the file that stands where a folder must be, or the errno's meaning."""
+    blocker = _file_ancestor(path) if path else None
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST) and blocker:
+        return "{} is a file, not a folder".format(blocker)
+    return _REASONS.get(exc.errno) or exc.strerror or str(exc)
 
 
 @contextlib.contextmanager
@@ -86,13 +90,17 @@ def check_output(path, flag, folder=False):
         raise OutputError("{} {} is a file, not a folder".format(flag, path))
     if os.path.exists(absolute) and not folder and not os.access(absolute, os.W_OK):
         raise OutputError("{} {}: cannot write {}: permission denied".format(flag, path, path))
-    existing = absolute if folder and os.path.isdir(absolute) else os.path.dirname(absolute)
+    target = absolute if folder else os.path.dirname(absolute)  # the folder the output lands in
+    existing = target
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
     try:
         with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as exc:
+        if existing != target:  # the folder that cannot be made is the news, not the parent it would go in
+            raise OutputError("{} {}: the folder {} does not exist and cannot be created in {} ({})".format(
+                flag, path, target, existing, _reason(exc, existing)))
         raise OutputError("{} {}: {}".format(flag, path, describe_os_error(exc, existing)))
     return path
 

@@ -14,16 +14,23 @@ from ..core.errors import InputError
 from . import hardware, software
 from .report import format_json, format_text, unmet
 
-REQUIRABLE = ("python", "numpy", "c-label-step", "opencv", "gstreamer", "gui", "ffmpeg", "gst-tools", "gst-python",
-              "rtsp-server", "h264-encoder", "h264-decoder", "tensorrt", "pycuda", "nvcc", "gpu", "fast-fp16", "fast-int8",
-              "onnxruntime", "openvino", "ros", "rosbags", "camera", "csi", "jetson", "nvpmodel", "jetson_clocks")
+REQUIRABLE = ("python", "numpy", "c-label-step", "opencv", "opencv-gstreamer", "gui", "ffmpeg", "gst-tools",
+              "gst-python", "rtsp-server", "h264-encoder", "h264-decoder", "tensorrt", "pycuda", "nvcc", "gpu",
+              "fast-fp16", "fast-int8", "onnxruntime", "openvino", "ros", "rosbags", "camera", "csi", "jetson",
+              "nvpmodel", "jetson_clocks")
+# The old name of opencv-gstreamer: it always meant OpenCV built with GStreamer, not GStreamer itself
+# (gst-tools), which a machine can have while its OpenCV (a pip wheel) has none.
+REQUIRE_ALIASES = {"gstreamer": "opencv-gstreamer"}
+ALIAS_MEANINGS = {"gstreamer": "gstreamer (= opencv-gstreamer: OpenCV built with GStreamer, which --gst, --camera csi, "
+                               "--rtsp and --output rtp:// need; GStreamer itself is --require gst-tools)"}
 
 
 def build_parser():
     parser = ArgumentParser(prog="bisenet-doctor", description=__doc__,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--require", action="append", default=[], choices=REQUIRABLE, metavar="WHAT",
-                        help="exit 1 unless WHAT is found; repeatable; one of: " + ", ".join(REQUIRABLE))
+    parser.add_argument("--require", action="append", default=[], choices=REQUIRABLE + tuple(REQUIRE_ALIASES),
+                        metavar="WHAT", help="exit 1 unless WHAT is found; repeatable; one of: {} (opencv-gstreamer "
+                                             "was called gstreamer, still accepted)".format(", ".join(REQUIRABLE)))
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     model = parser.add_argument_group("a model's precisions on this CPU (OpenVINO)")
     model.add_argument("--model", metavar="MODEL.onnx",
@@ -62,11 +69,19 @@ def doctor(args, out=None):
         out.write(format_json(checks) + "\n")
     else:
         out.write("bisenet-doctor {}: what this machine can do\n{}\n".format(__version__, format_text(checks)))
-    missing = unmet(checks, args.require)
+    missing = unmet_requirements(checks, args.require)
     if missing:
         sys.stderr.write("bisenet-doctor: required but not found: {}\n".format(", ".join(missing)))
         return 1
     return 0
+
+
+def unmet_requirements(checks, required):
+    # type: (list, list) -> list
+    """The --require names not found, an old name with what it means."""
+    keys = [REQUIRE_ALIASES.get(name, name) for name in required]
+    missing = set(unmet(checks, keys))
+    return [ALIAS_MEANINGS.get(name, name) for name, key in zip(required, keys) if key in missing]
 
 
 def main(argv=None):

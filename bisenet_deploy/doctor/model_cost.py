@@ -11,7 +11,8 @@ import os
 
 from ..core.errors import InputError, WorkFailed
 from ..core.lazy import is_installed, lazy_import
-from ..runtime.backends.openvino_backend import OpenVinoBackend, cpu_facts, fp32_source
+from ..core.qdq_source import QDQ_SUFFIX, find_fp32_source
+from ..runtime.backends.openvino_backend import OpenVinoBackend, cpu_facts
 from ..runtime.backends.openvino_precision import PRECISIONS, is_qdq_file, lacking_reason, native
 from ..runtime.backends.openvino_speed import bf16_pays, bf16_speed
 from ..runtime.model_card import load_model_card
@@ -19,14 +20,12 @@ from ..runtime.precision_check import check_set_for, compare_backends_on, judge_
 from .report import check
 
 SECTION = "precisions for {}"
-QDQ_SUFFIX = ".qdq.onnx"
 
 
-def _models(model_path):
+def _models(model_path, card):
     """(FP32 ONNX or None, QDQ ONNX or None) for the model the user named."""
     if is_qdq_file(model_path):
-        source = fp32_source(model_path)
-        return (source if source and os.path.isfile(source) else None), model_path
+        return find_fp32_source(model_path, card)[0], model_path
     qdq = model_path[: -len(".onnx")] + QDQ_SUFFIX if model_path.endswith(".onnx") else None
     return model_path, (qdq if qdq and os.path.isfile(qdq) else None)
 
@@ -58,8 +57,8 @@ def precision_checks(model_path, spec, threads=None):
         raise InputError("--model measures the CPU's precisions with OpenVINO, which is not installed: "
                          "pip install openvino (Python >= 3.9)")
     cpu_name, capabilities = cpu_facts()
-    fp32_path, qdq_path = _models(model_path)
     card = load_model_card(model_path)
+    fp32_path, qdq_path = _models(model_path, card)
     section = SECTION.format(os.path.basename(model_path))
     found = []
     for precision in PRECISIONS:
@@ -75,7 +74,8 @@ def precision_checks(model_path, spec, threads=None):
             continue
         if path is None or fp32_path is None:
             missing = ("a QDQ model: bisenet-calibrate {} --calib-images YOUR_PICTURES".format(model_path)
-                       if precision == "int8" else "the FP32 ONNX this QDQ model was made from, next to it")
+                       if precision == "int8" else "the FP32 ONNX this QDQ model was made from (named in its card, or "
+                       "MODEL.onnx beside MODEL.qdq.onnx)")
             found.append(check(key, section, label, None, "native; its cost is unmeasured without {}".format(missing),
                                missing))
             continue

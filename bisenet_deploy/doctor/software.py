@@ -62,8 +62,9 @@ def opencv_checks():
     wheel = "site-packages" in cv2.__file__
     where = "pip wheel" if wheel else "system build"
     found = [check("opencv", "opencv", "OpenCV", True, "{} ({}, {})".format(cv2.__version__, where, cv2.__file__)),
-             check("gstreamer", "opencv", "OpenCV GStreamer", facts["gstreamer"],
-                   "yes: --gst, --camera csi, --rtsp, --output rtp://" if facts["gstreamer"] else "no",
+             check("opencv-gstreamer", "opencv", "OpenCV GStreamer", facts["gstreamer"],
+                   "yes: --gst, --camera csi, --rtsp, --output rtp://" if facts["gstreamer"] else
+                   "no: this OpenCV was built without it (GStreamer itself is listed below)",
                    OPENCV_GSTREAMER_FIX),
              check("gui", "opencv", "OpenCV GUI (window)", bool(facts["gui"]), facts["gui"] or "none (headless build)",
                    "run with --headless or --output http://:8080/; for a window use the system OpenCV or "
@@ -134,7 +135,7 @@ def onnxruntime_check():
 def openvino_check():
     if not is_installed("openvino"):
         return check("openvino", "backends", "OpenVINO", False, "not installed (optional: the fastest x86 CPU path)",
-                     "pip install 'bisenet-deploy[openvino]'")
+                     "pip install -e '.[openvino]' in the bisenet-deploy clone")
     try:
         import openvino
         core = openvino.Core()
@@ -146,7 +147,7 @@ def openvino_check():
                      "pip install --force-reinstall openvino")
     return check("openvino", "backends", "OpenVINO", bool(devices), "{}: {}".format(
         openvino.__version__ if hasattr(openvino, "__version__") else "installed", "; ".join(devices) or "no device"),
-        "pip install 'bisenet-deploy[openvino]'")
+        "pip install -e '.[openvino]' in the bisenet-deploy clone")
 
 
 def ros_checks(on_jetson=ON_JETSON):
@@ -159,4 +160,5 @@ def ros_checks(on_jetson=ON_JETSON):
         detail += ", roscore on PATH"
     return [check("ros", "ros", "ROS 1 (rospy)", rospy, detail, fix),
             check("rosbags", "ros", "bag reading (rosbags)", is_installed("rosbags"),
-                  "yes" if is_installed("rosbags") else "no", "pip install 'bisenet-deploy[ros]' (Python >= 3.8)")]
+                  "yes" if is_installed("rosbags") else "no",
+                  "pip install -e '.[ros]' in the bisenet-deploy clone (Python >= 3.8)")]

@@ -18,10 +18,15 @@ Buffer = collections.namedtuple("Buffer", "spec host device_ptr device_allocatio
 # when the device reads the host buffer itself (mapped)
 
 
-def plan_buffers(tensors):
-    """[BufferSpec] in the engine's I/O order, the order TensorRT's binding list needs."""
-    return [BufferSpec(t.name, t.is_input, tuple(int(d) for d in t.shape), np.dtype(t.dtype),
-                       int(np.prod(t.shape)) * np.dtype(t.dtype).itemsize) for t in tensors]
+def plan_buffers(tensors, max_batch=1):
+    """[BufferSpec] in the engine's I/O order, the order TensorRT's binding list needs; a dynamic batch
+    axis (-1) gets buffers for `max_batch`."""
+    specs = []
+    for tensor in tensors:
+        shape = tuple(int(max_batch) if axis == 0 and d < 0 else int(d) for axis, d in enumerate(tensor.shape))
+        dtype = np.dtype(tensor.dtype)
+        specs.append(BufferSpec(tensor.name, tensor.is_input, shape, dtype, int(np.prod(shape)) * dtype.itemsize))
+    return specs
 
 
 def allocate(specs, driver, mode):
@@ -40,18 +45,25 @@ def allocate(specs, driver, mode):
     return buffers
 
 
-def upload_inputs(buffers, driver, stream, mode):
+def upload_inputs(buffers, driver, stream, mode, batch=None):
+    """Copy the inputs' first `batch` images (default: all) to the device ("copy" mode only)."""
     if mode == "copy":
         for buffer in buffers:
             if buffer.spec.is_input:
-                driver.memcpy_htod_async(buffer.device_ptr, buffer.host, stream)
+                driver.memcpy_htod_async(buffer.device_ptr, first_rows(buffer.host, batch), stream)
 
 
-def download_outputs(buffers, driver, stream, mode):
+def download_outputs(buffers, driver, stream, mode, batch=None):
+    """Copy the outputs' first `batch` results (default: all) to the host ("copy" mode only)."""
     if mode == "copy":
         for buffer in buffers:
             if not buffer.spec.is_input:
-                driver.memcpy_dtoh_async(buffer.host, buffer.device_ptr, stream)
+                driver.memcpy_dtoh_async(first_rows(buffer.host, batch), buffer.device_ptr, stream)
+
+
+def first_rows(host, batch):
+    """The first `batch` images of a host buffer (a contiguous view of its page-locked memory); all for None."""
+    return host if batch is None else host[:batch]
 
 
 def release(buffers):

@@ -10,6 +10,7 @@ import time
 from ..core.atomic import write_bytes_atomic
 from ..core.errors import InputError, WorkFailed
 from ..core.model_info import load_model_card
+from .batch_profile import batch_profile, profile_json
 from .device import describe, device_slug
 from .fp16_onnx import convert_to_fp16
 from .heartbeat import DEFAULT_INTERVAL_SECONDS, format_elapsed, heartbeat
@@ -95,14 +96,17 @@ def build(request, api, device, calibrator_factory=None, say=LOG.info, heartbeat
                                                                       workspace // MIB))
         for note in plan.notes:
             say("  note: {}".format(note))
+        profile = batch_profile(card)
+        if profile is not None:
+            say("  dynamic batch: {}..{}, kernels chosen at batch {}".format(profile.min, profile.max, profile.opt))
         network_bytes = convert_to_fp16(onnx_bytes) if plan.convert_to_fp16 else onnx_bytes
-        built = _build_with_tensorrt(api, builder, network_bytes, card, request, plan, workspace, calibrator_factory,
-                                     say, heartbeat_seconds)
+        built = _build_with_tensorrt(api, builder, network_bytes, card, profile, request, plan, workspace,
+                                     calibrator_factory, say, heartbeat_seconds)
     finally:
         builder = None  # freed now, while the caller's CUDA context is current, not at garbage collection
 
     sidecar = make_sidecar(card, request.onnx_path, hashlib.sha256(onnx_bytes).hexdigest(), api.version, device,
-                           plan, workspace, built.seconds, built.calibration)
+                           plan, workspace, built.seconds, built.calibration, profile_json(profile))
     write_bytes_atomic(engine_path, built.engine)
     try:
         write_sidecar(engine_path, sidecar)
@@ -118,8 +122,8 @@ def build(request, api, device, calibrator_factory=None, say=LOG.info, heartbeat
     return BuildResult(engine_path, sidecar, plan, built.seconds)
 
 
-def _build_with_tensorrt(api, builder, onnx_bytes, card, request, plan, workspace, calibrator_factory, say,
-                         heartbeat_seconds):
+def _build_with_tensorrt(api, builder, onnx_bytes, card, profile, request, plan, workspace, calibrator_factory,
+                         say, heartbeat_seconds):
     """Parse, configure and build: a Built, with every TensorRT object released on the way out."""
     network = parser = config = calibrator = None
     try:
@@ -129,6 +133,9 @@ def _build_with_tensorrt(api, builder, onnx_bytes, card, request, plan, workspac
             raise WorkFailed("TensorRT {}'s ONNX parser rejected {}:\n  {}".format(
                 api.version, request.onnx_path, "\n  ".join(describe_problems(problems, onnx_bytes))))
         config = api.create_config(builder, workspace)
+        if profile is not None:
+            api.add_batch_profile(builder, config, card["input"]["name"], card["input"]["shape"][1:], profile,
+                                  calibrate=plan.calibrate)
         _load_timing_cache(api, config, request.timing_cache, say)
         calibration = None
         if plan.calibrate:

@@ -19,12 +19,20 @@ PROBE_RUNS = 10  # round trips per scheme when picking copy vs mapped
 
 class EngineRunner(object):
     """`runner = EngineRunner(api, cuda, engine, specs, output_name)`, `runner.start(memory)`, then
-    `runner.infer(batch)`; `runner.close()` frees the buffers."""
+    `runner.infer(batch)`; `runner.close()` frees the buffers.
 
-    def __init__(self, api, cuda, engine, specs, output_name):
+    With `dynamic_batch` the buffers (specs) hold the largest batch and each inference sets the
+    context's input shape to its own batch (when it changed); it starts at batch 1, what frames use."""
+
+    def __init__(self, api, cuda, engine, specs, output_name, dynamic_batch=False):
         self.api, self.cuda, self.engine, self.specs = api, cuda, engine, specs
         self.output_name = output_name
         self.context = api.create_context(engine)
+        input_spec = next(s for s in specs if s.is_input)
+        self._image_shape = input_spec.shape[1:]
+        self._set_input_shape = api.input_shape_setter(engine, self.context, specs) if dynamic_batch else None
+        self.batch = input_spec.shape[0]  # the batch the context runs
+        self.set_batch(1)
         driver = cuda.driver
         self.stream = driver.Stream()
         self._events = (driver.Event(), driver.Event())
@@ -65,8 +73,14 @@ class EngineRunner(object):
                  1e3 * self.memory_probe["copy"], 1e3 * self.memory_probe["mapped"])
         return best
 
+    def set_batch(self, batch):
+        """Run the next inferences on `batch` images (a dynamic batch; a fixed one stays as it is)."""
+        if self._set_input_shape is not None and batch != self.batch:
+            self._set_input_shape((batch,) + self._image_shape)
+            self.batch = batch
+
     def _zero_round_trip(self):
-        batch = np.zeros(self.input_buffer.spec.shape, self.input_buffer.spec.dtype)
+        batch = np.zeros((self.batch,) + self._image_shape, self.input_buffer.spec.dtype)
         return lambda: np.array(self.infer(batch), copy=True)
 
     def use_memory(self, mode):
@@ -78,13 +92,16 @@ class EngineRunner(object):
         self.memory = mode
 
     def infer(self, batch):
-        """The output in the engine's own page-locked buffer: valid until the next inference."""
-        np.copyto(self.input_buffer.host, batch)
-        buffers.upload_inputs(self.buffers, self.cuda.driver, self.stream, self.memory)
+        """The output in the engine's own page-locked buffer (its first len(batch) results): valid until
+        the next inference."""
+        count = len(batch)
+        self.set_batch(count)
+        np.copyto(self.input_buffer.host[:count], batch)
+        buffers.upload_inputs(self.buffers, self.cuda.driver, self.stream, self.memory, count)
         self.enqueue()
-        buffers.download_outputs(self.buffers, self.cuda.driver, self.stream, self.memory)
+        buffers.download_outputs(self.buffers, self.cuda.driver, self.stream, self.memory, count)
         self.last_network_seconds = self.finish()
-        return self.output_buffer.host
+        return self.output_buffer.host[:count]
 
     def enqueue(self):
         start, end = self._events

@@ -6,28 +6,18 @@ so loading refuses a stale engine with a message that says to rebuild.
 """
 
 import datetime
-import hashlib
 import json
 import os
 
 from .. import __version__
 from ..core.atomic import write_bytes_atomic
+from ..core.digest import file_sha256
 from ..core.errors import InputError
 from ..core.model_info import SIDECAR_CARD_KEY, sidecar_path
 from .device import info_from_json, info_to_json
 
 SIDECAR_FORMAT = "bisenet-deploy/engine"
 SIDECAR_VERSION = 1
-HASH_CHUNK = 1 << 20
-
-
-def file_sha256(path):
-    # type: (str) -> str
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def engine_default_path(onnx_path, precision, trt_version, device_slug):
@@ -39,8 +29,9 @@ def engine_default_path(onnx_path, precision, trt_version, device_slug):
 
 
 def make_sidecar(card, onnx_path, onnx_sha256, trt_version, device, plan, workspace_bytes, build_seconds,
-                 calibration=None):
-    """The sidecar dict; `plan` is the PrecisionPlan, `device` a DeviceInfo, `calibration` a summary or None."""
+                 calibration=None, batch_profile=None):
+    """The sidecar dict; `plan` is the PrecisionPlan, `device` a DeviceInfo, `calibration` a summary or None,
+    `batch_profile` the {min, opt, max} batches of a dynamic batch axis or None."""
     return {
         "format": SIDECAR_FORMAT,
         "sidecar_version": SIDECAR_VERSION,
@@ -55,6 +46,7 @@ def make_sidecar(card, onnx_path, onnx_sha256, trt_version, device, plan, worksp
         "workspace_bytes": int(workspace_bytes),
         "onnx": {"path": os.path.abspath(onnx_path), "sha256": onnx_sha256},
         "calibration": calibration,
+        "batch_profile": batch_profile,
         "build_seconds": round(float(build_seconds), 1),
         "built_at": datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z",
     }

@@ -35,10 +35,13 @@ API_GROUPS = collections.OrderedDict([
     ("precision_flags", ("BuilderFlag", "FP16", "INT8", "set_flag")),                # 7.1 - 10
     ("platform_queries", ("platform_has_fast_fp16", "platform_has_fast_int8")),      # 7.1 - 10
     ("calibrators", ("int8_calibrator", "IInt8EntropyCalibrator2")),                 # 7.1 - 10
+    ("calibration_profile", ("set_calibration_profile",)),                           # 7.1 - 10
+    ("optimization_profiles", ("create_optimization_profile", "set_shape", "add_optimization_profile")),  # all
     ("binding_api", ("num_bindings", "get_binding_name", "binding_is_input", "get_binding_shape",
-                     "get_binding_dtype", "execute_async_v2")),                      # 7.1 - 8.6
+                     "get_binding_dtype", "execute_async_v2", "set_binding_shape")),  # 7.1 - 8.6
     ("tensor_api", ("num_io_tensors", "get_tensor_name", "get_tensor_mode", "TensorIOMode", "INPUT",
-                    "get_tensor_shape", "get_tensor_dtype", "set_tensor_address", "execute_async_v3")),  # 8.5 +
+                    "get_tensor_shape", "get_tensor_dtype", "set_tensor_address", "execute_async_v3",
+                    "set_input_shape")),                                             # 8.5 +
     ("parser_node_names", ("node_name",)),                                           # 10 +
 ])
 
@@ -57,7 +60,7 @@ _LOGGERS = weakref.WeakKeyDictionary()
 TENSORRT_LOG = logging.getLogger("bisenet_deploy.tensorrt")
 
 IoTensor = collections.namedtuple("IoTensor", "name is_input shape dtype")
-# shape: tuple of ints; dtype: numpy dtype; listed in the engine's I/O (binding) order
+# shape: tuple of ints, -1 for a dynamic batch axis; dtype: numpy dtype; listed in the engine's I/O (binding) order
 ParseProblem = collections.namedtuple("ParseProblem", "node_index node_name message")
 
 
@@ -150,6 +153,19 @@ class TrtApi(object):
             config.max_workspace_size = int(workspace_bytes)
         return config
 
+    @staticmethod
+    def add_batch_profile(builder, config, input_name, image_shape, profile, calibrate=False):
+        """The optimization profile of a dynamic batch axis: `input_name` takes profile.min..max images of
+        `image_shape` (C, H, W), kernels timed at profile.opt; with `calibrate`, implicit INT8 calibrates
+        at opt too (TensorRT needs a calibration profile for dynamic shapes)."""
+        optimization = builder.create_optimization_profile()
+        optimization.set_shape(input_name, *[(int(batch),) + tuple(image_shape) for batch in profile])
+        if config.add_optimization_profile(optimization) < 0:
+            raise WorkFailed("TensorRT refused the optimization profile: batches {}..{} of {} {}".format(
+                profile.min, profile.max, input_name, "x".join(str(d) for d in image_shape)))
+        if calibrate:
+            config.set_calibration_profile(optimization)
+
     def enable_precision(self, config, flag_names, calibrator=None):
         """Set BuilderFlag members by name ("FP16", "INT8"); attach an implicit-INT8 calibrator."""
         for name in flag_names:
@@ -217,7 +233,7 @@ class TrtApi(object):
                 tensors.append(IoTensor(engine.get_binding_name(index), bool(engine.binding_is_input(index)),
                                         tuple(engine.get_binding_shape(index)),
                                         self.numpy_dtype(engine.get_binding_dtype(index))))
-        dynamic = [t.name for t in tensors if any(d < 0 for d in t.shape)]
+        dynamic = [t.name for t in tensors if any(d < 0 for d in t.shape[1:])]  # the batch axis may be dynamic
         if dynamic:
             raise InputError("the engine has dynamic dimensions on {}; export the ONNX with a fixed --input-size "
                              "and rebuild".format(", ".join(dynamic)))
@@ -238,6 +254,27 @@ class TrtApi(object):
         if context is None:
             raise WorkFailed("TensorRT could not create an execution context (out of GPU memory?)")
         return context
+
+    @staticmethod
+    def input_shape_setter(engine, context, tensors):
+        """A function `set_input_shape(shape)` giving the context the input shape of the next inferences (a
+        dynamic batch): set_input_shape by name from 8.5, set_binding_shape by binding index before; an
+        InputError when TensorRT refuses it. TensorRT gives an engine's first context profile 0 itself, and
+        the runner makes one context per engine, so no profile is selected here."""
+        index, tensor = next((i, t) for i, t in enumerate(tensors) if t.is_input)
+        if hasattr(engine, "num_io_tensors"):
+            def set_input(shape):
+                return context.set_input_shape(tensor.name, tuple(shape))
+        else:
+            def set_input(shape):
+                return context.set_binding_shape(index, tuple(shape))
+
+        def checked(shape):
+            if not set_input(shape):  # False: outside the engine's optimization profile
+                raise InputError("TensorRT refused input shape {} for {!r}: outside the engine's optimization "
+                                 "profile; rebuild the engine from a model exported with a larger "
+                                 "--dynamic-batch".format("x".join(str(d) for d in shape), tensor.name))
+        return checked
 
     @staticmethod
     def bind(engine, context, tensors, addresses):

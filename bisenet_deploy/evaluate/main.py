@@ -19,15 +19,19 @@ from .report_file import write_report
 from .datasets import LAYOUTS, detect_layout, discover, load_pair, resize_label
 from ..core.metrics import ConfusionMatrix, agreement, format_class_table, report_dict
 from ..runtime.model_card import load_model_card
-from ..core.cli import add_model_args, model_overrides
+from ..core.cli import add_model_args, model_overrides, resolve_model
 from ..runtime.precision_check import verify_spec_from_args
 from ..runtime.segmenter import Segmenter
+from .change import miou_change_text
 from .gate import judge_compare
 from .checks import UnknownLabels, comparison_sizes
 
-EPILOG = """datasets:
-  generic   ROOT/images/NAME.jpg + ROOT/labels/NAME.png (class indices, 255 = ignore)
-  sunrgbd   the seed's layout: ROOT/<split>/image/ + ROOT/<split>/mask|label/NAME.npy (raw 0 = unlabeled)
+EPILOG = """datasets (--layout; default split in brackets):
+  generic     ROOT/images/NAME.jpg + ROOT/labels/NAME.png (class indices, 255 = ignore)
+  sunrgbd     the seed's layout: ROOT/<split>/image/ + ROOT/<split>/mask|label/NAME.npy (raw 0 = unlabeled) [test]
+  cityscapes  ROOT/leftImg8bit/<split>/CITY/ + ROOT/gtFine/<split>/CITY/*_gtFine_labelIds.png [val]
+  ade20k      ADEChallengeData2016: ROOT/images/<split>/ + ROOT/annotations/<split>/ (0 = ignore) [validation]
+  coco-stuff  COCO-Stuff 164k: ROOT/images/<split>/ + ROOT/annotations|stuffthingmaps/<split>/ (182 ids) [val2017]
 examples:
   bisenet-eval --model model.onnx --data SUNRGBD --eval-size 512x512          the seed's test protocol
   bisenet-eval --model model_fp16.engine --data SUNRGBD --compare model.onnx  did FP16 cost accuracy?
@@ -42,7 +46,8 @@ def build_parser():
     data = parser.add_argument_group("data")
     data.add_argument("--data", metavar="ROOT", help="dataset folder (or --rosbag below)")
     data.add_argument("--layout", choices=("auto",) + LAYOUTS, default="auto", help="default: detect")
-    data.add_argument("--split", default="test", help="split for the sunrgbd layout (default: test)")
+    data.add_argument("--split", help="split folder of the sunrgbd, cityscapes, ade20k and coco-stuff layouts "
+                                      "(default: test, val, validation, val2017 respectively)")
     data.add_argument("--eval-size", type=parse_size, metavar="HxW",
                       help="resize image (bilinear) and label (nearest) to this size first, as the seed's "
                            "512x512 test does (default: evaluate at label resolution)")
@@ -97,6 +102,7 @@ def _segmenters(args):
 
 
 def evaluate(args, log=print):
+    resolve_model(args)
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1")
     if args.json:  # before the evaluation, not after
@@ -182,11 +188,10 @@ def _report(args, card, layout, samples, matrices, agreements, log, unknown, bac
         report["results"].append(dict(report_dict(matrices[1], names), backend=backends[1].name,
                                       precision=backends[1].precision, compare=args.compare))
         report["agreement"] = {"pixels": overall, "worst_image": min(a for a, _ in agreements)}
-        change = 100 * (matrices[0].mean_iou() - matrices[1].mean_iou())
-        log("--compare {}: mIoU {:.2f}%; {} scores {:.2f} points {} it; pixel agreement {:.4f}% (worst image "
-            "{:.4f}%)".format(args.compare, 100 * matrices[1].mean_iou(), args.model, abs(change),
-                              "below" if change < 0 else "above", 100 * overall,
-                              100 * report["agreement"]["worst_image"]))
+        log("--compare {}: mIoU {:.2f}% (--model {:.2f}%); {}; pixel agreement {:.4f}% (worst image {:.4f}%)".format(
+            args.compare, 100 * matrices[1].mean_iou(), 100 * matrices[0].mean_iou(),
+            miou_change_text(matrices[0].mean_iou(), matrices[1].mean_iou()), 100 * overall,
+            100 * report["agreement"]["worst_image"]))
         report["gate"], verdict = judge_compare(backends[0], backends[1], overall, matrices[0].mean_iou(),
                                                 matrices[1].mean_iou(), log)
     if args.json:

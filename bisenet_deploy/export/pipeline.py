@@ -54,49 +54,24 @@ def run(checkpoint_path, settings, output, log):
     clock = StageClock(log)
     started = time.time()
     clock.start("load", "reading {}".format(checkpoint_path))
-    overrides = {"arch": settings.arch, "in_planes": settings.in_planes, "num_classes": settings.num_classes,
-                 "variant": settings.variant}
-    checkpoint = load_checkpoint(checkpoint_path, trust=settings.trust_checkpoint, overrides=overrides,
-                                 family=settings.family)
-    config, family = checkpoint.config, checkpoint.family
-    data = data_card(family, config, checkpoint.metadata, settings.dataset, settings.classes, settings.mean,
-                     settings.std)
-    log("  {} ({}){}".format(family.describe(config), checkpoint.metadata.get("format"),
-                            "; dropped its training-only heads: " + ", ".join(checkpoint.metadata["dropped_heads"])
-                            if checkpoint.metadata.get("dropped_heads") else ""))
-    log("  dataset {}, mean {} std {}".format(data.dataset or "unknown ({} generic classes)".format(
-        config["num_classes"]), _triple(data.mean), _triple(data.std)))
-
-    model = checkpoint.model
-    input_hw, head, mode = export_input_size(settings.input_size, checkpoint.metadata.get("input_size"), family, log), settings.head, settings.upsample
-    output_name = "labels" if head == "labels" else "logits"
-    batch_text = "dynamic batch 1..{}".format(settings.dynamic_batch) if settings.dynamic_batch else \
-        "batch {}".format(settings.batch)
-    clock.start("export", "tracing {}x{} {} -> {} head, upsample={}, opset {}".format(
-        input_hw[0], input_hw[1], batch_text, head, mode, settings.opset))
-    with substituted_graph(model, head, mode, input_hw, family.head_align_corners) as (graph, exact):
-        onnx_model = to_onnx.graph_to_onnx(graph, input_hw, settings.batch, settings.opset, output_name,
-                                           dynamic_batch=bool(settings.dynamic_batch))
-    if settings.simplify:
-        clock.start("simplify", "onnx-simplifier")
-        onnx_model = to_onnx.simplify(onnx_model)
-    to_onnx.check(onnx_model)
+    checkpoint, data = _load(checkpoint_path, settings, log)
+    family = checkpoint.family
+    input_hw = export_input_size(settings.input_size, checkpoint.metadata.get("input_size"), family, log)
+    onnx_model, exact = _trace(checkpoint.model, family, settings, input_hw, clock)
 
     clock.start("lint", "TensorRT {} parser support".format(settings.target_trt))
     violations = trt_lint.lint_model(onnx_model, settings.target_trt)
-    if violations:
-        log(trt_lint.format_violations(violations, settings.target_trt))
-    else:
-        log("  PASSED | no violations for TensorRT {}".format(settings.target_trt))
+    log(trt_lint.format_violations(violations, settings.target_trt) if violations
+        else "  PASSED | no violations for TensorRT {}".format(settings.target_trt))
 
     clock.start("verify", "ONNX Runtime vs PyTorch ({} reference)".format("exact" if exact else "approximation"))
     inputs = verification_inputs(input_hw, settings.batch if not settings.dynamic_batch else 2, mean=data.mean,
                                  std=data.std)
-    reference = reference_graph(model, head, input_hw, family.head_align_corners)
-    rows = verify.verify(onnx_model, reference, head, inputs)
+    reference = reference_graph(checkpoint.model, settings.head, input_hw, family.head_align_corners)
+    rows = verify.verify(onnx_model, reference, settings.head, inputs)
     log(format_table(rows))
     min_agreement = EXPORT_MIN_AGREEMENT if settings.min_agreement is None else settings.min_agreement
-    passed, verdict = _verdict(rows, exact, min_agreement, mode)
+    passed, verdict = _verdict(rows, exact, min_agreement, settings.upsample)
     log("  " + verdict)
     clock.stop()
     if not passed:
@@ -105,20 +80,65 @@ def run(checkpoint_path, settings, output, log):
         raise WorkFailed("{} TensorRT {} lint violation(s) (listed above); nothing written. Fix them or pass "
                          "--no-lint to write anyway".format(len(violations), settings.target_trt))
 
-    card = make_card(config, input_hw, settings.batch, head, mode, settings.opset, data.classes, data.colors,
-                     checkpoint.sha256, checkpoint.metadata, __version__, settings.target_trt, mean=data.mean,
-                     std=data.std, dataset=data.dataset, head_align_corners=family.head_align_corners,
-                     input_multiple=family.input_multiple)
-    if settings.dynamic_batch:
-        mark_dynamic_batch(card, settings.dynamic_batch)
+    card = _card(checkpoint, data, settings, input_hw)
     card["verification"] = {
         "exact": exact,
         "verdict": verdict,
         "worst_argmax_agreement": min(r.agreement for r in rows),
-        "max_abs_diff": max(r.max_abs_diff for r in rows),
+        "max_abs_diff": _finite_or_none(max(r.max_abs_diff for r in rows)),
         "lint_violations": len(violations),
     }
     return _write(onnx_model, card, output, clock, started, log)
+
+
+def _load(checkpoint_path, settings, log):
+    """(Checkpoint, DataCard): the rebuilt network and what its card will say about the data."""
+    overrides = {"arch": settings.arch, "in_planes": settings.in_planes, "num_classes": settings.num_classes,
+                 "variant": settings.variant}
+    checkpoint = load_checkpoint(checkpoint_path, trust=settings.trust_checkpoint, overrides=overrides,
+                                 family=settings.family)
+    config, family, metadata = checkpoint.config, checkpoint.family, checkpoint.metadata
+    data = data_card(family, config, metadata, settings.dataset, settings.classes, settings.mean, settings.std)
+    dropped = metadata.get("dropped_heads")
+    log("  {} ({}){}".format(family.describe(config), metadata.get("format"),
+                            "; dropped its training-only heads: " + ", ".join(dropped) if dropped else ""))
+    log("  dataset {}, mean {} std {}".format(data.dataset or "unknown ({} generic classes)".format(
+        config["num_classes"]), _triple(data.mean), _triple(data.std)))
+    return checkpoint, data
+
+
+def _trace(model, family, settings, input_hw, clock):
+    """(checked ONNX model, whether its upsampling is exact) for the settings' head and forms."""
+    head, mode = settings.head, settings.upsample
+    batch_text = "dynamic batch 1..{}".format(settings.dynamic_batch) if settings.dynamic_batch else \
+        "batch {}".format(settings.batch)
+    clock.start("export", "tracing {}x{} {} -> {} head, upsample={}, opset {}".format(
+        input_hw[0], input_hw[1], batch_text, head, mode, settings.opset))
+    with substituted_graph(model, head, mode, input_hw, family.head_align_corners) as (graph, exact):
+        onnx_model = to_onnx.graph_to_onnx(graph, input_hw, settings.batch, settings.opset,
+                                           "labels" if head == "labels" else "logits",
+                                           dynamic_batch=bool(settings.dynamic_batch))
+    if settings.simplify:
+        clock.start("simplify", "onnx-simplifier")
+        onnx_model = to_onnx.simplify(onnx_model)
+    to_onnx.check(onnx_model)
+    return onnx_model, exact
+
+
+def _card(checkpoint, data, settings, input_hw):
+    family = checkpoint.family
+    card = make_card(checkpoint.config, input_hw, settings.batch, settings.head, settings.upsample, settings.opset,
+                     data.classes, data.colors, checkpoint.sha256, checkpoint.metadata, __version__,
+                     settings.target_trt, mean=data.mean, std=data.std, dataset=data.dataset,
+                     head_align_corners=family.head_align_corners, input_multiple=family.input_multiple)
+    if settings.dynamic_batch:
+        mark_dynamic_batch(card, settings.dynamic_batch)
+    return card
+
+
+def _finite_or_none(value):
+    # NaN (no scores to compare) is not JSON: the card says null instead
+    return value if value == value else None
 
 
 def _triple(values):

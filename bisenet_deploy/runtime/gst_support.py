@@ -119,13 +119,22 @@ def missing_elements(pipeline):
     return [name for name in pipeline_elements(pipeline) if _inspect_exists(name) is False]
 
 
+def inspected_encoders():
+    # type: () -> list
+    """available_encoders() asked of gst-inspect-1.0 rather than gi (see missing_elements); empty when
+    gst-inspect-1.0 is not installed."""
+    return [name for name in ENCODER_NAMES if _inspect_exists(name)]
+
+
 def available_encoders():
     # type: () -> list
     """The H.264 encoder elements this machine has, in the order they are preferred."""
     return [name for name in ENCODER_NAMES if element_exists(name)]
 
 
-def _encoder_chain(name, bitrate_kbps, keyframe_interval):
+def encoder_pipeline(name, bitrate_kbps, keyframe_interval):
+    # type: (str, int, int) -> str
+    """The encode part of a pipeline with the encoder element `name`: BGR frames in, H.264 out."""
     bps = int(bitrate_kbps) * 1000
     # The Jetson encoders take frames in NVMM memory: nvvidconv moves them there (it cannot read BGR).
     to_nvmm = "videoconvert ! video/x-raw,format=BGRx ! nvvidconv ! video/x-raw(memory:NVMM),format=NV12 ! "
@@ -153,9 +162,9 @@ def h264_encoder_chain(bitrate_kbps, keyframe_interval, encoder="auto"):
         if not element_exists(encoder):
             raise InputError("GStreamer has no {} element here; installed H.264 encoders: {}".format(
                 encoder, ", ".join(available_encoders()) or "none"))
-        return EncoderChain(encoder, _encoder_chain(encoder, bitrate_kbps, keyframe_interval))
+        return EncoderChain(encoder, encoder_pipeline(encoder, bitrate_kbps, keyframe_interval))
     for name in ENCODER_NAMES:
         if element_exists(name):
-            return EncoderChain(name, _encoder_chain(name, bitrate_kbps, keyframe_interval))
+            return EncoderChain(name, encoder_pipeline(name, bitrate_kbps, keyframe_interval))
     raise InputError("no H.264 encoder in GStreamer ({}); install one: {}".format(
         ", ".join(ENCODER_NAMES), "; ".join("{}: {}".format(n, how) for n, how in H264_ENCODERS[2:])))

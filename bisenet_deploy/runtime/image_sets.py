@@ -4,7 +4,7 @@ glob, one image or a video (every K-th frame), and the ground-truth label PNGs n
 import os
 
 from ..core.errors import InputError
-from ..core.images import is_glob, is_image_name
+from ..core.images import dataset_images, is_glob, is_image_name
 from .sources.images import list_images
 from .sources.video import list_video_frames
 
@@ -44,8 +44,7 @@ def dataset_folders(spec):
     # type: (str) -> tuple
     """(images, labels folder or None): a folder in the generic dataset layout (IMAGES/ + LABELS/, what
     bisenet-scenes writes) stands for its pictures, with their labels; anything else for itself."""
-    images, labels = os.path.join(spec, "images"), os.path.join(spec, "labels")
-    if os.path.isdir(spec) and os.path.isdir(images) and not any(
-            is_image_name(entry) for entry in os.listdir(spec)):
+    images, labels = dataset_images(spec), os.path.join(spec, "labels")
+    if images:
         return images, labels if os.path.isdir(labels) else None
     return spec, None

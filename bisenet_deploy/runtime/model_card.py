@@ -11,7 +11,7 @@ from .backends.triton_client import Connection, is_model_address, split_model_ad
 def load_model_card(model_path, overrides=None):
     # type: (str, dict) -> dict
     """The card for `model_path` (.onnx, .engine, a checkpoint, or a model on a Triton server:
-    triton_client.model_address); see core.model_info.load_model_card."""
+    triton://HOST:PORT/NAME, made of --server by core.cli.resolve_model); see core.model_info.load_model_card."""
     if is_model_address(model_path):
         return apply_overrides(card_from_server(model_path), dict((k, v) for k, v in (overrides or {}).items()
                                                                   if v is not None), model_path)

@@ -16,6 +16,7 @@ import numpy as np
 from ..core.errors import InputError
 from ..core.labels import Sample, load_label
 from ..core.metrics import ConfusionMatrix
+from ..core.modelcard import batch_range
 from ..core.precision_gate import judge
 from ..core.preprocess import preprocess
 from ..core.wording import count
@@ -171,10 +172,11 @@ class Tally(object):
 
 
 def network_batch(frame, card):
-    """`frame` preprocessed as the network takes it, repeated to a fixed batch larger than one."""
+    """`frame` preprocessed as the network takes it, repeated to the smallest batch the model takes (a
+    fixed batch larger than one; 1 on a dynamic batch axis)."""
     x = preprocess(frame, tuple(card["input_size"]), card["mean"], card["std"], card["input"]["dtype"])
-    batch = card["input"]["shape"][0]
-    return np.repeat(x, batch, axis=0) if isinstance(batch, int) and batch > 1 else x
+    batch = batch_range(card)[0]
+    return np.repeat(x, batch, axis=0) if batch > 1 else x
 
 
 def compare_backends_on(candidate, reference, card, check_set):

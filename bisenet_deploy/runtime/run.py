@@ -6,9 +6,10 @@ import contextlib
 import sys
 
 from ..core import interrupts
-from ..core.cli import ArgumentParser, add_common_flags, add_model_args, model_overrides, run_main
+from ..core.cli import ArgumentParser, add_common_flags, add_model_args, model_overrides, resolve_model, run_main
 from ..core.errors import InputError
 from .backends import BACKEND_CHOICES, create_backend
+from .backends.base import FrameDropped
 from .capture import CaptureThread
 from .model_card import load_model_card
 from .overlay import OverlayRenderer
@@ -48,6 +49,7 @@ def _loop(capture, segmenter, renderer, sinks, stats, max_frames, progress):
     at once when no next frame is waiting (a live source keeping up), so pipelining adds no latency
     there; it pays where frames queue up (a file, or a source faster than the network)."""
     in_flight = collections.deque()  # (index, frame, PendingFrame), oldest first: the submitted, unwritten
+    depth = getattr(segmenter.backend, "frames_in_flight", 2)  # a remote server hides its latency behind more
     submitted = 0
     try:
         while True:
@@ -61,10 +63,13 @@ def _loop(capture, segmenter, renderer, sinks, stats, max_frames, progress):
                 index, frame = item
                 in_flight.append((index, frame, segmenter.submit(frame.image)))
                 submitted += 1
-            if len(in_flight) > 1 or (in_flight and not item):
+            if len(in_flight) >= depth or (in_flight and not item):
                 if not _finish(in_flight.popleft(), renderer, sinks, stats, progress):
                     return
             if item is None:
+                while in_flight:  # the end of the source: the frames still in flight reach the sinks
+                    if not _finish(in_flight.popleft(), renderer, sinks, stats, progress):
+                        return
                 return
     except KeyboardInterrupt:
         while in_flight:  # captured and started: they still reach the sinks
@@ -75,7 +80,11 @@ def _loop(capture, segmenter, renderer, sinks, stats, max_frames, progress):
 def _finish(in_flight, renderer, sinks, stats, progress):
     """Write one segmented frame to every sink; False once a sink has closed (its window, its client)."""
     index, frame, pending = in_flight
-    result = frame_result(index, frame, pending.result(), renderer, stats.status_line())
+    try:
+        segmented = pending.result()
+    except FrameDropped:  # the backend counted it (a Triton server that went away) and will reconnect
+        return True
+    result = frame_result(index, frame, segmented, renderer, stats.status_line())
     for sink in sinks:
         sink.write(result)
     stats.add(result.timings)
@@ -87,6 +96,7 @@ def _finish(in_flight, renderer, sinks, stats, progress):
 def run(args, log_line=print):
     if args.queue < 1 or (args.max_frames is not None and args.max_frames < 1):
         raise InputError("--queue and --max-frames must be at least 1")
+    resolve_model(args)
     spec = source_from_args(args)
     check_output_args(args)  # before the model loads: a wrong --output costs nothing
     card = load_model_card(args.model, model_overrides(args))
@@ -115,6 +125,10 @@ def run(args, log_line=print):
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP (core/interrupts.py)
             interrupted = exc  # sinks still close normally below, so the video is finalized
         dropped = capture.dropped
+    faults = getattr(backend, "describe_faults", lambda: None)()
+    if faults:
+        log_line(faults)
+    dropped += getattr(backend, "dropped_frames", 0)
     log_line(stats.summary(dropped=dropped, interrupted=interrupted is not None, precision=backend.precision))
     source.report_shortfall()
     if interrupted is not None:

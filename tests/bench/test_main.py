@@ -293,3 +293,18 @@ def test_jetson_clocks_state_from_cpufreq(tmp_path, frequencies, state):
         (folder / "scaling_min_freq").write_text(low + "\n")
         (folder / "scaling_max_freq").write_text(high + "\n")
     assert machine.jetson_clocks_state(str(tmp_path / "cpu[0-9]*" / "cpufreq")) == state
+
+
+def test_calib_images_take_a_bisenet_scenes_folder(tiny_onnx_logits, tmp_path):
+    """--calib-images calib/ where calib/ is bisenet-scenes output (calib/images + calib/labels), as the
+    README's OpenVINO example runs it: the OV INT8 column's QDQ model is calibrated on its pictures."""
+    from bisenet_deploy.bench.openvino import calibrate
+    from bisenet_deploy.runtime.backends.openvino_precision import is_qdq_file
+    from bisenet_deploy.scenes.main import main as scenes_main
+
+    scenes = str(tmp_path / "calib")
+    assert scenes_main([scenes, "--count", "12", "--size", "64x96", "--seed", "3"]) == 0
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    qdq = calibrate(tiny_onnx_logits, str(workdir), scenes + os.sep, debug=False)
+    assert is_qdq_file(qdq)

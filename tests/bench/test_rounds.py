@@ -3,7 +3,9 @@ Jobs and clock are stand-ins that record what they were asked, so nothing here i
 
 import pytest
 
+from bisenet_deploy.bench.limits import LIMIT_RUNS, LIMIT_WARMUP, MatMulProbe
 from bisenet_deploy.bench.rounds import duration_text, eta_seconds, round_sizes, round_text, run_rounds
+from bisenet_deploy.bench.timing import ColumnTimer
 
 
 class RecordingJob(object):
@@ -20,10 +22,13 @@ class RecordingJob(object):
 
 class RecordingProgress(object):
     def __init__(self):
-        self.steps, self.rounds = [], []
+        self.steps, self.rounds, self.notes = [], [], []
 
     def describe(self, text):
         pass
+
+    def note(self, text):
+        self.notes.append(text)
 
     def step(self, count):
         self.steps.append(count)
@@ -60,6 +65,35 @@ def test_each_round_reports_the_time_left_at_the_pace_so_far():
     run_rounds([RecordingJob("a", [])], 0, 15, progress, clock=TickingClock())
     # the clock reads 10 at the start, then 20, 30, 40 after each round: 5 iterations per 10 s
     assert progress.rounds == ["round 1/3, ETA 20s", "round 2/3, ETA 10s", "round 3/3, done"]
+
+
+class CostedJob(RecordingJob):
+    """Warm-up runs one network pass per iteration, measuring two (as a column with pipelined frames)."""
+
+    @staticmethod
+    def runs(count, warm):
+        return count if warm else 2 * count
+
+
+def test_the_time_left_is_estimated_right_after_the_warm_up():
+    """Before the first round: a long bench says what it will do and how long it will take."""
+    progress = RecordingProgress()
+    run_rounds([CostedJob("a", []), CostedJob("b", [])], 2, 10, progress, clock=TickingClock())
+    # each warm-up reads the clock twice (10 s): 5 s per run; the rounds make 2 x 10 runs per job
+    assert progress.notes == ["measuring 2 jobs: 2 warm-up and 10 timed iterations each, in 2 rounds",
+                              "warm-up took 20s; ETA 3m20s"]
+    assert len(progress.rounds) == 2  # and the rounds still report theirs
+
+
+def test_without_a_warm_up_the_estimate_waits_for_the_first_round():
+    progress = RecordingProgress()
+    run_rounds([RecordingJob("a", [])], 0, 10, progress, clock=TickingClock())
+    assert progress.notes[1] == "warm-up took 10s; the time left follows each round"
+
+
+def test_the_bench_jobs_count_the_runs_they_make():
+    assert ColumnTimer.runs(5, True) == 10 and ColumnTimer.runs(5, False) == 16
+    assert MatMulProbe.runs(5, True) == LIMIT_WARMUP and MatMulProbe.runs(1, False) == LIMIT_RUNS + 1
 
 
 @pytest.mark.parametrize("iters, sizes", [(50, [5] * 10), (3, [3]), (11, [5, 5, 1]), (1, [1])])

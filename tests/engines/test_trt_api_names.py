@@ -14,12 +14,12 @@ from trt_stubs import ARRIVED_8_0, ARRIVED_8_4, ARRIVED_8_5, present, reference_
 from bisenet_deploy.engines import trt_api
 from bisenet_deploy.engines.trt_api import API_GROUPS, TrtApi
 
-COMMON = ("core", "logger_severity", "build_serialized_network", "timing_cache")
-WEAK_TYPING = ("precision_flags", "platform_queries", "calibrators")
+COMMON = ("core", "logger_severity", "build_serialized_network", "timing_cache", "optimization_profiles")
+WEAK_TYPING = ("precision_flags", "platform_queries", "calibrators", "calibration_profile")
 # generation -> (names file, groups its code path uses, names that did not exist yet)
 GENERATIONS = {
-    "7.1": ("8.6.1", ("core", "explicit_batch_flag", "workspace_attribute", "build_engine", "binding_api")
-            + WEAK_TYPING, ARRIVED_8_0 | ARRIVED_8_4 | ARRIVED_8_5),
+    "7.1": ("8.6.1", ("core", "explicit_batch_flag", "workspace_attribute", "build_engine", "binding_api",
+                      "optimization_profiles") + WEAK_TYPING, ARRIVED_8_0 | ARRIVED_8_4 | ARRIVED_8_5),
     "8.0/8.2": ("8.6.1", COMMON + ("explicit_batch_flag", "workspace_attribute", "binding_api") + WEAK_TYPING,
                 ARRIVED_8_4 | ARRIVED_8_5),
     "8.5/8.6": ("8.6.1", COMMON + ("explicit_batch_flag", "memory_pools", "tensor_api", "binding_api")
@@ -36,7 +36,8 @@ REMOVED_IN_11 = {"FP16", "INT8", "EXPLICIT_BATCH"}
 # Attribute names in trt_api.py that are Python's, numpy's or the adapter's own, not TensorRT's
 NOT_TENSORRT = {"OrderedDict", "namedtuple", "append", "format", "join", "dtype", "shape", "name", "trt", "logger",
                 "getLogger", "CRITICAL", "DEBUG", "get",  # Python logging, for TensorRT's log
-                "WeakKeyDictionary", "items"}  # the one-logger-per-process cache, NUMPY_BY_MEMBER
+                "WeakKeyDictionary", "items",  # the one-logger-per-process cache, NUMPY_BY_MEMBER
+                "is_input", "min", "max"}  # fields of the adapter's IoTensor and engines.batch_profile's BatchProfile
 
 def names_used_by_adapter():
     tree = ast.parse(open(trt_api.__file__).read())

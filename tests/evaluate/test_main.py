@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from cli_capture import run_cli
 
+from bisenet_deploy.core.model_info import load_model_card
+from bisenet_deploy.core.modelcard import MODEL_CARD_KEY, card_to_json
 from bisenet_deploy.evaluate.main import main as eval_main
 
 RED, GREEN, BLUE = (0, 0, 255), (0, 255, 0), (255, 0, 0)  # BGR; the channel-argmax model predicts 0, 1, 2
@@ -61,9 +63,55 @@ def test_compare_reports_agreement_and_delta(dataset, onnx_without_card, tmp_pat
                                     "--json", tmp_path / "r.json", *FLAGS)
     assert code == 0, stderr
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["agreement"]["pixels"] == 1.0 and "scores 0.00 points above it" in stdout
+    assert report["agreement"]["pixels"] == 1.0 and "mIoU change, --compare minus --model: 0.00 points (equal)" in stdout
     assert report["gate"]["criterion"] == "miou_drop" and report["gate"]["passed"] and "PASSED | mIoU drop" in stdout
     assert len(report["results"]) == 2
+
+
+def write_channel_argmin_onnx(path):
+    """Like conftest's channel-argmax model, but the class of the smallest channel: a worse model."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Neg", ["image"], ["negated"]),
+         helper.make_node("ArgMax", ["negated"], ["index"], axis=1, keepdims=0),
+         helper.make_node("Cast", ["index"], ["pred"], to=TensorProto.INT32)],
+        "channel_argmin",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 32, 48])],
+        [helper.make_tensor_value_info("pred", TensorProto.INT32, [1, 32, 48])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+    model.ir_version = 7
+    onnx.save(model, str(path))
+    return str(path)
+
+
+def with_card(path):
+    """`path` with the card FLAGS describe stored in it: --compare takes a model's settings from its card."""
+    import onnx
+
+    card = load_model_card(path, {"input_size": (32, 48), "num_classes": 3, "head": "labels"})
+    model = onnx.load(path)
+    prop = model.metadata_props.add()
+    prop.key, prop.value = MODEL_CARD_KEY, card_to_json(card)
+    onnx.save(model, path)
+    return path
+
+
+@pytest.mark.parametrize("worse_one", ["--compare", "--model"])
+def test_compare_says_which_model_minus_which_and_the_sign_in_words(dataset, onnx_without_card, tmp_path, worse_one):
+    worse = with_card(write_channel_argmin_onnx(tmp_path / "argmin.onnx"))
+    onnx_without_card = with_card(onnx_without_card)
+    model, other = (onnx_without_card, worse) if worse_one == "--compare" else (worse, onnx_without_card)
+    code, stdout, stderr = run_eval("--model", model, "--data", dataset, "--compare", other, "--json",
+                                    tmp_path / "r.json")
+    assert code in (0, 1), stderr  # the gate judges --model against --compare: it fails the worse --model
+    results = json.loads((tmp_path / "r.json").read_text())["results"]
+    change = 100 * (results[1]["mIoU"] - results[0]["mIoU"])
+    assert (change < 0) == (worse_one == "--compare") and abs(change) > 1
+    expected = "mIoU change, --compare minus --model: {:+.2f} points (--compare {})".format(
+        change, "lower" if change < 0 else "higher")
+    assert expected in stdout, stdout
 
 
 def test_eval_size_resizes_image_and_label(dataset, onnx_without_card):

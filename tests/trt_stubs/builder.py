@@ -29,9 +29,31 @@ class TimingCache(object):
         return self.data + b"+tactics"
 
 
+class OptimizationProfile(object):
+    def __init__(self):
+        self.shapes = {}  # input name -> (min, opt, max) shapes
+
+    def set_shape(self, name, min_shape, opt_shape, max_shape):
+        self.shapes[name] = (tuple(min_shape), tuple(opt_shape), tuple(max_shape))
+
+
 class Config(object):
     def __init__(self):
         self.flags, self.int8_calibrator, self.workspace, self.timing_cache = [], None, None, None
+        self.profiles, self.calibration_profile = [], None
+
+    # all: optimization profiles (dynamic shapes)
+    def add_optimization_profile(self, profile):
+        """The profile's index, or -1 for an invalid one (min <= opt <= max broken), as TensorRT answers."""
+        for low, opt, high in unwrap(profile).shapes.values():
+            if not all(a <= b <= c for a, b, c in zip(low, opt, high)):
+                return -1
+        self.profiles.append(unwrap(profile))
+        return len(self.profiles) - 1
+
+    # 7.1 - 10: implicit INT8 with dynamic shapes calibrates at this profile's opt shape
+    def set_calibration_profile(self, profile):
+        self.calibration_profile = unwrap(profile)
 
     # 8.4+: memory pools
     def set_memory_pool_limit(self, pool, size):
@@ -113,6 +135,9 @@ class Builder(object):
 
     def create_builder_config(self):
         return self._stub.wrap(Config())
+
+    def create_optimization_profile(self):
+        return self._stub.wrap(OptimizationProfile())
 
     def _plan(self, config):
         stub, config = self._stub, unwrap(config)

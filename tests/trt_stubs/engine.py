@@ -62,6 +62,28 @@ class Context(object):
     def __init__(self, stub):
         self._stub = stub
         self.addresses = {}
+        self.input_shape = None  # set for a dynamic batch axis
+
+    def _set_shape(self, shape):
+        """True, or False for a batch outside the stub engine's profile (stub.max_batch), as TensorRT answers."""
+        if self._stub.max_batch is not None and not 1 <= shape[0] <= self._stub.max_batch:
+            return False
+        self.input_shape = tuple(shape)
+        return True
+
+    def set_input_shape(self, name, shape):  # 8.5+
+        return self._set_shape(shape)
+
+    def set_binding_shape(self, index, shape):  # 7.1 - 8.6
+        return self._set_shape(shape)
+
+    def _shape(self, name):
+        """The tensor's shape for this run: a dynamic batch axis (-1) takes the set input's batch."""
+        shape = self._stub.io[name][1]
+        if shape[0] >= 0:
+            return shape
+        assert self.input_shape is not None, "a dynamic engine ran before its input shape was set"
+        return (self.input_shape[0],) + tuple(shape[1:])
 
     def set_tensor_address(self, name, address):  # 8.5+
         if name in self._stub.refuse_addresses_of:
@@ -70,9 +92,9 @@ class Context(object):
         return True
 
     def _run(self):
-        io, memory = self._stub.io, self._stub.memory
-        x = memory.view(self.addresses["input"], io["input"][1], np.float32)
-        out = memory.view(self.addresses["labels"], io["labels"][1], np.int32)
+        memory = self._stub.memory
+        x = memory.view(self.addresses["input"], self._shape("input"), np.float32)
+        out = memory.view(self.addresses["labels"], self._shape("labels"), np.int32)
         out[...] = fake_network(x)
         return True
 

@@ -14,13 +14,15 @@ class StubTrt(object):
     """Build with `make_trt(generation, memory, fast_fp16=, fast_int8=)`; state in attributes."""
 
     def __init__(self, generation, memory, fast_fp16, fast_int8, io_order, input_shape, output_shape,
-                 parse_errors=(), build_fails=False, parse_fails_silently=False, refuse_addresses_of=()):
+                 parse_errors=(), build_fails=False, parse_fails_silently=False, refuse_addresses_of=(),
+                 max_batch=None):
         names_file, version, absent = GENERATIONS[generation]
         self._names, self._absent = reference_names(names_file), absent
         self.generation, self.memory = generation, memory
         self.fast_fp16, self.fast_int8 = fast_fp16, fast_int8
         self.parse_errors, self.build_fails = parse_errors, build_fails
         self.parse_fails_silently, self.refuse_addresses_of = parse_fails_silently, tuple(refuse_addresses_of)
+        self.max_batch = max_batch  # a dynamic engine's profile: input shapes with a larger batch are refused
         self._extra = EXTRA_NAMES.get(generation, set())
         self.data_type = Enum(FLOAT="DataType.FLOAT", HALF="DataType.HALF", INT8="DataType.INT8",
                               INT32="DataType.INT32", BOOL="DataType.BOOL", UINT8="DataType.UINT8",
@@ -67,6 +69,6 @@ class StubTrt(object):
 
 def make_trt(generation, memory=None, fast_fp16=True, fast_int8=False, io_order=("input", "labels"),
              input_shape=(1, 3, 32, 48), output_shape=(1, 32, 48), **options):
-    """A StubTrt; `.module` is what the adapter gets as `trt`."""
+    """A StubTrt; `.module` is what the adapter gets as `trt`. A -1 leading a shape is a dynamic batch axis."""
     return StubTrt(generation, memory or FakeMemory(), fast_fp16, fast_int8, io_order, input_shape, output_shape,
                    **options)

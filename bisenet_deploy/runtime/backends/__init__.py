@@ -12,11 +12,12 @@ from ...core.model_info import KIND_CONVERSION, KIND_TEXT, model_kind
 from .openvino_backend import OpenVinoBackend
 from .ort import OrtBackend
 from .torch_backend import TorchBackend
+from .triton_backend import TritonBackend
 from .trt_backend import TrtBackend
 
 # most preferred first: `auto` takes the first that fits and prefers the file (openvino only where the CPU
 # makes it faster, OpenVinoBackend.auto_prefers)
-BACKEND_TYPES = (TrtBackend, OpenVinoBackend, OrtBackend, TorchBackend)
+BACKEND_TYPES = (TrtBackend, OpenVinoBackend, OrtBackend, TorchBackend, TritonBackend)
 
 BACKENDS = collections.OrderedDict((backend.name, backend) for backend in BACKEND_TYPES)
 PREFERENCE = tuple(BACKENDS)

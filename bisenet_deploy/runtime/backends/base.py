@@ -5,8 +5,9 @@ import time
 
 import numpy as np
 
-from ...core.errors import InputError
+from ...core.errors import InputError, WorkFailed
 from ...core.lazy import is_installed
+from ...core.modelcard import batch_range
 
 
 class Backend(object):
@@ -33,6 +34,7 @@ class Backend(object):
         self.is_active = False
         self._input_shape = tuple(card["input"]["shape"])
         self._input_dtype = np.dtype(card["input"]["dtype"])
+        self.batch_range = batch_range(card)  # (smallest, largest) batch; a fixed batch twice
 
     @classmethod
     def bench_columns(cls):
@@ -92,10 +94,17 @@ class Backend(object):
 
     def check_input(self, batch):
         shape, dtype = getattr(batch, "shape", None), getattr(batch, "dtype", None)
-        if tuple(shape or ()) != self._input_shape or dtype != self._input_dtype:
-            raise InputError("{} takes a {} {} input, got {} {}".format(
-                self.model_path, _shape_text(self._input_shape), self._input_dtype,
-                "nothing" if shape is None else _shape_text(shape), dtype))
+        smallest, largest = self.batch_range
+        shape = tuple(shape or ())
+        if len(shape) == len(self._input_shape) and shape[1:] == self._input_shape[1:] \
+                and smallest <= shape[0] <= largest and dtype == self._input_dtype:
+            return
+        wanted = "{} {} input".format(_shape_text(self._input_shape), self._input_dtype)
+        if smallest != largest:  # a dynamic batch axis: any batch in the card's range
+            wanted = "Nx{} {} input with N from {} to {}".format(
+                _shape_text(self._input_shape[1:]), self._input_dtype, smallest, largest)
+        raise InputError("{} takes a {}, got {} {}".format(
+            self.model_path, wanted, "nothing" if not shape else _shape_text(shape), dtype))
 
     def describe(self):
         # type: () -> str
@@ -114,6 +123,11 @@ class Backend(object):
 
     def _deactivate(self):
         raise NotImplementedError
+
+
+class FrameDropped(WorkFailed):
+    """A frame the backend could not segment while the run can go on (a remote server went away): the
+    run loop counts it; a command that needs every frame (bisenet-eval) fails with it (exit 1)."""
 
 
 class PendingFrame(object):

@@ -22,6 +22,7 @@ import time
 
 from ...core.errors import InputError, WorkFailed
 from ...core.lazy import is_installed, lazy_import
+from ...core.qdq_source import require_fp32_source
 from . import openvino_graph
 from .base import Backend
 from .frames import FramePipeline
@@ -31,7 +32,6 @@ from .openvino_speed import bf16_pays, bf16_speed
 LOG = logging.getLogger("bisenet_deploy.runtime")
 DEVICE = "CPU"
 BENCH_PRECISIONS = ("fp32", "bf16", "int8")  # FP16 is native on AVX-512 FP16 CPUs but slower than FP32 there
-QDQ_SUFFIX = ".qdq.onnx"  # bisenet-calibrate's name for MODEL.onnx's INT8 copy
 FRAMES_IN_FLIGHT = 2  # infer requests of the whole-frame model: one runs while the host finishes the other
 
 
@@ -62,14 +62,6 @@ def bf16_fast(core, cpu_name, capabilities, threads=None):
     # type: (object, str, list, int) -> bool
     """Whether this CPU runs BF16 natively and faster than FP32 (openvino_speed.py; measured once)."""
     return native("bf16", capabilities) and bf16_pays(bf16_speed(core, cpu_name, threads))
-
-
-def fp32_source(model_path):
-    # type: (str) -> str
-    """The FP32 ONNX a bisenet-calibrate QDQ model was made from (MODEL.qdq.onnx -> MODEL.onnx)."""
-    if model_path.endswith(QDQ_SUFFIX):
-        return model_path[: -len(QDQ_SUFFIX)] + ".onnx"
-    return None
 
 
 class OpenVinoBackend(Backend):
@@ -160,6 +152,8 @@ class OpenVinoBackend(Backend):
             if self.card[role]["name"] not in names:
                 raise InputError("{}: the model card names the {} {!r}, but the model's {}s are {}".format(
                     self.model_path, role, self.card[role]["name"], role, ", ".join(sorted(names))))
+        if self.card.get("dynamic_batch"):
+            openvino_graph.set_batch(model, self.card, *self.batch_range)
         return model
 
     def config(self):
@@ -258,10 +252,7 @@ def verify_against_fp32(backend):
     check_set = check_set_for(backend.card, spec)
     reference_path = backend.model_path
     if backend.precision == "int8":
-        reference_path = fp32_source(backend.model_path)
-        if not reference_path or not os.path.isfile(reference_path):
-            raise InputError("--verify of an INT8 model compares it with the FP32 ONNX it was made from, expected "
-                             "at {}".format(reference_path or "MODEL.onnx next to MODEL.qdq.onnx"))
+        reference_path = require_fp32_source(backend.model_path, backend.card, "--verify")
     reference = OpenVinoBackend(reference_path, backend.card, backend.threads, precision="fp32")
     with reference:
         result = compare_backends_on(backend, reference, backend.card, check_set)

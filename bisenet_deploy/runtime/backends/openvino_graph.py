@@ -30,6 +30,17 @@ def read_model(core, model_path):
     return core.read_model(model_path)
 
 
+def set_batch(model, card, smallest, largest):
+    """Reshape `model`'s batch axis (a dynamic one: see the card's dynamic_batch) to take `smallest` to
+    `largest` frames: bounded, OpenVINO plans its memory for the largest; one size makes it static."""
+    ov = _ov()
+    batch = ov.Dimension(smallest, largest) if smallest != largest else ov.Dimension(smallest)
+    height, width = (int(v) for v in card["input_size"])
+    model.reshape({card["input"]["name"]: ov.PartialShape([batch, ov.Dimension(3), ov.Dimension(height),
+                                                           ov.Dimension(width)])})
+    return model
+
+
 def is_quantized(model):
     # type: (object) -> bool
     """True for an explicit INT8 model: OpenVINO reads ONNX Q/DQ pairs as FakeQuantize."""
@@ -74,8 +85,10 @@ def add_label_head(model, card):
 
 def frame_model(core, model_path, card):
     """The whole-frame model: FrameInput's float frame in, NHWC scores or labels out (see the module doc)."""
-    model = add_preprocessing(read_model(core, model_path), card)
-    return add_label_head(model, card)
+    model = read_model(core, model_path)
+    if card.get("dynamic_batch"):
+        set_batch(model, card, 1, 1)  # frames go one at a time: a static batch of one is the fastest graph
+    return add_label_head(add_preprocessing(model, card), card)
 
 
 def preprocessing_model(card):

@@ -2,7 +2,7 @@
 
 A CPU that lists BF16 (AVX-512 BF16 or AMX) is not always faster in it: an AMD EPYC (AVX-512 BF16, no
 AMX) ran the demo model 2.5x faster in BF16 than in FP32, while an Intel Xeon with AVX-512 BF16 but no
-AMX ran it 1.7x slower (bisenet-bench, README "On an x86 CPU"). So auto asks OpenVINO itself: one
+AMX ran it 1.7x slower (bisenet-bench, docs/cpu.md "Speed on three CPU kinds"). So auto asks OpenVINO itself: one
 square MatMul compiled in each precision, timed, the answer cached per CPU, OpenVINO version and thread
 count under ~/.cache/bisenet-deploy/ (about half a second, once).
 """

@@ -90,7 +90,8 @@ class TrtBackend(Backend):
         with self._cuda.active():
             self._runtime, engine, specs = loader.deserialize(self._api, plan, self.card, self.model_path)
             self._input_dtype = next(s for s in specs if s.is_input).dtype
-            self._runner = EngineRunner(self._api, self._cuda, engine, specs, self.card["output"]["name"])
+            self._runner = EngineRunner(self._api, self._cuda, engine, specs, self.card["output"]["name"],
+                                        dynamic_batch=bool(self.card.get("dynamic_batch")))
             self._frame_events = tuple(self._cuda.driver.Event() for _ in range(4))
             self._runner.start(self.memory_requested, self._round_trip_for_bound_memory)
             self._close_gpu_ops()  # made for the last scheme probed, which may not be the one kept
@@ -125,6 +126,7 @@ class TrtBackend(Backend):
         with self._cuda.active():
             pre, post = self._frame_ops(overlay_alpha)
             runner = self._runner
+            runner.set_batch(1)  # one frame, also on an engine with a dynamic batch
             stream, (start, preprocessed, inferred, done) = runner.stream, self._frame_events
             start.record(stream)
             frame = pre.run(frame_bgr, runner.input_buffer.device_ptr, stream)

@@ -1,5 +1,6 @@
-"""--output FILE.mp4|FILE.avi: the overlay as a video, written under a temporary name and renamed
-into place when the run ends normally (or by Ctrl-C)."""
+"""--output FILE.mp4|FILE.avi: the overlay as a video (H.264 in an .mp4 where this machine can encode it,
+video_codecs.py), written under a temporary name and renamed into place when the run ends normally (or
+by Ctrl-C)."""
 
 import logging
 import os
@@ -13,10 +14,11 @@ from ...core.outpaths import OutputError
 from ...core.wording import count
 from ..video_check import incomplete_video_reason
 from .base import Sink, check_bgr
+from .video_codecs import MP4V, no_h264_warning, open_video_writer
 
 log = logging.getLogger(__name__)
 
-VIDEO_FOURCCS = {".mp4": "mp4v", ".avi": "MJPG"}
+VIDEO_EXTENSIONS = (".mp4", ".avi")
 DEFAULT_VIDEO_FPS = 30.0  # for sources that do not know their rate (image folders)
 
 
@@ -27,7 +29,7 @@ class VideoFileSink(Sink):
 
     @classmethod
     def accepts(cls, spec):
-        return os.path.splitext(spec)[1].lower() in VIDEO_FOURCCS
+        return os.path.splitext(spec)[1].lower() in VIDEO_EXTENSIONS
 
     @classmethod
     def from_spec(cls, spec, stream):
@@ -37,23 +39,29 @@ class VideoFileSink(Sink):
 
     def __init__(self, path, fps, frame_size_wh):
         extension = os.path.splitext(path)[1].lower()
-        if extension not in VIDEO_FOURCCS:
-            raise InputError("video output must end in {}, got {}".format(" or ".join(sorted(VIDEO_FOURCCS)), path))
+        if extension not in VIDEO_EXTENSIONS:
+            raise InputError("video output must end in {}, got {}".format(" or ".join(sorted(VIDEO_EXTENSIONS)), path))
         if not fps or fps <= 0:
             raise ValueError("fps must be positive, got {}".format(fps))
         self.path = os.path.abspath(path)
         self.frame_size_wh = (int(frame_size_wh[0]), int(frame_size_wh[1]))
+        self.fps = float(fps)
         self.frames_written = 0
         self._warned_resize = False
         # Not atomic_path: OpenCV picks the container from the extension, so the temp name must keep it.
         self._tmp = temporary_sibling(self.path, suffix=".part" + extension)
-        fourcc = VIDEO_FOURCCS[extension]
-        self._writer = cv2.VideoWriter(self._tmp, cv2.VideoWriter_fourcc(*fourcc), float(fps), self.frame_size_wh)
-        if not self._writer.isOpened():
-            self._writer = None
+        self._writer, self.codec = open_video_writer(self._tmp, extension, self.fps, self.frame_size_wh)
+        if self._writer is None:
             leftovers.discard(self._tmp)
-            raise InputError("this OpenCV cannot encode {} ({}) video; try --output {}".format(
-                extension, fourcc, os.path.splitext(path)[0] + (".avi" if extension != ".avi" else ".mp4")))
+            raise InputError("this OpenCV cannot encode {} video ({}); try --output {}".format(
+                extension, self.codec, os.path.splitext(path)[0] + (".avi" if extension != ".avi" else ".mp4")))
+        if self.codec == MP4V:
+            log.warning("%s", no_h264_warning(self.path))
+
+    def describe(self):
+        """What the run writes, codec included (a browser plays an .mp4 only when it is H.264)."""
+        return "writing {} as {}, {}x{} at {:g} fps".format(self.path, self.codec, self.frame_size_wh[0],
+                                                            self.frame_size_wh[1], self.fps)
 
     def write(self, result):
         self.write_image(result.overlay)
@@ -88,7 +96,7 @@ class VideoFileSink(Sink):
                     raise OutputError("the video {} was not written completely ({}); nothing kept".format(
                         self.path, problem))
                 publish(self._tmp, self.path)
-                log.info("wrote %s (%s)", self.path, count(self.frames_written, "frame"))
+                log.info("wrote %s (%s, %s)", self.path, count(self.frames_written, "frame"), self.codec)
             elif success:
                 log.warning("no frames were written; %s not created", self.path)
         finally:

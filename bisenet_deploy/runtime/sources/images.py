@@ -5,7 +5,7 @@ import os
 
 from ...core.errors import InputError
 from ...core.wording import count
-from ...core.images import decode_image, glob_files, images_in_folder, is_glob, is_image_name, stem
+from ...core.images import dataset_images, decode_image, glob_files, images_in_folder, is_glob, is_image_name, stem
 from .base import Frame, FrameSource, SourceType
 
 log = logging.getLogger(__name__)
@@ -67,9 +67,10 @@ class ImageFilesSource(FrameSource):
 
 def image_paths(location):
     # type: (str) -> list
-    """The images a folder, glob or single image file names, in natural name order."""
+    """The images a folder (or a data set's images/ folder), glob or single image file names, in natural
+    name order."""
     if os.path.isdir(location):
-        return images_in_folder(location)
+        return images_in_folder(dataset_images(location) or location)
     if os.path.isfile(location):
         return [location]
     paths = glob_files(location)

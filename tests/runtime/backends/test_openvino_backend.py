@@ -119,6 +119,21 @@ def test_verify_judges_agreement_on_the_users_own_pictures(calibrated, tmp_path)
     assert judge_comparison(reduced[0], result).criterion == "agreement"
 
 
+@pytest.mark.skipif("int8" not in NATIVE, reason="this CPU runs no INT8 natively")
+def test_int8_verify_finds_its_fp32_source_by_the_card_not_the_name(calibrated, tmp_path):
+    """-o walk.qdq.onnx from demo.onnx: the QDQ card names demo.onnx (path and sha256), so --verify
+    compares with it, where the name rule alone would look for walk.onnx."""
+    images = tmp_path / "images"
+    write_scene_images(images, 12)
+    walk = str(tmp_path / "out" / "walk.qdq.onnx")
+    code, _, err = run_cli(calibrate_main, calibrated[0], "--calib-images", images, "--no-progress", "-o", walk)
+    assert code == 0, err
+    card = load_model_card(walk)
+    assert card["calibration"]["source_model"]["path"] == calibrated[0]
+    with OpenVinoBackend(walk, card, threads=1, precision="int8", verify=True) as backend:
+        assert backend.verification.images > 0
+
+
 def test_qdq_model_in_a_float_precision_is_refused(calibrated):
     backend = OpenVinoBackend(calibrated[1], load_model_card(calibrated[1]), precision="fp32")
     with pytest.raises(InputError, match="explicit INT8"):

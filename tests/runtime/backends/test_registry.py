@@ -126,7 +126,8 @@ def test_available_reads_installed_packages_only():
     assert OrtBackend.available() is True
     assert TorchBackend.available() is True
     assert NeedsMissingPackage.available() is False
-    assert available_backends() == [n for n in ("trt", "openvino", "ort", "torch") if n in available_backends()]
+    assert available_backends() == [n for n in ("trt", "openvino", "ort", "torch", "triton")
+                                    if n in available_backends()]
     assert {"ort", "torch"} <= set(available_backends())
 
 

@@ -214,6 +214,15 @@ def test_glob_selects_matching_files(tmp_path):
         assert [index_of(frame.image) for _, frame in source] == [1, 2]
 
 
+def test_a_data_set_folder_stands_for_its_images(tmp_path):
+    """bisenet-scenes writes OUT/images + OUT/labels: --images OUT reads the pictures, not the labels."""
+    write_images(tmp_path / "scenes", [])
+    write_images(tmp_path / "scenes" / "images", [("scene2.png", 2), ("scene1.png", 1)])
+    write_images(tmp_path / "scenes" / "labels", [("scene1.png", 7), ("scene2.png", 7)])
+    with open_source(SourceSpec("images", str(tmp_path / "scenes") + os.sep, {})) as source:
+        assert [(frame.name, index_of(frame.image)) for _, frame in source] == [("scene1", 1), ("scene2", 2)]
+
+
 def test_empty_folder(tmp_path):
     with pytest.raises(InputError, match="no images"):
         open_source(SourceSpec("images", str(tmp_path), {}))
