@@ -94,7 +94,7 @@ NOT_HERE = {  # bisenet-* example -> what it needs that this machine lacks
     "bisenet-bench --backends ort,openvino --calib-images calib/": BENCH_CPU,
     "bisenet-calibrate model.onnx --rosbag run.bag --topic /camera/rgb/image_raw --calib-count 500 --frame-step 5":
         NEEDS_BAG,
-    "bisenet-doctor --require gstreamer --require rtsp-server":
+    "bisenet-doctor --require opencv-gstreamer --require rtsp-server":
         "the robot mirror's GStreamer (here it exits 1 by design: the OpenCV wheel has none)",
     "bisenet-doctor --model model.onnx": "a trained model: on random weights the costs it reports say nothing "
                                          "(tests/doctor runs --model)",

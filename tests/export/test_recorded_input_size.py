@@ -1,8 +1,12 @@
 """A checkpoint that records the size it was evaluated at is exported at that size unless told
 otherwise (the shipped demo model: 192x256; at 480x640 its mIoU falls from 72.5% to 26.6%)."""
 
+import pathlib
+
 from bisenet_deploy.core.model_info import load_model_card
 from bisenet_deploy.scenes.demo_model import DEMO_CHECKPOINT, DEMO_INPUT_SIZE
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_no_flag_exports_at_the_recorded_size_and_says_so(tmp_path, run_export):
@@ -26,3 +30,15 @@ def test_a_different_explicit_size_warns_in_one_line(tmp_path, run_export):
 def test_the_same_explicit_size_does_not_warn(tmp_path, run_export):
     code, stdout, _ = run_export(DEMO_CHECKPOINT, "-o", str(tmp_path / "same.onnx"), "--input-size", "192x256")
     assert code == 0 and "warning:" not in stdout
+
+
+def test_the_help_s_deconv_example_runs_as_written(tmp_path, run_export, monkeypatch):
+    """The --help example for the approximate deconv form passes its own agreement check (on the trained
+    demo model; a random-weight network would not)."""
+    from bisenet_deploy.export.main import EPILOG
+
+    example = next(line.split()[1:] for line in EPILOG.splitlines() if "--upsample deconv" in line)
+    monkeypatch.chdir(str(ROOT))
+    code, stdout, stderr = run_export(*(example + ["-o", str(tmp_path / "deconv.onnx")]))
+    assert code == 0, stderr
+    assert "PASSED | approximate: --upsample deconv" in stdout
