@@ -86,18 +86,21 @@ def _replicate_pad1(x):
 
 
 class DeconvUpsample(nn.Module):
-    """Fixed-weight depthwise ConvTranspose; exact for align_corners=False, integer scale factors.
+    """Upsampling by an integer factor as a fixed-weight depthwise ConvTranspose, for any channel count
+    (the weight is expanded per call; export folds it into a constant). `nearest`: a ones kernel, exact.
+    `bilinear`: a triangle kernel after a one-pixel replicate pad, exact for align_corners=False."""
 
-    Works for any channel count (the weight is expanded per call; export folds it into a constant).
-    """
-
-    def __init__(self, scale):
+    def __init__(self, scale, kind="bilinear"):
         super(DeconvUpsample, self).__init__()
         if int(scale) != scale or scale < 1:
             raise ValueError("deconv upsampling needs an integer scale factor, got {}".format(scale))
-        self.scale = int(scale)
-        kernel_1d = torch.from_numpy(triangle_kernel(self.scale))
-        self.register_buffer("kernel", torch.outer(kernel_1d, kernel_1d)[None, None], persistent=False)
+        self.scale, self.kind = int(scale), kind
+        if kind == "nearest":
+            kernel, self.padding = torch.ones(self.scale, self.scale), 0
+        else:
+            kernel_1d = torch.from_numpy(triangle_kernel(self.scale))
+            kernel, self.padding = torch.outer(kernel_1d, kernel_1d), deconv_padding(self.scale)
+        self.register_buffer("kernel", kernel[None, None], persistent=False)
 
     def forward(self, x, size):
         if int(size[0]) != x.shape[2] * self.scale or int(size[1]) != x.shape[3] * self.scale:
@@ -105,25 +108,8 @@ class DeconvUpsample(nn.Module):
                 self.scale, tuple(x.shape[2:]), tuple(size)))
         channels = int(x.shape[1])
         weight = self.kernel.expand(channels, 1, -1, -1).contiguous()
-        return F.conv_transpose2d(_replicate_pad1(x), weight, stride=self.scale,
-                                  padding=deconv_padding(self.scale), groups=channels)
-
-
-class NearestDeconvUpsample(nn.Module):
-    """Nearest upsampling by an integer factor as a ones-kernel depthwise ConvTranspose (exact)."""
-
-    def __init__(self, scale):
-        super(NearestDeconvUpsample, self).__init__()
-        self.scale = int(scale)
-        self.register_buffer("kernel", torch.ones(1, 1, self.scale, self.scale), persistent=False)
-
-    def forward(self, x, size):
-        if int(size[0]) != x.shape[2] * self.scale or int(size[1]) != x.shape[3] * self.scale:
-            raise ValueError("NearestDeconvUpsample(scale={}) cannot map {} to {}".format(
-                self.scale, tuple(x.shape[2:]), tuple(size)))
-        channels = int(x.shape[1])
-        weight = self.kernel.expand(channels, 1, -1, -1).contiguous()
-        return F.conv_transpose2d(x, weight, stride=self.scale, groups=channels)
+        source = x if self.kind == "nearest" else _replicate_pad1(x)
+        return F.conv_transpose2d(source, weight, stride=self.scale, padding=self.padding, groups=channels)
 
 
 class MatmulUpsample(nn.Module):
@@ -160,6 +146,5 @@ def make_upsample(mode, align_corners, in_hw, out_hw, kind="bilinear"):
         if out_hw[0] % in_hw[0] or out_hw[1] % in_hw[1] or out_hw[0] // in_hw[0] != out_hw[1] // in_hw[1]:
             raise ValueError("deconv upsampling needs one integer scale for both axes: {} -> {}".format(
                 in_hw, out_hw))
-        scale = out_hw[0] // in_hw[0]
-        return NearestDeconvUpsample(scale) if kind == "nearest" else DeconvUpsample(scale)
+        return DeconvUpsample(out_hw[0] // in_hw[0], kind)
     raise ValueError("unknown upsample mode {!r}; choose from {}".format(mode, UPSAMPLE_MODES))

@@ -69,3 +69,14 @@ def test_wrong_sizes_are_rejected():
         up(torch.randn(1, 1, 5, 5), (10, 10))
     with pytest.raises(ValueError, match="unknown upsample"):
         make_upsample("cubic", True, (4, 4), (8, 8))
+
+
+@pytest.mark.parametrize("mode", ["resize", "matmul", "deconv"])
+@pytest.mark.parametrize("scale", [2, 4])
+def test_every_form_of_nearest_upsampling_is_exact(mode, scale):
+    """BiSeNetV1's x2 and BiSeNetV2's x4 feature upsampling: PyTorch's nearest, in each ONNX form."""
+    x = torch.randn(2, 5, 6, 7)
+    out_hw = (6 * scale, 7 * scale)
+    want = F.interpolate(x, size=out_hw, mode="nearest")
+    got = make_upsample(mode, False, (6, 7), out_hw, kind="nearest")(x, out_hw)
+    assert torch.equal(got, want) and is_exact(mode, False, "nearest")
