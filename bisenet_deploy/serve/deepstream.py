@@ -49,8 +49,8 @@ def _check(kind, card, sources, precision, calibration_cache):
                              sources, sources, smallest if smallest == largest else "{}..{}".format(smallest, largest),
                              sources))
     if precision == "int8" and not calibration_cache:
-        raise InputError("--precision int8 needs --int8-calib-file (a TensorRT calibration cache from "
-                         "bisenet-calibrate); no TX2 runs INT8 fast, use fp16 there")
+        raise InputError("--precision int8 needs --int8-calib-file (the TensorRT calibration cache "
+                         "bisenet-build-engine --int8 --calib-cache writes); no TX2 runs INT8 fast, use fp16 there")
 
 
 def infer_config(card, onnx_name, sources, precision, calibration):

@@ -53,8 +53,8 @@ def build_parser():
     triton.add_argument("--trt-accelerator", choices=("fp16", "int8"),
                         help="onnxruntime platform on a GPU server: TensorRT execution provider at this precision")
     parser.add_argument("--int8-calib-file", metavar="CACHE",
-                        help="a TensorRT calibration cache (bisenet-calibrate) for INT8 (--trt-accelerator int8, "
-                             "or DeepStream's network-mode=1)")
+                        help="the TensorRT calibration cache bisenet-build-engine --int8 --calib-cache writes, "
+                             "for INT8 (--trt-accelerator int8, or DeepStream's network-mode=1)")
     deepstream = parser.add_argument_group("deepstream")
     deepstream.add_argument("--sources", type=int, default=4,
                             help="cameras in the deepstream-app config, batched together (default: 4)")
