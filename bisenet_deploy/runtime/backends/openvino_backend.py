@@ -236,9 +236,13 @@ class _FrameRequest(object):
     def wait(self):
         """(output in place, network seconds); in start order, as FramePipeline asks."""
         self.request.wait()
-        finished = self._started + self.request.latency / 1e3
-        seconds = finished - max(self._started, self.clock.free_at)
-        self.clock.free_at = finished
+        latency = self.request.latency / 1e3
+        finished = self._started + latency
+        took_it = max(self._started, self.clock.free_at)
+        # our clock and OpenVINO's latency can disagree by microseconds, putting the previous request's end
+        # after this one's: then the request's own latency is the only consistent measure
+        seconds = finished - took_it if took_it < finished else latency
+        self.clock.free_at = max(finished, self.clock.free_at)
         return self.request.get_output_tensor(0).data, seconds
 
 
