@@ -16,15 +16,16 @@ REQUIRED_FIELDS = ("architecture", "in_planes", "num_classes", "classes", "color
 
 def make_card(config, input_size, batch, head, upsample, opset, classes, colors, checkpoint_sha256,
               checkpoint_metadata, tool_version, target_trt, mean=None, std=None, dataset=None,
-              head_align_corners=True, input_multiple=16):
+              head_align_corners=True, input_multiple=16, output_stride=8):
     """A model card dict for a freshly exported graph. `config` may name its family (default: the seed's,
-    whose defaults the last five arguments are)."""
+    whose defaults the last six arguments are). `output_stride` 1: the network's logits are already
+    full-resolution (a PixelShuffle head), so a labels head is a plain argmax."""
     height, width = input_size
     if head == "labels":
         output = {"name": "labels", "dtype": "int32", "shape": [batch, height, width]}
     else:
         output = {"name": "logits", "dtype": "float32",
-                  "shape": [batch, config["num_classes"], height // 8, width // 8]}
+                  "shape": [batch, config["num_classes"], height // output_stride, width // output_stride]}
     return {
         "format": CARD_FORMAT,
         "card_version": CARD_VERSION,
@@ -46,8 +47,10 @@ def make_card(config, input_size, batch, head, upsample, opset, classes, colors,
         "input": {"name": "input", "dtype": "float32", "shape": [batch, 3, height, width], "layout": "NCHW"},
         "output": output,
         "head": head,
-        # How the source's own evaluation upsamples the logits before argmax (the seed: align_corners=True).
-        "head_upsample": {"mode": "bilinear", "align_corners": bool(head_align_corners)},
+        # How the source's own evaluation upsamples the logits before argmax (the seed: align_corners=True);
+        # mode "none" when they are full-resolution (align_corners then applies only to a resize to the frame).
+        "head_upsample": {"mode": "none" if output_stride == 1 else "bilinear",
+                          "align_corners": bool(head_align_corners)},
         "input_multiple": input_multiple,
         "upsample": upsample,
         "opset": opset,

@@ -1,5 +1,6 @@
-"""The graph that gets exported: the network's inference output (1/8-resolution logits, whatever the
-family) plus the chosen head, with every interpolation site expressed in the chosen ONNX form."""
+"""The graph that gets exported: the network's inference output (logits at the checkpoint's output
+stride: 1/8, or full resolution for a PixelShuffle head) plus the chosen head, with every interpolation
+site expressed in the chosen ONNX form."""
 
 import contextlib
 
@@ -12,7 +13,8 @@ OUTPUT_STRIDE = 8
 
 
 class InferenceGraph(nn.Module):
-    """x (N,3,H,W) -> logits (N,C,H/8,W/8) or labels (N,H,W) int32."""
+    """x (N,3,H,W) -> logits (N,C,H/s,W/s) or labels (N,H,W) int32; `head_upsample` is None when the
+    logits are already full-resolution (s = 1)."""
 
     def __init__(self, model, head, head_upsample, input_hw):
         super(InferenceGraph, self).__init__()
@@ -26,7 +28,7 @@ class InferenceGraph(nn.Module):
         logits = self.model(x)
         if self.head == "logits":
             return logits
-        scores = self.head_upsample(logits, self.input_hw)
+        scores = logits if self.head_upsample is None else self.head_upsample(logits, self.input_hw)
         return torch.argmax(scores, dim=1).to(torch.int32)
 
 
@@ -58,13 +60,14 @@ def _parent(model, name):
     return (model.get_submodule(parent_name) if parent_name else model), attribute
 
 
-def reference_graph(model, head, input_hw, head_align_corners):
+def reference_graph(model, head, input_hw, head_align_corners, output_stride=OUTPUT_STRIDE):
     """The un-substituted graph exactly as PyTorch computes it (the verification reference)."""
-    return InferenceGraph(model, head, Interpolate("bilinear", head_align_corners), input_hw)
+    head_up = None if output_stride == 1 else Interpolate("bilinear", head_align_corners)
+    return InferenceGraph(model, head, head_up, input_hw)
 
 
 @contextlib.contextmanager
-def substituted_graph(model, head, mode, input_hw, head_align_corners):
+def substituted_graph(model, head, mode, input_hw, head_align_corners, output_stride=OUTPUT_STRIDE):
     """Yield (graph, exact) with every interpolation in `mode`; the model is restored afterwards."""
     height, width = input_hw
     exact = True
@@ -75,9 +78,9 @@ def substituted_graph(model, head, mode, input_hw, head_align_corners):
             setattr(parent, attribute, make_upsample(mode, site.align_corners, in_hw, out_hw, site.kind))
             replaced.append((parent, attribute, site))
             exact = exact and is_exact(mode, site.align_corners, site.kind)
-        head_up = Interpolate("bilinear", head_align_corners)
-        if head == "labels":
-            logits_hw = (height // OUTPUT_STRIDE, width // OUTPUT_STRIDE)
+        head_up = None if output_stride == 1 else Interpolate("bilinear", head_align_corners)
+        if head == "labels" and head_up is not None:
+            logits_hw = (height // output_stride, width // output_stride)
             head_up = make_upsample(mode, head_align_corners, logits_hw, (height, width))
             exact = exact and is_exact(mode, head_align_corners)
         yield InferenceGraph(model, head, head_up, input_hw), exact

@@ -57,7 +57,7 @@ def run(checkpoint_path, settings, output, log):
     checkpoint, data = _load(checkpoint_path, settings, log)
     family = checkpoint.family
     input_hw = export_input_size(settings.input_size, checkpoint.metadata.get("input_size"), family, log)
-    onnx_model, exact = _trace(checkpoint.model, family, settings, input_hw, clock)
+    onnx_model, exact = _trace(checkpoint, settings, input_hw, clock)
 
     clock.start("lint", "TensorRT {} parser support".format(settings.target_trt))
     violations = trt_lint.lint_model(onnx_model, settings.target_trt)
@@ -67,7 +67,8 @@ def run(checkpoint_path, settings, output, log):
     clock.start("verify", "ONNX Runtime vs PyTorch ({} reference)".format("exact" if exact else "approximation"))
     inputs = verification_inputs(input_hw, settings.batch if not settings.dynamic_batch else 2, mean=data.mean,
                                  std=data.std)
-    reference = reference_graph(checkpoint.model, settings.head, input_hw, family.head_align_corners)
+    output_stride, align_corners = family.head_upsample(checkpoint.config)
+    reference = reference_graph(checkpoint.model, settings.head, input_hw, align_corners, output_stride)
     rows = verify.verify(onnx_model, reference, settings.head, inputs)
     log(format_table(rows))
     min_agreement = EXPORT_MIN_AGREEMENT if settings.min_agreement is None else settings.min_agreement
@@ -107,14 +108,15 @@ def _load(checkpoint_path, settings, log):
     return checkpoint, data
 
 
-def _trace(model, family, settings, input_hw, clock):
+def _trace(checkpoint, settings, input_hw, clock):
     """(checked ONNX model, whether its upsampling is exact) for the settings' head and forms."""
     head, mode = settings.head, settings.upsample
+    output_stride, align_corners = checkpoint.family.head_upsample(checkpoint.config)
     batch_text = "dynamic batch 1..{}".format(settings.dynamic_batch) if settings.dynamic_batch else \
         "batch {}".format(settings.batch)
     clock.start("export", "tracing {}x{} {} -> {} head, upsample={}, opset {}".format(
         input_hw[0], input_hw[1], batch_text, head, mode, settings.opset))
-    with substituted_graph(model, head, mode, input_hw, family.head_align_corners) as (graph, exact):
+    with substituted_graph(checkpoint.model, head, mode, input_hw, align_corners, output_stride) as (graph, exact):
         onnx_model = to_onnx.graph_to_onnx(graph, input_hw, settings.batch, settings.opset,
                                            "labels" if head == "labels" else "logits",
                                            dynamic_batch=bool(settings.dynamic_batch))
@@ -127,10 +129,12 @@ def _trace(model, family, settings, input_hw, clock):
 
 def _card(checkpoint, data, settings, input_hw):
     family = checkpoint.family
+    output_stride, align_corners = family.head_upsample(checkpoint.config)
     card = make_card(checkpoint.config, input_hw, settings.batch, settings.head, settings.upsample, settings.opset,
                      data.classes, data.colors, checkpoint.sha256, checkpoint.metadata, __version__,
                      settings.target_trt, mean=data.mean, std=data.std, dataset=data.dataset,
-                     head_align_corners=family.head_align_corners, input_multiple=family.input_multiple)
+                     head_align_corners=align_corners, input_multiple=family.input_multiple,
+                     output_stride=output_stride)
     if settings.dynamic_batch:
         mark_dynamic_batch(card, settings.dynamic_batch)
     return card

@@ -19,7 +19,8 @@ def reference_scores(reference, head, x):
     torch = lazy_import("torch", "export verification")
     with torch.no_grad():
         logits = reference.model(torch.from_numpy(x))
-        scores = logits if head == "logits" else reference.head_upsample(logits, reference.input_hw)
+        upsample = reference.head_upsample if head == "labels" else None  # None: full-resolution logits
+        scores = logits if upsample is None else upsample(logits, reference.input_hw)
     scores = scores.numpy()
     return scores, scores.argmax(axis=1).astype(np.int32)
 

@@ -32,10 +32,11 @@ def card_from_checkpoint(checkpoint_path, overrides):
     height, width = overrides.get("input_size") or checkpoint.metadata.get("input_size") or DEFAULT_INPUT_SIZE
     check_input_size((height, width), family.input_multiple, family.title)
     data = data_card(family, config, checkpoint.metadata)  # --classes/--mean/--std apply in apply_overrides
+    output_stride, align_corners = family.head_upsample(config)
     return make_card(config, (height, width), 1, overrides.get("head", "logits"), None, None, data.classes,
                      data.colors, checkpoint.sha256, checkpoint.metadata, __version__, None, mean=data.mean,
-                     std=data.std, dataset=data.dataset, head_align_corners=family.head_align_corners,
-                     input_multiple=family.input_multiple)
+                     std=data.std, dataset=data.dataset, head_align_corners=align_corners,
+                     input_multiple=family.input_multiple, output_stride=output_stride)
 
 
 def card_from_server(address):

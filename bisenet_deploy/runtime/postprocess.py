@@ -1,10 +1,11 @@
 """Network output -> label map at the frame's size, for either head.
 
 labels head: the network already upsampled and took the argmax at its input size, so only a nearest
-resize to the frame remains. logits head: 1/8-resolution scores are upsampled bilinearly straight to
-the frame size, then argmax, as the seed's eval does (align_corners=True): bilinear.argmax_upsampled
-is the reference, and labels_from_output gets the same labels from LabelUpsampler (label_upsample.py),
-which interpolates only where classes meet.
+resize to the frame remains. logits head: the scores (1/8-resolution, or full-resolution from a
+PixelShuffle head: card head_upsample mode "none") are upsampled bilinearly straight to the frame size
+(an identity when it is the input size), then argmax, as the seed's eval does (align_corners=True):
+bilinear.argmax_upsampled is the reference, and labels_from_output gets the same labels from
+LabelUpsampler (label_upsample.py), which interpolates only where classes meet.
 """
 
 import cv2

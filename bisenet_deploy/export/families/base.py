@@ -2,9 +2,10 @@
 training-only heads, read the configuration off the tensors, and rebuild the network with the source
 project's exact parameter names so that it loads strict.
 
-Every family's network returns 1/8-resolution logits; the exporter adds the x8 bilinear upsample (with
-the family's `head_align_corners`) and the argmax. Interpolations inside the network are
-`upsample.Interpolate` sites, so `--upsample` reaches all of them.
+Every family's network returns logits at `output_stride` (1/8 resolution); the exporter adds the bilinear
+upsample (with `head_align_corners`) and the argmax. A checkpoint's config may override both (an earlier
+layout whose PixelShuffle head already gives full-resolution logits: output_stride 1, no upsample).
+Interpolations inside the network are `upsample.Interpolate` sites, so `--upsample` reaches all of them.
 """
 
 import collections
@@ -17,6 +18,7 @@ class Family(object):
     title = ""  # what a message calls it
     source = ""  # whose normalization applies (core/datasets.py): "wali", "coincheung" or "mmseg"
     head_align_corners = False  # how the source's own evaluation upsamples the logits to the image
+    output_stride = 8  # the network's logits are this many times smaller than its input
     input_multiple = 32  # input sides must be multiples of this (the deepest feature map's stride)
     signature = ()  # keys that identify the family; the closest match's missing ones are reported
     aux_prefixes = ()  # training-only heads: dropped, and said so
@@ -54,6 +56,12 @@ class Family(object):
     def build(self, config):
         """The network (an nn.Module returning 1/8 logits) for a config."""
         raise NotImplementedError
+
+    def head_upsample(self, config):
+        # type: (dict) -> tuple
+        """(output_stride, head_align_corners) of this checkpoint: its config's, else the family's."""
+        return (config.get("output_stride", self.output_stride),
+                config.get("head_align_corners", self.head_align_corners))
 
     def describe(self, config):
         # type: (dict) -> str

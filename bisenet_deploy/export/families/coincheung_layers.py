@@ -35,3 +35,21 @@ def scaled_size(x, factor):
     """The (h, w) that nn.Upsample(scale_factor=factor) gives `x`, as the explicit size an Interpolate
     site takes."""
     return int(x.shape[2]) * factor, int(x.shape[3]) * factor
+
+
+class PixelShuffle(nn.Module):
+    """nn.PixelShuffle (CoinCheung's earlier heads) as Reshape, Transpose, Reshape. torch would export
+    DepthToSpace(mode=CRD), which the older onnx-tensorrt importers rearrange as DCR (they never read
+    `mode`): a silently wrong map that no lint sees. Reshape/Transpose parse right on every TensorRT."""
+
+    def __init__(self, factor):
+        super(PixelShuffle, self).__init__()
+        self.factor = factor
+
+    def forward(self, x):
+        factor = self.factor
+        chan, height, width = (int(d) for d in x.shape[1:])
+        classes = chan // (factor * factor)
+        # channel c * f * f + i * f + j of pixel (h, w) -> class c at (h * f + i, w * f + j)
+        blocks = x.reshape(-1, classes, factor, factor, height, width).permute(0, 1, 4, 2, 5, 3)
+        return blocks.reshape(-1, classes, height * factor, width * factor)

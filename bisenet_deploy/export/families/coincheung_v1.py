@@ -1,7 +1,15 @@
-"""CoinCheung/BiSeNet's BiSeNetV1 (lib/models/bisenetv1.py and resnet.py, current layout): a ResNet-18
-context path with attention refinement and nearest x2 upsampling, a three-conv spatial path, a fusion
-module with a conv-bn attention, and a head whose logits the source upsamples x8 bilinearly
-(align_corners=False). Cityscapes, COCO-Stuff or ADE20K, each with its own mean/std."""
+"""CoinCheung/BiSeNet's BiSeNetV1 (lib/models/bisenetv1.py and resnet.py): a ResNet-18 context path with
+attention refinement and nearest x2 upsampling, a three-conv spatial path, a fusion module with a channel
+attention, and a 1/8-resolution head. Cityscapes, COCO-Stuff or ADE20K, each with its own mean/std.
+
+Three layouts, told apart by their tensors:
+- current: a conv-bn fusion attention (ffm.conv, ffm.bn); logits upsampled x8 bilinearly, align_corners=False.
+- pixelshuffle (2021, commit 12cd095): a 2-layer MLP fusion attention (ffm.conv1, ffm.conv2) and a head
+  conv (with bias) to classes x 8 x 8 channels then PixelShuffle(8): full-resolution logits.
+- align-corners (2020, fp16/model.py and lib/models/bisenetv1.py before the PixelShuffle head): the MLP
+  attention and a bias-free classes-channel head, upsampled to the input bilinearly with align_corners=True.
+The 2019 layout (same names, but InPlaceABNSync from modules/bn.py, whose activations are not in the
+sources at hand) has no num_batches_tracked buffers; it is refused."""
 
 import torch
 import torch.nn as nn
@@ -9,7 +17,9 @@ import torch.nn as nn
 from ...core.errors import InputError
 from ..upsample import Interpolate
 from .base import Family, tensor_shape
-from .coincheung_layers import ConvBNReLU, global_mean, scaled_size
+from .coincheung_layers import ConvBNReLU, PixelShuffle, global_mean, scaled_size
+
+SHUFFLE = 8  # the pixelshuffle layout's head: classes x 8 x 8 channels at 1/8 -> classes at full resolution
 
 
 class BasicBlock(nn.Module):
@@ -103,39 +113,54 @@ class SpatialPath(nn.Module):
 
 
 class FeatureFusion(nn.Module):
-    def __init__(self, in_chan, out_chan):
+    """The attention is conv-bn (current layout) or the earlier 2-layer MLP: conv1 (to a quarter of the
+    channels), ReLU, conv2."""
+
+    def __init__(self, in_chan, out_chan, mlp_attention):
         super(FeatureFusion, self).__init__()
         self.convblk = ConvBNReLU(in_chan, out_chan, 1, padding=0)
-        self.conv = nn.Conv2d(out_chan, out_chan, 1, bias=False)
-        self.bn = nn.BatchNorm2d(out_chan)
+        self.mlp_attention = mlp_attention
+        if mlp_attention:
+            self.conv1 = nn.Conv2d(out_chan, out_chan // 4, 1, bias=False)
+            self.conv2 = nn.Conv2d(out_chan // 4, out_chan, 1, bias=False)
+        else:
+            self.conv = nn.Conv2d(out_chan, out_chan, 1, bias=False)
+            self.bn = nn.BatchNorm2d(out_chan)
 
     def forward(self, spatial, context):
         feat = self.convblk(torch.cat([spatial, context], dim=1))
-        atten = self.bn(self.conv(global_mean(feat))).sigmoid()
+        pooled = global_mean(feat)
+        if self.mlp_attention:
+            atten = self.conv2(torch.relu(self.conv1(pooled))).sigmoid()
+        else:
+            atten = self.bn(self.conv(pooled)).sigmoid()
         return feat * atten + feat
 
 
 class OutputHead(nn.Module):
-    """BiSeNetOutput without its final upsample."""
+    """BiSeNetOutput without its final bilinear upsample; the pixelshuffle layout keeps its PixelShuffle."""
 
-    def __init__(self, in_chan, mid_chan, num_classes):
+    def __init__(self, in_chan, mid_chan, num_classes, bias, shuffle):
         super(OutputHead, self).__init__()
         self.conv = ConvBNReLU(in_chan, mid_chan, 3, padding=1)
-        self.conv_out = nn.Conv2d(mid_chan, num_classes, 1, bias=True)
+        self.conv_out = nn.Conv2d(mid_chan, num_classes * shuffle * shuffle, 1, bias=bias)
+        self.up = PixelShuffle(shuffle) if shuffle > 1 else None
 
     def forward(self, x):
-        return self.conv_out(self.conv(x))
+        logits = self.conv_out(self.conv(x))
+        return logits if self.up is None else self.up(logits)
 
 
 class BiSeNetV1(nn.Module):
-    """Image -> 1/8-resolution logits."""
+    """Image -> 1/8-resolution logits (full-resolution for the pixelshuffle layout)."""
 
-    def __init__(self, num_classes):
+    def __init__(self, num_classes, layout="current"):
         super(BiSeNetV1, self).__init__()
         self.cp = ContextPath()
         self.sp = SpatialPath()
-        self.ffm = FeatureFusion(256, 256)
-        self.conv_out = OutputHead(256, 256, num_classes)
+        self.ffm = FeatureFusion(256, 256, mlp_attention=layout != "current")
+        self.conv_out = OutputHead(256, 256, num_classes, bias=layout != "align-corners",
+                                   shuffle=SHUFFLE if layout == "pixelshuffle" else 1)
 
     def forward(self, x):
         return self.conv_out(self.ffm(self.sp(x), self.cp(x)))
@@ -147,25 +172,45 @@ class CoinCheungV1Family(Family):
     source = "coincheung"
     head_align_corners = False  # its BiSeNetOutput: nn.Upsample(scale_factor=8, bilinear, align_corners=False)
     input_multiple = 32  # the x2 upsampled stride-32 map is added to the stride-16 one
-    # present in every CoinCheung V1 layout, so that an older one is recognized and refused by name
+    # present in every CoinCheung V1 layout; config() tells them apart
     signature = ("cp.resnet.conv1.weight", "cp.arm32.conv_atten.weight", "sp.conv1.conv.weight",
                  "ffm.convblk.conv.weight", "conv_out.conv_out.weight")
     aux_prefixes = ("conv_out16.", "conv_out32.")
 
     def config(self, state_dict, path):
-        if "ffm.conv.weight" not in state_dict and "ffm.conv1.weight" in state_dict:
-            raise InputError(
-                "{} is an earlier CoinCheung BiSeNetV1 layout (a 2-layer MLP fusion attention, ffm.conv1/ffm.conv2, "
-                "with a PixelShuffle head or an align_corners=True one); only the current layout (ffm.conv + "
-                "ffm.bn, a bilinear align_corners=False head) is rebuilt".format(path))
-        return {"arch": "bisenetv1-resnet18", "in_planes": None, "variant": None,
-                "num_classes": tensor_shape(state_dict, "conv_out.conv_out.weight", path)[0]}
+        layout = _layout(state_dict, path)
+        head_chan = tensor_shape(state_dict, "conv_out.conv_out.weight", path)[0]
+        config = {"arch": "bisenetv1-resnet18", "in_planes": None, "variant": None, "layout": layout,
+                  "num_classes": head_chan}
+        if layout == "pixelshuffle":
+            if head_chan % (SHUFFLE * SHUFFLE):
+                raise InputError("{}: conv_out.conv_out has {} channels, not classes x {}".format(
+                    path, head_chan, SHUFFLE * SHUFFLE))
+            config.update(num_classes=head_chan // (SHUFFLE * SHUFFLE), output_stride=1)
+        elif layout == "align-corners":
+            config["head_align_corners"] = True  # F.interpolate(feat_out, (H, W), bilinear, align_corners=True)
+        return config
 
     def build(self, config):
-        return BiSeNetV1(config["num_classes"])
+        return BiSeNetV1(config["num_classes"], config.get("layout", "current"))
 
     def describe(self, config):
-        return "CoinCheung BiSeNetV1 (ResNet-18, {} classes)".format(config["num_classes"])
+        layout = config.get("layout", "current")
+        return "CoinCheung BiSeNetV1 (ResNet-18, {} classes{})".format(
+            config["num_classes"], "" if layout == "current" else ", earlier {} layout".format(layout))
+
+
+def _layout(state_dict, path):
+    # type: (dict, str) -> str
+    if "ffm.conv1.weight" not in state_dict:
+        return "current"
+    if "conv_out.conv_out.bias" in state_dict:  # only the PixelShuffle head's conv has a bias
+        return "pixelshuffle"
+    if "ffm.convblk.bn.num_batches_tracked" not in state_dict:  # InPlaceABNSync keeps no such buffer
+        raise InputError(
+            "{} is CoinCheung's 2019 BiSeNetV1 layout (InPlaceABNSync batch norms: no num_batches_tracked), "
+            "whose activations bisenet-deploy cannot verify; it is not rebuilt".format(path))
+    return "align-corners"
 
 
 FAMILY = CoinCheungV1Family()

@@ -1,7 +1,12 @@
 """CoinCheung/BiSeNet's BiSeNetV2 (lib/models/bisenetv2.py, current layout): a detail branch at stride 8,
 a semantic branch (stem, gather-and-expand layers, context embedding) at stride 32, bilateral guided
 aggregation with nearest x4 upsampling, and a head whose logits the source upsamples x8 bilinearly
-(align_corners=False). Cityscapes, COCO-Stuff or ADE20K, each with its own mean/std."""
+(align_corners=False). Cityscapes, COCO-Stuff or ADE20K, each with its own mean/std.
+
+The earlier pixelshuffle layout (2021, commit 12cd095) differs only in the head: head.conv_out.0 is a conv
+(with bias) to classes x 8 x 8 channels, then PixelShuffle(8): full-resolution logits. The 2020 layout
+(bisenetv2/bisenetv2.py: head.conv_out a plain conv, bilinear align_corners=True upsampling in the BGA
+layer too) is refused."""
 
 import torch
 import torch.nn as nn
@@ -9,10 +14,11 @@ import torch.nn as nn
 from ...core.errors import InputError
 from ..upsample import Interpolate
 from .base import Family, tensor_shape
-from .coincheung_layers import ConvBNReLU, conv_bn, global_mean, scaled_size
+from .coincheung_layers import ConvBNReLU, PixelShuffle, conv_bn, global_mean, scaled_size
 
 EXPANSION = 6  # gather-and-expand layers widen their depthwise stage this many times
 HEAD_WIDTH = 1024  # the main head's hidden channels
+SHUFFLE = 8  # the pixelshuffle layout's head: classes x 8 x 8 channels at 1/8 -> classes at full resolution
 
 
 class DetailBranch(nn.Module):
@@ -124,28 +130,32 @@ class GuidedAggregation(nn.Module):
 
 
 class SegmentHead(nn.Module):
-    """The main SegmentHead without its final upsample; conv_out keeps the source's indices (0 is an
-    Identity where the training heads upsample)."""
+    """The main SegmentHead without its final bilinear upsample; conv_out keeps the source's indices (current
+    layout: 0 is an Identity where the training heads upsample; pixelshuffle layout: conv, PixelShuffle)."""
 
-    def __init__(self, in_chan, mid_chan, num_classes):
+    def __init__(self, in_chan, mid_chan, num_classes, pixel_shuffle):
         super(SegmentHead, self).__init__()
         self.conv = ConvBNReLU(in_chan, mid_chan)
         self.drop = nn.Dropout(0.1)
-        self.conv_out = nn.Sequential(nn.Identity(), nn.Conv2d(mid_chan, num_classes, 1, bias=True))
+        if pixel_shuffle:
+            self.conv_out = nn.Sequential(nn.Conv2d(mid_chan, num_classes * SHUFFLE * SHUFFLE, 1, bias=True),
+                                          PixelShuffle(SHUFFLE))
+        else:
+            self.conv_out = nn.Sequential(nn.Identity(), nn.Conv2d(mid_chan, num_classes, 1, bias=True))
 
     def forward(self, x):
         return self.conv_out(self.drop(self.conv(x)))
 
 
 class BiSeNetV2(nn.Module):
-    """Image -> 1/8-resolution logits."""
+    """Image -> 1/8-resolution logits (full-resolution for the pixelshuffle layout)."""
 
-    def __init__(self, num_classes):
+    def __init__(self, num_classes, layout="current"):
         super(BiSeNetV2, self).__init__()
         self.detail = DetailBranch()
         self.segment = SegmentBranch()
         self.bga = GuidedAggregation()
-        self.head = SegmentHead(128, HEAD_WIDTH, num_classes)
+        self.head = SegmentHead(128, HEAD_WIDTH, num_classes, pixel_shuffle=layout == "pixelshuffle")
 
     def forward(self, x):
         return self.head(self.bga(self.detail(x), self.segment(x)))
@@ -157,25 +167,34 @@ class CoinCheungV2Family(Family):
     source = "coincheung"
     head_align_corners = False  # its SegmentHead: nn.Upsample(scale_factor=8, bilinear, align_corners=False)
     input_multiple = 32  # the stride-32 semantic map is upsampled x4 onto the stride-8 detail map
-    # present in every CoinCheung V2 layout, so that the older PixelShuffle one is recognized and refused
+    # present in every CoinCheung V2 layout; config() tells them apart
     signature = ("detail.S1.0.conv.weight", "segment.S1S2.conv.conv.weight", "segment.S5_5.conv_gap.conv.weight",
                  "bga.left1.0.weight", "head.conv.conv.weight")
     aux_prefixes = ("aux2.", "aux3.", "aux4.", "aux5_4.")
 
     def config(self, state_dict, path):
-        if "head.conv_out.1.weight" not in state_dict and "head.conv_out.0.weight" in state_dict:
+        if "head.conv_out.weight" in state_dict:
             raise InputError(
-                "{} is CoinCheung's earlier BiSeNetV2 layout, whose head ends in a PixelShuffle (head.conv_out.0 "
-                "gives classes x 64 channels); only the current layout (head.conv_out.1, upsampled bilinearly) is "
-                "rebuilt".format(path))
-        return {"arch": "bisenetv2", "in_planes": None, "variant": None,
-                "num_classes": tensor_shape(state_dict, "head.conv_out.1.weight", path)[0]}
+                "{} is CoinCheung's 2020 BiSeNetV2 layout (head.conv_out a plain conv; its BGA layer upsamples "
+                "bilinearly with align_corners=True); it is not rebuilt".format(path))
+        config = {"arch": "bisenetv2", "in_planes": None, "variant": None, "layout": "current"}
+        if "head.conv_out.0.weight" not in state_dict:
+            config["num_classes"] = tensor_shape(state_dict, "head.conv_out.1.weight", path)[0]
+            return config
+        head_chan = tensor_shape(state_dict, "head.conv_out.0.weight", path)[0]
+        if head_chan % (SHUFFLE * SHUFFLE):
+            raise InputError("{}: head.conv_out.0 has {} channels, not classes x {}".format(
+                path, head_chan, SHUFFLE * SHUFFLE))
+        config.update(layout="pixelshuffle", num_classes=head_chan // (SHUFFLE * SHUFFLE), output_stride=1)
+        return config
 
     def build(self, config):
-        return BiSeNetV2(config["num_classes"])
+        return BiSeNetV2(config["num_classes"], config.get("layout", "current"))
 
     def describe(self, config):
-        return "CoinCheung BiSeNetV2 ({} classes)".format(config["num_classes"])
+        layout = config.get("layout", "current")
+        return "CoinCheung BiSeNetV2 ({} classes{})".format(
+            config["num_classes"], "" if layout == "current" else ", earlier {} layout".format(layout))
 
 
 FAMILY = CoinCheungV2Family()

@@ -7,6 +7,11 @@ An empty Weights creates each one (random, BN running stats included) on first u
 size yields a checkpoint in the published key layout; a Weights over a state_dict reads them back, and
 the same forward is then the reference the exports are compared against: full-resolution logits, the
 source's final upsample included.
+
+`layout` picks CoinCheung's earlier code: "pixelshuffle" (commit 12cd095's bisenetv1.py/bisenetv2.py: an MLP
+fusion attention ffm.conv1/conv2 in V1, heads conv-with-bias to classes x f^2 then PixelShuffle(f)) or, V1
+only, "align-corners" (2020 fp16/model.py: the MLP attention, bias-free heads, F.interpolate to the input
+with align_corners=True).
 """
 
 import collections
@@ -98,12 +103,25 @@ def attention_refinement(w, name, x, out_chan):
     return feat * torch.sigmoid(attention)
 
 
-def bisenet_output(w, name, x, mid_chan, num_classes, factor):
-    logits = conv(w, name + ".conv_out", conv_bn_relu(w, name + ".conv", x, mid_chan), num_classes, 1, bias=True)
+def bisenet_output(w, name, x, mid_chan, num_classes, factor, layout):
+    feat = conv_bn_relu(w, name + ".conv", x, mid_chan)
+    if layout == "pixelshuffle":
+        return F.pixel_shuffle(conv(w, name + ".conv_out", feat, num_classes * factor * factor, 1, bias=True), factor)
+    logits = conv(w, name + ".conv_out", feat, num_classes, 1, bias=layout == "current")
+    if layout == "align-corners":
+        size = (x.shape[2] * factor, x.shape[3] * factor)
+        return F.interpolate(logits, size=size, mode="bilinear", align_corners=True)
     return upsample(logits, factor, "bilinear")
 
 
-def bisenetv1(w, x, num_classes):
+def fusion_attention(w, feat, layout):
+    pooled = spatial_mean(feat)
+    if layout == "current":
+        return torch.sigmoid(bn(w, "ffm.bn", conv(w, "ffm.conv", pooled, 256, 1)))
+    return torch.sigmoid(conv(w, "ffm.conv2", F.relu(conv(w, "ffm.conv1", pooled, 64, 1)), 256, 1))
+
+
+def bisenetv1(w, x, num_classes, layout="current"):
     feat8, feat16, feat32 = resnet18(w, x)
     avg = conv_bn_relu(w, "cp.conv_avg", spatial_mean(feat32), 128, 1)
     feat32_up = conv_bn_relu(w, "cp.conv_head32",
@@ -115,10 +133,10 @@ def bisenetv1(w, x, num_classes):
                                            ("conv_out", 128, 1, 1)):
         spatial = conv_bn_relu(w, "sp." + name, spatial, out_chan, kernel, stride)
     feat = conv_bn_relu(w, "ffm.convblk", torch.cat([spatial, feat16_up], dim=1), 256, 1)
-    attention = torch.sigmoid(bn(w, "ffm.bn", conv(w, "ffm.conv", spatial_mean(feat), 256, 1)))
-    logits = bisenet_output(w, "conv_out", feat * attention + feat, 256, num_classes, 8)
-    bisenet_output(w, "conv_out16", feat16_up, 64, num_classes, 8)
-    bisenet_output(w, "conv_out32", feat32_up, 64, num_classes, 16)
+    attention = fusion_attention(w, feat, layout)
+    logits = bisenet_output(w, "conv_out", feat * attention + feat, 256, num_classes, 8, layout)
+    bisenet_output(w, "conv_out16", feat16_up, 64, num_classes, 8, layout)
+    bisenet_output(w, "conv_out32", feat32_up, 64, num_classes, 16, layout)
     return logits
 
 
@@ -171,43 +189,52 @@ def guided_aggregation(w, detail, semantic):
     return F.relu(conv_bn(w, "bga.conv", 0, left + right, 128, 3))
 
 
-def segment_head(w, name, x, mid_chan, num_classes, factor, aux):
+def segment_head(w, name, x, mid_chan, num_classes, factor, aux, layout):
     feat = conv_bn_relu(w, name + ".conv", x, mid_chan)  # then Dropout(0.1): identity in eval
+    if layout == "pixelshuffle":  # aux heads: a ConvBNReLU to factor^2 channels first
+        if aux:
+            feat = conv_bn_relu(w, name + ".conv_out.0", feat, factor * factor)
+        logits = conv(w, "{}.conv_out.{}".format(name, int(aux)), feat, num_classes * factor * factor, 1, bias=True)
+        return F.pixel_shuffle(logits, factor)
     if aux:  # nearest x2, then a conv to factor^2 channels, then the remaining factor/2 bilinearly
         feat = conv_bn_relu(w, name + ".conv_out.0.1", upsample(feat, 2, "nearest"), factor * factor)
         factor //= 2
     return upsample(conv(w, name + ".conv_out.1", feat, num_classes, 1, bias=True), factor, "bilinear")
 
 
-def bisenetv2(w, x, num_classes):
+def bisenetv2(w, x, num_classes, layout="current"):
     detail = x
     for stage, (out_chan, depth) in enumerate(((64, 2), (64, 3), (128, 3)), 1):
         for index in range(depth):
             detail = conv_bn_relu(w, "detail.S{}.{}".format(stage, index), detail, out_chan, 3, 2 if index == 0 else 1)
     features, semantic = segment_branch(w, x)
-    logits = segment_head(w, "head", guided_aggregation(w, detail, semantic), 1024, num_classes, 8, aux=False)
+    logits = segment_head(w, "head", guided_aggregation(w, detail, semantic), 1024, num_classes, 8, False, layout)
     for name, feat, factor in zip(V2_AUX_HEADS, features, (4, 8, 16, 32)):
-        segment_head(w, name, feat, 128, num_classes, factor, aux=True)
+        segment_head(w, name, feat, 128, num_classes, factor, True, layout)
     return logits
 
 
 NETWORKS = {"coincheung-v1": (bisenetv1, V1_AUX_HEADS), "coincheung-v2": (bisenetv2, V2_AUX_HEADS)}
 
 
-def make_state_dict(family, num_classes, seed=0):
-    """A random checkpoint of `family` in CoinCheung's published key layout, training heads included."""
+def make_state_dict(family, num_classes, seed=0, layout="current"):
+    """A random checkpoint of `family` in CoinCheung's key layout, training heads included."""
     weights = Weights(seed=seed)
     with torch.no_grad():
-        NETWORKS[family][0](weights, torch.zeros(1, 3, 64, 64), num_classes)
+        NETWORKS[family][0](weights, torch.zeros(1, 3, 64, 64), num_classes, layout)
     return weights.state
 
 
-def reference_logits(family, state_dict, images):
+def reference_logits(family, state_dict, images, layout="current"):
     """Full-resolution logits of `images` (N,3,H,W, normalized) as the original network computes them."""
+    classes = state_dict_classes(family, state_dict, layout)
     with torch.no_grad():
-        return NETWORKS[family][0](Weights(state_dict), images, int(state_dict_classes(family, state_dict)))
+        return NETWORKS[family][0](Weights(state_dict), images, classes, layout)
 
 
-def state_dict_classes(family, state_dict):
-    key = "conv_out.conv_out.weight" if family == "coincheung-v1" else "head.conv_out.1.weight"
-    return state_dict[key].shape[0]
+def state_dict_classes(family, state_dict, layout="current"):
+    if family == "coincheung-v1":
+        key = "conv_out.conv_out.weight"
+    else:
+        key = "head.conv_out.0.weight" if layout == "pixelshuffle" else "head.conv_out.1.weight"
+    return int(state_dict[key].shape[0]) // (64 if layout == "pixelshuffle" else 1)

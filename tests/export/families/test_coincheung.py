@@ -122,15 +122,84 @@ def test_matmul_and_deconv_exports_are_exact_and_lint_clean_from_tensorrt_7_1(fa
         assert lint_model(onnx_model, target) == [], target
 
 
-def test_earlier_layouts_are_recognized_and_refused_by_name(checkpoints, tmp_path):
-    v1 = torch.load(checkpoints("coincheung-v1", 19))
-    v1["ffm.conv1.weight"], v1["ffm.conv2.weight"] = torch.zeros(64, 256, 1, 1), torch.zeros(256, 64, 1, 1)
-    for key in [k for k in v1 if k.startswith(("ffm.conv.", "ffm.bn."))]:
-        del v1[key]
-    v2 = torch.load(checkpoints("coincheung-v2", 19))
-    v2["head.conv_out.0.weight"], v2["head.conv_out.0.bias"] = torch.zeros(19 * 64, 1024, 1, 1), torch.zeros(19 * 64)
-    del v2["head.conv_out.1.weight"], v2["head.conv_out.1.bias"]
-    for name, state_dict, words in (("v1", v1, "2-layer MLP fusion attention"), ("v2", v2, "PixelShuffle")):
+# CoinCheung's earlier layouts (coincheung_reference.py): the family's config gives their head
+EARLIER = [("coincheung-v1", "pixelshuffle"), ("coincheung-v1", "align-corners"), ("coincheung-v2", "pixelshuffle")]
+
+
+@pytest.fixture(scope="module")
+def earlier_checkpoints(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("coincheung_earlier")
+    paths = {}
+    for family, layout in EARLIER:
+        paths[family, layout] = str(folder / "{}_{}.pth".format(family, layout))
+        torch.save(reference.make_state_dict(family, 19, seed=7, layout=layout), paths[family, layout])
+    return paths
+
+
+@pytest.mark.parametrize("family,layout", EARLIER)
+def test_earlier_layouts_are_detected_and_load_strict(family, layout, earlier_checkpoints):
+    path = earlier_checkpoints[family, layout]
+    state_dict = torch.load(path)
+    loaded = load_checkpoint(path)
+    assert (loaded.family.name, loaded.config["layout"], loaded.config["num_classes"]) == (family, layout, 19)
+    assert loaded.metadata["dropped_heads"] == AUX_HEADS[family]
+    assert set(loaded.model.state_dict()) == set(k for k in state_dict if k.split(".")[0] not in AUX_HEADS[family])
+    stride, align_corners = loaded.family.head_upsample(loaded.config)
+    assert (stride, align_corners) == ((1, False) if layout == "pixelshuffle" else (8, True))
+    images = torch.randn(2, 3, 64, 128)
+    with torch.no_grad():
+        ours = loaded.model(images)
+        if stride != 1:
+            ours = torch.nn.functional.interpolate(ours, size=(64, 128), mode="bilinear", align_corners=True)
+    torch.testing.assert_close(ours, reference.reference_logits(family, state_dict, images, layout),
+                               rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("head", ["labels", "logits"])
+@pytest.mark.parametrize("family,layout", EARLIER)
+def test_earlier_layouts_export_lint_clean_and_run_to_the_original_argmax(family, layout, head, earlier_checkpoints,
+                                                                          tmp_path, run_export):
+    checkpoint, model = earlier_checkpoints[family, layout], str(tmp_path / "m.onnx")
+    code, stdout, stderr = run_export(checkpoint, "-o", model, "--input-size", SMALL, "--head", head,
+                                      "--upsample", "matmul", "--target-trt", "7.1")
+    assert code == 0, stdout + stderr
+    assert "exact path: matches PyTorch" in stdout
+    onnx_model = onnx.load(model)
+    for target in ("7.1", "8.0", "8.2"):
+        assert lint_model(onnx_model, target) == [], target
+    assert not [node.op_type for node in onnx_model.graph.node if node.op_type in ("Resize", "DepthToSpace")]
+    card = load_model_card(model)
+    full = layout == "pixelshuffle"
+    assert card["head_upsample"] == {"mode": "none" if full else "bilinear", "align_corners": not full}
+    assert card["output"]["shape"] == ([1, 64, 128] if head == "labels" else
+                                       [1, 19, 64, 128] if full else [1, 19, 8, 16])
+
+    images = tmp_path / "images"
+    images.mkdir()
+    rng = np.random.RandomState(3)
+    frames = [rng.randint(0, 256, (64, 128, 3)).astype(np.uint8) for _ in range(2)]
+    for index, frame in enumerate(frames):
+        cv2.imwrite(str(images / "f{}.png".format(index)), frame)
+    out = str(tmp_path / "out") + os.sep
+    code, _, stderr = cli_capture.run_cli(run_module.main, "--model", model, "--backend", "ort", "--images", images,
+                                          "--headless", "--output", out)
+    assert code == 0, stderr
+    mean, std = SOURCE_NORMALIZATION["coincheung", "cityscapes"]
+    expected = reference.reference_logits(family, torch.load(checkpoint), normalized(frames, mean, std), layout)
+    for index, labels in enumerate(expected.argmax(1).numpy()):
+        written = cv2.imread(os.path.join(out, "f{}_labels.png".format(index)), cv2.IMREAD_UNCHANGED)
+        assert len(np.unique(labels)) > 2
+        assert np.mean(written == labels) >= 0.99
+
+
+def test_layouts_whose_activations_or_upsampling_differ_are_refused_by_name(earlier_checkpoints, tmp_path):
+    v1 = torch.load(earlier_checkpoints["coincheung-v1", "align-corners"])
+    for key in [k for k in v1 if k.endswith(".num_batches_tracked")]:
+        del v1[key]  # as InPlaceABNSync (CoinCheung's 2019 code) saves its batch norms
+    v2 = torch.load(earlier_checkpoints["coincheung-v2", "pixelshuffle"])
+    v2["head.conv_out.weight"], v2["head.conv_out.bias"] = v2.pop("head.conv_out.0.weight")[:19], torch.zeros(19)
+    del v2["head.conv_out.0.bias"]
+    for name, state_dict, words in (("v1", v1, "2019 BiSeNetV1 layout"), ("v2", v2, "2020 BiSeNetV2 layout")):
         path = str(tmp_path / "{}.pth".format(name))
         torch.save(state_dict, path)
         with pytest.raises(InputError, match=words):
