@@ -10,8 +10,8 @@ out=out/demo
 rm -rf "$out" && mkdir -p "$out"
 bisenet-export bisenet_deploy/data/scenes_res18_inp16.pth -o "$out/scenes_res18_inp16.onnx" --input-size 192x256
 bisenet-scenes "$out/scenes" --count 4 --size 480x640 --seed 1000
-bisenet-run --model "$out/scenes_res18_inp16.onnx" --images "$out/scenes/images" --headless --output "$out/scenes_segmented/"
-bisenet-run --model "$out/scenes_res18_inp16.onnx" --images bisenet_deploy/data/sample.jpg --headless \
+bisenet-run --model "$out/scenes_res18_inp16.onnx" --images "$out/scenes/images" --output "$out/scenes_segmented/"
+bisenet-run --model "$out/scenes_res18_inp16.onnx" --images bisenet_deploy/data/sample.jpg \
     --output "$out/sample_segmented/"
 bisenet-eval --model "$out/scenes_res18_inp16.onnx" --data "$out/scenes"
 # what that mIoU measured, beside the model's record the README quotes

@@ -50,11 +50,11 @@ RUN_HERE = {
     "bisenet-package model.onnx --triton repo",
     # docs/families.md (model_final_v2_city.pth: a random CoinCheung V2 in its published key layout)
     "bisenet-export model_final_v2_city.pth",
-    "bisenet-run --model model_final_v2_city.onnx --images frames/ --headless --output seg/",
+    "bisenet-run --model model_final_v2_city.onnx --images frames/ --output seg/",
     "bisenet-eval --model model_final_v2_city.onnx --data cityscapes/",
     # docs/robot.md
-    "bisenet-run --model model.onnx --video walk.mp4 --headless --output walk_seg.mp4",
-    "bisenet-run --model model.onnx --images 'frames/*.png' --headless --output seg/",
+    "bisenet-run --model model.onnx --video walk.mp4 --output walk_seg.mp4",
+    "bisenet-run --model model.onnx --images 'frames/*.png' --output seg/",
     # docs/troubleshooting.md
     "bisenet-doctor",
     "bisenet-doctor --json",
@@ -73,7 +73,7 @@ TRITON_SERVER = "a Triton server on port 8001 (tests/serve starts bisenet-serve 
 NOT_HERE = {  # bisenet-* example -> what it needs that this machine lacks
     "bisenet-run --model model.onnx --camera 0": NEEDS_CAMERA,
     "bisenet-run --model model.fp16.engine --camera csi --flip 2": NEEDS_CAMERA + " (the TX2's CSI camera)",
-    "bisenet-run --model model.fp16.engine --camera 1 --headless --output walk_seg.mp4": NEEDS_CAMERA,
+    "bisenet-run --model model.fp16.engine --camera 1 --output walk_seg.mp4": NEEDS_CAMERA,
     "bisenet-run --model model.fp16.engine --camera csi": NEEDS_CAMERA,
     "bisenet-bench --models resnet18:16 resnet18:32 resnet50:16 --backends torch,ort --threads 2 --markdown speed.md":
         BENCH_CPU,
@@ -109,15 +109,15 @@ NOT_HERE = {  # bisenet-* example -> what it needs that this machine lacks
         NEEDS_TRAINED,
     "bisenet-run --model model.qdq.onnx --backend openvino --precision int8":
         NEEDS_CAMERA + " (no source: the default)",
-    "bisenet-run --model model.fp16.engine --camera csi --headless --output rtsp://:8554/seg --bind 0.0.0.0":
+    "bisenet-run --model model.fp16.engine --camera csi --output rtsp://:8554/seg --bind 0.0.0.0":
         NEEDS_CAMERA,
-    "bisenet-run --model model.onnx --camera 0 --headless --output rtp://192.168.1.20:5000 --bitrate 2000":
+    "bisenet-run --model model.onnx --camera 0 --output rtp://192.168.1.20:5000 --bitrate 2000":
         NEEDS_CAMERA,
-    "bisenet-run --model models/model.fp16.engine --camera csi --headless --output http://:8080/ --bind 0.0.0.0":
+    "bisenet-run --model models/model.fp16.engine --camera csi --output http://:8080/ --bind 0.0.0.0":
         NEEDS_CAMERA + " (the systemd unit's ExecStart)",
-    "bisenet-run --model model.onnx --rosbag run.bag --topic /camera/rgb/image_raw --headless --output run_seg.bag":
+    "bisenet-run --model model.onnx --rosbag run.bag --topic /camera/rgb/image_raw --output run_seg.bag":
         NEEDS_BAG,
-    "bisenet-run --model model.onnx --rosbag run_ros2/ --topic /camera/image_raw --headless --output seg.mp4":
+    "bisenet-run --model model.onnx --rosbag run_ros2/ --topic /camera/image_raw --output seg.mp4":
         NEEDS_BAG,
     "bisenet-scenes held_out --count 100 --size 192x256 --seed 1000": SCENES_CPU,
     "bisenet-eval --model demo.onnx --data held_out": SCENES_CPU,
@@ -130,7 +130,7 @@ NOT_HERE = {  # bisenet-* example -> what it needs that this machine lacks
     "bisenet-export bisenetv2_fcn_cityscapes.pth --input-size 512x1024 --dynamic-batch 4": FAMILY_EXPORT,
     # docs/serving.md: tests/serve runs each of these against a real server (the nvidia-pytriton wheel's)
     "bisenet-serve repo": TRITON_SERVER + " (it runs until stopped)",
-    "bisenet-run --backend triton --server 127.0.0.1:8001 --images frames/ --headless --output seg/": TRITON_SERVER,
+    "bisenet-run --backend triton --server 127.0.0.1:8001 --images frames/ --output seg/": TRITON_SERVER,
     "bisenet-eval --backend triton --server 127.0.0.1:8001 --data my_set --compare model.onnx": TRITON_SERVER,
     "bisenet-bench --backend triton --server 127.0.0.1:8001 --concurrency 1,2,4,8": TRITON_SERVER,
     "bisenet-export ckpt.pth -o model_logits.onnx --head logits --dynamic-batch 4": SAME_EXPORT,

@@ -1,4 +1,4 @@
-"""Where bisenet-run's results go: the window (unless --headless) and every --output.
+"""Where bisenet-run's results go: every --output, and the window when there is none (or --window).
 
 Each --output value goes to the first sink type in OUTPUT_SINKS whose `accepts(spec)` takes it, so a
 new sink kind is one new module and one entry there. Every sink has write(result), close(success)
@@ -33,9 +33,11 @@ OutputStream.__new__.__defaults__ = (None, None, None, None)
 
 OUTPUT_EXAMPLES = """\
 outputs:
-  (default)           window with the overlay, legend and FPS; q or Esc quits
-  --headless          no window; print the summary only (or combine with --output)
-  --output FILE.mp4   overlay video (.mp4: mp4v, .avi: MJPG), same frame size and count as the input
+  (no --output)       window with the overlay, legend and FPS; q or Esc quits
+  --headless          no window: print the summary only
+  --window            a window as well as the --output ones
+  --output FILE.mp4   overlay video (.mp4: H.264 where an encoder exists, else mp4v with a warning;
+                      .avi: MJPG), same frame size and count as the input
   --output DIR/       per frame: NAME_labels.png (class indices), NAME_mask.png (class colours) and
                       NAME_overlay.png (the overlay); NAME is the image's file stem for --images,
                       VIDEO_000042 for frame 42 of a video
@@ -60,10 +62,13 @@ def _forms():
 
 def add_output_args(parser):
     """Add the 'output' group: window or not, where to write, and how the overlay looks."""
-    group = parser.add_argument_group("output", "where results go (default: a window)")
+    group = parser.add_argument_group("output", "where results go (default: a window, when no --output is given)")
     group.add_argument("--output", action="append", metavar="|".join(_forms()),
                        help="write the results; repeat for several outputs: " + ", ".join(_forms()))
-    group.add_argument("--headless", action="store_true", help="do not open a window")
+    window = group.add_mutually_exclusive_group()
+    window.add_argument("--headless", action="store_true",
+                        help="do not open a window (the default as soon as there is an --output)")
+    window.add_argument("--window", action="store_true", help="open a window as well as the --output ones")
     group.add_argument("--alpha", type=_alpha, default=0.5,
                        help="opacity of the class colours over the frame, 0..1 (default 0.5)")
     group.add_argument("--mask-only", action="store_true", help="show/write the colour mask instead of the overlay")
@@ -79,6 +84,13 @@ def sink_type_for(spec):
             return sink_type
     forms = _forms()
     raise InputError("--output expects {} or {}, got {!r}".format(", ".join(forms[:-1]), forms[-1], spec))
+
+
+def wants_window(ns):
+    """Whether a run opens a window: asked for, or the default when the results go nowhere else."""
+    if getattr(ns, "headless", False):
+        return False
+    return bool(getattr(ns, "window", False)) or not _specs(ns)
 
 
 def _specs(ns):
@@ -103,13 +115,14 @@ def check_output_args(ns):
 
 
 def open_outputs(ns, fps, frame_size_wh, num_classes=None, card=None, source=None, classes=None):
-    """The sinks the flags ask for: the window unless --headless, plus one per --output."""
+    """The sinks the flags ask for: one per --output, and the window when there is none (as a camera
+    viewer would) or --window asks for it, never with --headless."""
     specs = _specs(ns)
     types = [sink_type_for(spec) for spec in specs]  # refuse a bad value before opening anything
     stream = OutputStream(fps, frame_size_wh, num_classes, card, stream_settings(ns), source, classes)
     sinks = []
     try:
-        if not getattr(ns, "headless", False):
+        if wants_window(ns):
             sinks.append(WindowSink())
         for sink_type, spec in zip(types, specs):
             sinks.append(sink_type.from_spec(spec, stream))

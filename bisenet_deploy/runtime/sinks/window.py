@@ -1,4 +1,4 @@
-"""The on-screen window (unless --headless): the overlay, legend and FPS; q or Esc quits."""
+"""The on-screen window (when there is no --output, or with --window): the overlay, legend and FPS; q or Esc quits."""
 
 import logging
 import os

@@ -204,8 +204,25 @@ def test_other_suffix_is_refused_and_nothing_is_created(tmp_path):
 
 def test_window_refusal_opens_no_video(tmp_path, no_display):
     with pytest.raises(InputError, match="--headless"):
-        open_outputs(parse(["--output", str(tmp_path / "out.mp4")]), 25.0, (WIDTH, HEIGHT))
+        open_outputs(parse(["--window", "--output", str(tmp_path / "out.mp4")]), 25.0, (WIDTH, HEIGHT))
     assert os.listdir(str(tmp_path)) == []
+
+
+def test_an_output_alone_needs_no_display(tmp_path, no_display):
+    (sink,) = open_outputs(parse(["--output", str(tmp_path / "frames") + "/"]), 25.0, (WIDTH, HEIGHT))
+    assert isinstance(sink, DirectorySink)
+    sink.close(success=False)
+
+
+def test_no_output_asks_for_the_window(no_display):
+    with pytest.raises(InputError, match="no display"):
+        open_outputs(parse([]), 25.0, (WIDTH, HEIGHT))
+
+
+def test_window_and_headless_together_are_a_usage_error():
+    with pytest.raises(SystemExit) as info:
+        parse(["--window", "--headless"])
+    assert info.value.code == 2
 
 
 def test_source_without_frame_rate_gets_the_default(tmp_path):
