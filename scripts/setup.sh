@@ -5,6 +5,9 @@
 #   ./scripts/setup.sh            workstation: .venv with export, CPU runtime and test tools
 #   ./scripts/setup.sh --robot    the robot mirror: Debian's ROS 1, OpenCV with GStreamer, GStreamer
 #                                 plugins, the RTSP server and Chromium, and .venv-robot that sees them
+#   ./scripts/setup.sh --py36     the TX2's Python 3.6 on this machine: .venv-py36 with the device side
+#                                 (runtime extra) at scripts/py36-requirements.txt; BISENET_PY36=PATH
+#                                 names the interpreter (default: pyenv's 3.6.15, else python3.6)
 #
 # torch is installed first and pinned: an unpinned torch on Linux pulls a multi-GB CUDA build.
 # BISENET_TORCH_INDEX=URL takes torch from that package index instead (for example PyTorch's CPU index,
@@ -67,8 +70,32 @@ if "GStreamer:                   YES" not in cv2.getBuildInformation():
 EOF
 }
 
+setup_py36() {
+    # The first interpreter that runs and is 3.6 (a pyenv shim named python3.6 may exist and refuse).
+    local python="" candidate
+    for candidate in "${BISENET_PY36:-}" "${PYENV_ROOT:-$HOME/.pyenv}/versions/3.6.15/bin/python" python3.6; do
+        if [[ -n "$candidate" ]] && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 6)' 2>/dev/null; then
+            python="$candidate"
+            break
+        fi
+    done
+    if [[ -z "$python" ]]; then
+        echo "setup.sh --py36: no Python 3.6 found (set BISENET_PY36=/path/to/python3.6)" >&2
+        exit 1
+    fi
+    if [[ ! -x .venv-py36/bin/python ]]; then
+        "$python" -m venv .venv-py36
+    fi
+    # pip 21.3.1, the last release for Python 3.6: the venv's own pip (18.1) cannot install manylinux2014
+    # wheels, and "pip<22" alone keeps 18.1.
+    .venv-py36/bin/python -m pip install --quiet pip==21.3.1
+    .venv-py36/bin/python -m pip install --quiet -r scripts/py36-requirements.txt
+    .venv-py36/bin/python -m pip install --quiet -e ".[runtime]"
+}
+
 case "${1:-}" in
     "") setup_workstation ;;
     --robot) setup_robot ;;
-    *) echo "usage: $0 [--robot]" >&2; exit 2 ;;
+    --py36) setup_py36 ;;
+    *) echo "usage: $0 [--robot|--py36]" >&2; exit 2 ;;
 esac
