@@ -124,6 +124,7 @@ NOT_HERE = {  # bisenet-* example -> what it needs that this machine lacks
     "bisenet-scenes out/scenes --count 100 --size 192x256 --seed 1000": SCENES_CPU,
     "bisenet-scenes out/sun --count 50 --size 480x640 --layout sunrgbd --split test": SCENES_CPU,
     # docs/families.md: each family's export -> bisenet-run chain runs in tests/export/families
+    "bisenet-export model_final_v2_city.pth --input-size 1024x2048": FAMILY_EXPORT,
     "bisenet-export my_v1.pth --family coincheung-v1 --dataset cityscapes --input-size 512x1024": FAMILY_EXPORT,
     "bisenet-export my_v2.pth --classes my_classes.csv --mean 0.5 0.5 0.5 --std 0.25 0.25 0.25": FAMILY_EXPORT,
     "bisenet-export bisenetv1_r18-d32_cityscapes.pth --input-size 512x1024": FAMILY_EXPORT,

@@ -19,12 +19,14 @@ from .modelcard import IMAGENET_MEAN, IMAGENET_STD
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 
-Dataset = collections.namedtuple("Dataset", "name title num_classes classes_csv")
+# frame_size (H, W): where every picture of the dataset has one size (its models are evaluated at it),
+# else None.
+Dataset = collections.namedtuple("Dataset", "name title num_classes classes_csv frame_size")
 DATASETS = collections.OrderedDict((d.name, d) for d in (
-    Dataset("sunrgbd", "SUN RGB-D (37 classes)", 37, "sun37.csv"),
-    Dataset("cityscapes", "Cityscapes (19 train ids)", 19, "cityscapes19.csv"),
-    Dataset("ade20k", "ADE20K / ADEChallengeData2016 (150 classes)", 150, "ade20k150.csv"),
-    Dataset("coco-stuff", "COCO-Stuff 164k (171 classes)", 171, "cocostuff171.csv"),
+    Dataset("sunrgbd", "SUN RGB-D (37 classes)", 37, "sun37.csv", None),
+    Dataset("cityscapes", "Cityscapes (19 train ids)", 19, "cityscapes19.csv", (1024, 2048)),
+    Dataset("ade20k", "ADE20K / ADEChallengeData2016 (150 classes)", 150, "ade20k150.csv", None),
+    Dataset("coco-stuff", "COCO-Stuff 164k (171 classes)", 171, "cocostuff171.csv", None),
 ))
 
 # (source, dataset) -> (mean, std) on RGB in [0, 1], where a source deviates from ImageNet's statistics.

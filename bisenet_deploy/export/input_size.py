@@ -13,12 +13,17 @@ def check_input_size(input_size, multiple, family_title="the network"):
                                              max(multiple, width // multiple * multiple), s=multiple))
 
 
-def export_input_size(requested, recorded, family, log):
-    """The export size: --input-size, else the size the checkpoint records, else the default; said so."""
+def export_input_size(requested, recorded, family, log, dataset=None):
+    """The export size: --input-size, else the size the checkpoint records, else the default; said so,
+    with the size of the `dataset`'s pictures (a Dataset) when they all have one and the default differs."""
     chosen = requested or recorded or DEFAULT_INPUT_SIZE
     if requested is None:
         log("  input {}x{}: {}".format(chosen[0], chosen[1], "the size the checkpoint records it was evaluated at"
                                        if recorded else "the default (pass --input-size to change it)"))
+        frame = dataset.frame_size if dataset is not None and not recorded else None
+        if frame and tuple(frame) != tuple(chosen):
+            log("  {} pictures are {}x{}: --input-size {}x{} segments them unstretched, at the size its models "
+                "are evaluated at".format(dataset.title.split(" (")[0], frame[0], frame[1], frame[0], frame[1]))
     elif recorded and tuple(recorded) != tuple(requested):
         log("warning: --input-size {}x{} differs from the {}x{} the checkpoint records it was evaluated at; "
             "accuracy may drop".format(requested[0], requested[1], recorded[0], recorded[1]))

@@ -6,6 +6,7 @@ import time
 from .. import __version__
 from ..core.atomic import write_bytes_atomic
 from ..core.comparison import EXPORT_MIN_AGREEMENT, agrees, format_table, verification_inputs
+from ..core.datasets import dataset_named
 from ..core.errors import WorkFailed
 from ..core.modelcard import make_card, mark_dynamic_batch
 from . import to_onnx, trt_lint, verify
@@ -56,7 +57,8 @@ def run(checkpoint_path, settings, output, log):
     clock.start("load", "reading {}".format(checkpoint_path))
     checkpoint, data = _load(checkpoint_path, settings, log)
     family = checkpoint.family
-    input_hw = export_input_size(settings.input_size, checkpoint.metadata.get("input_size"), family, log)
+    input_hw = export_input_size(settings.input_size, checkpoint.metadata.get("input_size"), family, log,
+                                 dataset_named(data.dataset) if data.dataset else None)
     onnx_model, exact = _trace(checkpoint, settings, input_hw, clock)
 
     clock.start("lint", "TensorRT {} parser support".format(settings.target_trt))

@@ -3,6 +3,7 @@
 import argparse
 import collections
 import contextlib
+import logging
 import sys
 
 from ..core import interrupts
@@ -11,6 +12,7 @@ from ..core.errors import InputError
 from .backends import BACKEND_CHOICES, create_backend
 from .backends.base import FrameDropped
 from .capture import CaptureThread
+from .frame_fit import stretch_warning
 from .model_card import load_model_card
 from .overlay import OverlayRenderer
 from .precision_check import verify_spec_from_args
@@ -22,6 +24,7 @@ from .sinks import OUTPUT_EXAMPLES, add_output_args, check_output_args, open_out
 from .sources import SOURCE_EXAMPLES, add_source_args, open_source, source_from_args
 
 CAPTURE_TIMEOUT_S = 1.0
+log = logging.getLogger(__name__)
 
 
 def build_parser():
@@ -61,6 +64,8 @@ def _loop(capture, segmenter, renderer, sinks, stats, max_frames, progress):
                 continue
             if item:
                 index, frame = item
+                if not submitted:
+                    _warn_if_stretched(frame.image.shape[:2], segmenter.input_hw)
                 in_flight.append((index, frame, segmenter.submit(frame.image)))
                 submitted += 1
             if len(in_flight) >= depth or (in_flight and not item):
@@ -75,6 +80,12 @@ def _loop(capture, segmenter, renderer, sinks, stats, max_frames, progress):
         while in_flight:  # captured and started: they still reach the sinks
             _finish(in_flight.popleft(), renderer, sinks, stats, progress)
         raise
+
+
+def _warn_if_stretched(frame_hw, input_hw):
+    warning = stretch_warning(frame_hw, input_hw)
+    if warning:
+        log.warning("%s", warning)
 
 
 def _finish(in_flight, renderer, sinks, stats, progress):

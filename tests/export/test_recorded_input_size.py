@@ -42,3 +42,21 @@ def test_the_help_s_deconv_example_runs_as_written(tmp_path, run_export, monkeyp
     code, stdout, stderr = run_export(*(example + ["-o", str(tmp_path / "deconv.onnx")]))
     assert code == 0, stderr
     assert "PASSED | approximate: --upsample deconv" in stdout
+
+
+def test_a_cityscapes_model_at_the_default_size_names_the_dataset_s_frame_size(tmp_path, run_export):
+    """Cityscapes pictures are all 1024x2048; a model exported at the 480x640 default stretches them, so
+    the log says which size segments them as the source project's code does."""
+    import torch
+
+    from bisenet_deploy.export.families import family_named
+
+    torch.manual_seed(0)
+    checkpoint = tmp_path / "model_final_v2_city.pth"
+    torch.save(family_named("coincheung-v2").build({"num_classes": 19}).state_dict(), str(checkpoint))
+    code, stdout, stderr = run_export(str(checkpoint), "-o", str(tmp_path / "default.onnx"))
+    assert code == 0, stderr
+    assert "input 480x640: the default" in stdout
+    assert "Cityscapes pictures are 1024x2048: --input-size 1024x2048 segments them unstretched" in stdout
+    code, stdout, stderr = run_export(str(checkpoint), "-o", str(tmp_path / "camera.onnx"), "--input-size", "96x128")
+    assert code == 0 and "Cityscapes pictures" not in stdout, stderr
