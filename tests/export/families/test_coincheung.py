@@ -48,6 +48,21 @@ def normalized(images_bgr, mean, std):
     return torch.from_numpy(((rgb - np.float32(mean)) / np.float32(std)).transpose(0, 3, 1, 2).copy())
 
 
+def run_on_random_frames(model, tmp_path, size_hw, seed):
+    """(frames, output folder): two random BGR frames written as pictures and segmented by bisenet-run."""
+    images = tmp_path / "images"
+    images.mkdir()
+    rng = np.random.RandomState(seed)
+    frames = [rng.randint(0, 256, tuple(size_hw) + (3,)).astype(np.uint8) for _ in range(2)]
+    for index, frame in enumerate(frames):
+        cv2.imwrite(str(images / "f{}.png".format(index)), frame)
+    out = str(tmp_path / "out") + os.sep
+    code, _, stderr = cli_capture.run_cli(run_module.main, "--model", model, "--backend", "ort", "--images", images,
+                                          "--output", out)
+    assert code == 0, stderr
+    return frames, out
+
+
 @pytest.mark.parametrize("family", FAMILIES)
 def test_detected_without_a_flag_loads_strict_and_matches_the_original(family, checkpoints):
     path = checkpoints(family, 19)
@@ -89,17 +104,8 @@ def test_export_and_run_give_the_original_argmax_with_its_normalization(family, 
     assert len(resizes) == 3 and len(bilinear) == 1
     assert set(violation.node for violation in lint_model(onnx_model, "7.1")) == set(bilinear)
 
-    images = tmp_path / "images"
-    images.mkdir()
-    rng = np.random.RandomState(num_classes)
     height, width = (int(side) for side in size.split("x"))
-    frames = [rng.randint(0, 256, (height, width, 3)).astype(np.uint8) for _ in range(2)]
-    for index, frame in enumerate(frames):
-        cv2.imwrite(str(images / "f{}.png".format(index)), frame)
-    out = str(tmp_path / "out") + os.sep
-    code, _, stderr = cli_capture.run_cli(run_module.main, "--model", model, "--backend", "ort", "--images", images,
-                                          "--headless", "--output", out)
-    assert code == 0, stderr
+    frames, out = run_on_random_frames(model, tmp_path, (height, width), seed=num_classes)
     expected = reference.reference_logits(family, torch.load(checkpoint), normalized(frames, mean, std)).argmax(1)
     for index, labels in enumerate(expected.numpy()):
         written = cv2.imread(os.path.join(out, "f{}_labels.png".format(index)), cv2.IMREAD_UNCHANGED)
@@ -174,16 +180,7 @@ def test_earlier_layouts_export_lint_clean_and_run_to_the_original_argmax(family
     assert card["output"]["shape"] == ([1, 64, 128] if head == "labels" else
                                        [1, 19, 64, 128] if full else [1, 19, 8, 16])
 
-    images = tmp_path / "images"
-    images.mkdir()
-    rng = np.random.RandomState(3)
-    frames = [rng.randint(0, 256, (64, 128, 3)).astype(np.uint8) for _ in range(2)]
-    for index, frame in enumerate(frames):
-        cv2.imwrite(str(images / "f{}.png".format(index)), frame)
-    out = str(tmp_path / "out") + os.sep
-    code, _, stderr = cli_capture.run_cli(run_module.main, "--model", model, "--backend", "ort", "--images", images,
-                                          "--headless", "--output", out)
-    assert code == 0, stderr
+    frames, out = run_on_random_frames(model, tmp_path, (64, 128), seed=3)
     mean, std = SOURCE_NORMALIZATION["coincheung", "cityscapes"]
     expected = reference.reference_logits(family, torch.load(checkpoint), normalized(frames, mean, std), layout)
     for index, labels in enumerate(expected.argmax(1).numpy()):
