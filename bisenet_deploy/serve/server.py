@@ -5,7 +5,10 @@ unless --host says otherwise, forwards the server's log to stderr, waits until t
 and prints where it listens, and on Ctrl-C or SIGTERM stops the server cleanly and exits 128 + N."""
 
 import argparse
+import errno
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -49,6 +52,8 @@ def serve(args, log=print):
             ", ".join(str(p) for p in ports)))
     server = find_server()
     models = check_repository(args.repository, server)
+    _check_ports_free(args.host, (("HTTP", "--http-port", args.http_port), ("gRPC", "--grpc-port", args.grpc_port),
+                                  ("metrics", "--metrics-port", args.metrics_port)))
     with scratch_folder("bisenet-serve-") as scratch:
         argv, env = server_command(server, args.repository, args.host, ports, scratch)
         log("starting {} ({}) on {}: {}".format(server.origin, server.path, args.repository, ", ".join(models)))
@@ -65,9 +70,38 @@ def serve(args, log=print):
         except BaseException:
             _stop(process)
             raise
+        finally:
+            _end_group(process.pid)
     if code != 0:
         raise WorkFailed("tritonserver exited with status {} (its log is above)".format(code))
     return 0
+
+
+def _check_ports_free(host, ports):
+    """InputError naming the first (what, flag, port) another program listens on: a second server would
+    fail to bind it only after the first one had answered our readiness probe."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for what, flag, port in ports:
+        probe = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is no conflict
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise InputError("{} port {} on {} is in use (another Triton server?): stop it or pick another "
+                                 "{}".format(what, port, host, flag))
+            raise InputError("cannot listen on {}:{} ({}): {}".format(host, port, flag, error.strerror))
+        finally:
+            probe.close()
+
+
+def _end_group(pid):
+    """SIGKILL what is left of the server's process group: the python backend's stub processes outlive a
+    tritonserver that crashed or was killed."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # nothing left
 
 
 def _url_host(host):

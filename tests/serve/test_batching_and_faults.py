@@ -111,6 +111,36 @@ def test_a_run_whose_server_dies_ends_with_dropped_frames_counted(own_server, tm
     assert match and int(match.group(1)) > 0, out
     segmented = int(re.search(r"^(\d+) frames in ", out, re.M).group(1))
     assert segmented + int(re.search(r", (\d+) dropped", out).group(1)) == 300 and segmented < 300
+    assert _processes_using(own_server.repository) == []  # bisenet-serve ended the backend stubs it left
+
+
+def _processes_using(repository, wait_s=10.0):
+    """Command lines of the processes still naming `repository` (Triton's python-backend stubs name
+    their model.py) after at most `wait_s`."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        found = subprocess.run(["pgrep", "-af", str(repository)], stdout=subprocess.PIPE,
+                               universal_newlines=True).stdout.splitlines()
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_serve_refuses_a_port_another_program_listens_on(own_server):
+    import socket
+
+    from bisenet_deploy.serve.server import main as serve_main
+    from cli_capture import run_cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code, out, err = run_cli(serve_main, own_server.repository, "--grpc-port", port,
+                                 "--http-port", own_server.http, "--metrics-port", own_server.metrics)
+    assert code == 2 and err.strip() == ("bisenet-serve: gRPC port {} on 127.0.0.1 is in use (another Triton "
+                                         "server?): stop it or pick another --grpc-port".format(port))
+    assert "ready" not in out and _processes_using(own_server.repository, wait_s=0) == []
 
 
 def test_serve_exits_130_on_ctrl_c(own_server):
