@@ -5,11 +5,16 @@ it runs (PARAMETER_* below).
 
 Tensors come and go through DLPack (numpy >= 1.22): the python backend's own numpy conversions
 predate numpy 2's array layout, and under numpy 2 as_numpy() repeats the first value and
-Tensor(name, array) sends nothing; DLPack does not depend on that layout.
+Tensor(name, array) sends nothing; DLPack does not depend on that layout. The backend takes an output
+capsule over but renames it "used_dlpack", where the DLPack protocol says "used_dltensor", so numpy's
+capsule destructor printed an error with a traceback into the server log for every request;
+_mark_consumed gives such a capsule the protocol's name (the destructor then leaves it alone, as it
+did after the error, and the backend still frees it).
 bisenet-serve passes its own interpreter's import path in BISENET_SERVE_SYS_PATH, since the backend's
 stub starts Python isolated from PYTHONPATH; in NVIDIA's container the variable is unset and the
 container's own packages are used."""
 
+import ctypes
 import json
 import os
 import sys
@@ -22,6 +27,19 @@ PARAMETER_RUNTIME = "bisenet_deploy.runtime"  # onnxruntime | openvino
 PARAMETER_FILE = "bisenet_deploy.model_file"  # the model file beside this one
 PARAMETER_FIXED_BATCH = "bisenet_deploy.fixed_batch"  # "1": the model takes one frame; run a batch frame by frame
 PARAMETER_THREADS = "bisenet_deploy.threads"  # "0": the runtime's default
+
+TRITON_CONSUMED_NAME = b"used_dlpack"
+PROTOCOL_CONSUMED_NAME = b"used_dltensor"  # a module constant: a capsule keeps a pointer to its name
+_capsule_name = ctypes.pythonapi.PyCapsule_GetName
+_capsule_name.argtypes, _capsule_name.restype = [ctypes.py_object], ctypes.c_char_p
+_set_capsule_name = ctypes.pythonapi.PyCapsule_SetName
+_set_capsule_name.argtypes, _set_capsule_name.restype = [ctypes.py_object, ctypes.c_char_p], ctypes.c_int
+
+
+def _mark_consumed(capsule):
+    """Rename a DLPack capsule the backend consumed under its own name to the protocol's (see above)."""
+    if _capsule_name(capsule) == TRITON_CONSUMED_NAME:
+        _set_capsule_name(capsule, PROTOCOL_CONSUMED_NAME)
 
 
 def _parameter(config, key, default=None):
@@ -87,7 +105,9 @@ class TritonPythonModel(object):
         for frames in inputs:
             part = np.ascontiguousarray(output[start:start + len(frames)])
             start += len(frames)
-            tensor = pb_utils.Tensor.from_dlpack(self.output_name, part.__dlpack__())
+            capsule = part.__dlpack__()
+            tensor = pb_utils.Tensor.from_dlpack(self.output_name, capsule)
+            _mark_consumed(capsule)
             responses.append(pb_utils.InferenceResponse(output_tensors=[tensor]))
         return responses
 
