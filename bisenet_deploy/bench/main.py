@@ -42,7 +42,7 @@ from .rates import limit_fields, limit_key
 from .records import make_record, record_line
 from .report import csv_text, markdown_report, size_text, write_text_atomic
 from .rounds import Progress, run_rounds
-from .serving import bench_server
+from .serving import bench_server, level_csv, level_table
 from .timing import CAMERA_FRAME, ColumnTimer, camera_frame, percentile_ms
 from ..core.defaults import NETWORK_STRIDE
 from ..core.model_info import model_kind
@@ -321,12 +321,16 @@ def bench(args):
     records = run_bench(args, specs, columns, capture_environment(args.threads), started)
     table = markdown_report(records)
     sys.stdout.write(table)
-    outputs = ((args.json, json.dumps(records, indent=2) + "\n"), (args.markdown, table), (args.csv, csv_text(records)))
+    _write_outputs(args, records, table, csv_text(records))
+    return 0
+
+
+def _write_outputs(args, records, markdown, csv):
+    outputs = ((args.json, json.dumps(records, indent=2) + "\n"), (args.markdown, markdown), (args.csv, csv))
     for path, text in outputs:
         if path:
             write_text_atomic(path, text)
             log.info("wrote %s", path)
-    return 0
 
 
 def _bench_server(args):
@@ -334,9 +338,7 @@ def _bench_server(args):
     if args.backend != "triton":
         raise InputError("--server needs --backend triton")
     records = bench_server(args)
-    if args.json:
-        write_text_atomic(args.json, json.dumps(records, indent=2) + "\n")
-        log.info("wrote %s", args.json)
+    _write_outputs(args, records, level_table(records), level_csv(records))
     return 0
 
 

@@ -4,6 +4,8 @@ seconds; reported are requests per second, the latency percentiles, and the batc
 ran them in (its statistics before and after, so requests from other clients show up too)."""
 
 import collections
+import csv
+import io
 import threading
 import time
 
@@ -15,6 +17,8 @@ from .timing import percentile_ms
 
 LevelResult = collections.namedtuple("LevelResult", "concurrency requests seconds latencies batches errors")
 # latencies: [seconds]; batches: {server batch size: executions}; errors: failed requests
+CSV_FIELDS = ("backend", "server", "model", "concurrency", "requests", "seconds", "throughput_per_s", "latency_p50_ms",
+              "latency_p99_ms", "server_batches", "server_executions", "errors")
 
 
 def parse_concurrency(text):
@@ -126,12 +130,13 @@ def bench_server(args, log=print):
                    for level in levels]
     finally:
         connection.close()
-    log(level_table(results))
+    records = [level_record(r, connection.model_name, args.server) for r in results]
+    log(level_table(records).rstrip("\n"))
     failed = [r for r in results if not r.requests]
     if failed:
         raise WorkFailed("no request succeeded at concurrency {} ({})".format(
             failed[0].concurrency, failed[0].errors[0] if failed[0].errors else "no answer"))
-    return [level_record(r, connection.model_name, args.server) for r in results]
+    return records
 
 
 def level_record(result, model_name, server):
@@ -139,18 +144,34 @@ def level_record(result, model_name, server):
     return {"backend": "triton", "server": server, "model": model_name, "concurrency": result.concurrency,
             "requests": result.requests, "seconds": round(result.seconds, 3),
             "throughput_per_s": round(result.requests / result.seconds, 2),
-            "latency_p50_ms": round(percentile_ms(result.latencies, 50), 2),
-            "latency_p99_ms": round(percentile_ms(result.latencies, 99), 2),
+            "latency_p50_ms": round(percentile_ms(result.latencies, 50), 2) if result.latencies else 0.0,
+            "latency_p99_ms": round(percentile_ms(result.latencies, 99), 2) if result.latencies else 0.0,
             "server_batches": dict((str(k), v) for k, v in sorted(result.batches.items())),
             "server_executions": executions, "errors": len(result.errors)}
 
 
-def level_table(results):
+def level_table(records):
+    """The levels as a Markdown table (stdout and --markdown)."""
     lines = ["| concurrency | requests/s | p50 ms | p99 ms | server batch sizes (size: executions) | errors |",
              "|---:|---:|---:|---:|---|---:|"]
-    for r in results:
-        batches = ", ".join("{}: {}".format(k, v) for k, v in sorted(r.batches.items())) or "none"
+    for r in records:
         lines.append("| {} | {:.1f} | {:.1f} | {:.1f} | {} | {} |".format(
-            r.concurrency, r.requests / r.seconds, percentile_ms(r.latencies, 50) if r.latencies else 0,
-            percentile_ms(r.latencies, 99) if r.latencies else 0, batches, len(r.errors)))
-    return "\n".join(lines)
+            r["concurrency"], r["throughput_per_s"], r["latency_p50_ms"], r["latency_p99_ms"],
+            _batches_text(r, ": ", ", "), r["errors"]))
+    return "\n".join(lines) + "\n"
+
+
+def level_csv(records):
+    """The levels as CSV (--csv), one row per level; server batches as SIZE:EXECUTIONS pairs."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for r in records:
+        writer.writerow([_batches_text(r, ":", " ") if field == "server_batches" else r[field]
+                         for field in CSV_FIELDS])
+    return buffer.getvalue()
+
+
+def _batches_text(record, pair, separator):
+    return separator.join("{}{}{}".format(size, pair, count) for size, count in record["server_batches"].items()) \
+        or "none"

@@ -71,7 +71,7 @@ def test_bench_reports_each_concurrency_level_with_server_batches(triton_server,
     report = tmp_path / "bench.json"
     code, out, err = run_cli(bench_main, "--backend", "triton", "--server", triton_server.address, "--model-name",
                              "demo", "--concurrency", "1,4", "--duration", "1", "--warmup-seconds", "0.5",
-                             "--json", report)
+                             "--json", report, "--markdown", tmp_path / "bench.md", "--csv", tmp_path / "bench.csv")
     assert code == 0, err
     import json
     records = json.loads(report.read_text())
@@ -82,6 +82,13 @@ def test_bench_reports_each_concurrency_level_with_server_batches(triton_server,
         served = sum(int(size) * count for size, count in record["server_batches"].items())
         assert served >= record["requests"] - record["concurrency"]  # requests in flight at the window's edges
     assert "| 4 |" in out
+    table = (tmp_path / "bench.md").read_text()
+    assert table.startswith("| concurrency | requests/s |") and table in out  # the printed table, as written
+    import csv
+    rows = list(csv.DictReader((tmp_path / "bench.csv").open()))
+    assert [int(row["concurrency"]) for row in rows] == [1, 4]
+    assert [float(row["throughput_per_s"]) for row in rows] == [r["throughput_per_s"] for r in records]
+    assert rows[1]["server_batches"] == " ".join("{}:{}".format(k, v) for k, v in records[1]["server_batches"].items())
     # every request answered without an error in the server's log (the python backend once printed one per
     # request: numpy's DLPack destructor and the backend disagreed on a consumed capsule's name)
     with open(triton_server.log_path, "rb") as handle:
