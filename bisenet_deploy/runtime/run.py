@@ -8,7 +8,7 @@ import sys
 
 from ..core import interrupts
 from ..core.cli import ArgumentParser, add_common_flags, add_model_args, model_overrides, resolve_model, run_main
-from ..core.errors import InputError
+from ..core.errors import InputError, WorkFailed
 from .backends import BACKEND_CHOICES, create_backend
 from .backends.base import FrameDropped
 from .capture import CaptureThread
@@ -139,11 +139,15 @@ def run(args, log_line=print):
     faults = getattr(backend, "describe_faults", lambda: None)()
     if faults:
         log_line(faults)
-    dropped += getattr(backend, "dropped_frames", 0)
+    unanswered = getattr(backend, "dropped_frames", 0)
+    dropped += unanswered
     log_line(stats.summary(dropped=dropped, interrupted=interrupted is not None, precision=backend.precision))
     source.report_shortfall()
     if interrupted is not None:
         raise interrupted  # after the summary: the exit status still says the run was cut short
+    if unanswered and not source.live:  # a file's frames are the work itself: missing outputs fail the run
+        raise WorkFailed("{} of {} frames were not segmented (the server did not answer); their outputs are "
+                         "missing".format(unanswered, stats.frames + unanswered))
     return stats
 
 

@@ -90,7 +90,7 @@ def test_killed_server_drops_frames_and_the_client_reconnects(own_server):
         assert backend.reconnections == 1 and backend.dropped_frames >= 1
 
 
-def test_a_run_whose_server_dies_ends_with_dropped_frames_counted(own_server, tmp_path):
+def test_a_folder_run_whose_server_dies_counts_dropped_frames_and_fails(own_server, tmp_path):
     own_server.start()
     frames = tmp_path / "frames"
     frames.mkdir()
@@ -106,11 +106,13 @@ def test_a_run_whose_server_dies_ends_with_dropped_frames_counted(own_server, tm
     own_server.kill_server_only()
     out, err = run.communicate(timeout=60)  # never a hang
     out = "".join(first_lines) + out
-    assert run.returncode == 0, err
+    assert run.returncode == 1, err  # a folder's frames are the work: missing outputs fail the run
     match = re.search(r"(\d+) frames dropped while the Triton server", out)
     assert match and int(match.group(1)) > 0, out
     segmented = int(re.search(r"^(\d+) frames in ", out, re.M).group(1))
     assert segmented + int(re.search(r", (\d+) dropped", out).group(1)) == 300 and segmented < 300
+    assert err.strip().splitlines()[-1] == ("bisenet-run: {} of 300 frames were not segmented (the server did not "
+                                            "answer); their outputs are missing".format(300 - segmented))
     assert _processes_using(own_server.repository) == []  # bisenet-serve ended the backend stubs it left
 
 
