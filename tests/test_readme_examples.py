@@ -107,8 +107,7 @@ NOT_HERE = {  # bisenet-* example -> what it needs that this machine lacks
     "bisenet-run --model model.onnx --backend openvino --camera 0": NEEDS_CAMERA,
     "bisenet-run --model model.onnx --backend openvino --precision bf16 --verify --video walk.mp4 --headless":
         NEEDS_TRAINED,
-    "bisenet-run --model model.qdq.onnx --backend openvino --precision int8":
-        NEEDS_CAMERA + " (no source: the default)",
+    "bisenet-run --model model.qdq.onnx --backend openvino --precision int8 --camera 0": NEEDS_CAMERA,
     "bisenet-run --model model.fp16.engine --camera csi --output rtsp://:8554/seg --bind 0.0.0.0":
         NEEDS_CAMERA,
     "bisenet-run --model model.onnx --camera 0 --output rtp://192.168.1.20:5000 --bitrate 2000":

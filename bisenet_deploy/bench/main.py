@@ -46,6 +46,7 @@ from .serving import bench_server, level_csv, level_table
 from .timing import CAMERA_FRAME, ColumnTimer, camera_frame, percentile_ms
 from ..core.defaults import NETWORK_STRIDE
 from ..core.model_info import model_kind
+from ..runtime.image_sets import open_image_source
 from ..runtime.model_card import load_model_card
 from ..runtime.segmenter import Segmenter
 
@@ -298,6 +299,8 @@ def validate_args(args):
         raise InputError("--iters must be at least 1 and --warmup at least 0")
     if args.threads is not None and args.threads < 1:
         raise InputError("--threads must be at least 1, got {}".format(args.threads))
+    if args.calib_images:  # listed now, so a wrong path fails before any model is built
+        open_image_source(args.calib_images, what="--calib-images")
     written = {}
     inputs = dict(("--models " + text, text) for text in args.models)
     inputs["--calib-images"] = args.calib_images

@@ -46,6 +46,7 @@ def calibrate(onnx_path, workdir, calib_images, debug):
             code = calibrate_main(argv)
     if code != 0:
         message = (errors.getvalue().strip().splitlines() or ["exit code {}".format(code)])[-1]
+        message = message.split("bisenet-calibrate: ", 1)[-1]  # one program prefix on the line: ours
         raise (InputError if code == 2 else WorkFailed)("calibrating {} for OV INT8 failed: {}".format(
             onnx_path, message))
     return output

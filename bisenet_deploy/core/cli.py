@@ -19,6 +19,7 @@ TENSORRT_LOGGER = "bisenet_deploy.tensorrt"  # the same name as engines.trt_api.
 # rospy's own INFO lines ("topicmanager initialized", "signal_shutdown [atexit]", the last line a command
 # printed) reach stderr through the root logger; a node's rospy.loginfo goes to "rosout", not here
 ROSPY_LOGGER = "rospy"
+PACKAGE_LOGGER = "bisenet_deploy"  # every module's logger is named below it
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -147,7 +148,9 @@ def model_overrides(ns):
 
 def _configure_logging(args):
     debug = getattr(args, "debug", False)
-    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, format="%(message)s")
+    # INFO is ours only: other libraries' (onnxruntime's quantizer, torch's exit statistics) would bury it
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s")
+    logging.getLogger(PACKAGE_LOGGER).setLevel(logging.DEBUG if debug else logging.INFO)
     verbose = getattr(args, "verbose", False)
     logging.getLogger(TENSORRT_LOGGER).setLevel(logging.DEBUG if (verbose or debug) else logging.WARNING)
     logging.getLogger(ROSPY_LOGGER).setLevel(logging.DEBUG if debug else logging.WARNING)

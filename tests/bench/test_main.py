@@ -311,3 +311,28 @@ def test_calib_images_take_a_bisenet_scenes_folder(tiny_onnx_logits, tmp_path):
     workdir.mkdir()
     qdq = calibrate(tiny_onnx_logits, str(workdir), scenes + os.sep, debug=False)
     assert is_qdq_file(qdq)
+
+
+def test_a_missing_calib_images_folder_fails_before_any_model_is_built(tmp_path, monkeypatch):
+    """One line naming the flag, exit 2, and nothing prepared: the folder is listed before the models."""
+    import bisenet_deploy.bench.main as bench_main
+    from bisenet_deploy.runtime.image_sets import SPEC_FORMS
+
+    def must_not_build(*args, **kwargs):
+        raise AssertionError("a model was prepared before --calib-images was checked")
+
+    monkeypatch.setattr(bench_main, "prepare_model", must_not_build)
+    code, _, err = run_cli(bench_main.main, "--backends", "ort,openvino", "--calib-images", tmp_path / "calib")
+    assert code == 2 and err.strip() == "bisenet-bench: --calib-images not found: {} (expected {})".format(
+        tmp_path / "calib", SPEC_FORMS)
+
+
+def test_a_failed_calibration_names_one_program(tiny_onnx_logits, tmp_path):
+    from bisenet_deploy.bench.openvino import calibrate
+    from bisenet_deploy.core.errors import InputError
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError) as failure:
+        calibrate(tiny_onnx_logits, str(tmp_path), str(empty), debug=False)
+    assert "bisenet-calibrate:" not in str(failure.value) and "no images" in str(failure.value)
