@@ -47,24 +47,26 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="triton_vs_local_")
-    model = args.model or os.path.join(work, "demo.onnx")
-    if not args.model:
-        assert export_main([DEMO_CHECKPOINT, "-o", model, "--input-size", "192x256", "--head", "labels",
-                            "--dynamic-batch", "8"]) == 0
-    assert package_main([model, "--triton", os.path.join(work, "repo"), "--name", "m", "--platform", "python"]) == 0
-    local = local_rate(model, args.duration)
-    server = ServerProcess(os.path.join(work, "repo"), os.path.join(work, "server.log")).start()
-    try:
-        connection = Connection(server.address, "m").open()
-        result = measure_level(connection, args.clients, args.duration, 2.0, shared_memory=True)
-        connection.close()
-    finally:
-        server.stop()
+    with tempfile.TemporaryDirectory(prefix="triton_vs_local_") as work:
+        model = args.model or os.path.join(work, "demo.onnx")
+        if not args.model:
+            assert export_main([DEMO_CHECKPOINT, "-o", model, "--input-size", "192x256", "--head", "labels",
+                                "--dynamic-batch", "8"]) == 0
+        assert package_main([model, "--triton", os.path.join(work, "repo"), "--name", "m", "--platform",
+                             "python"]) == 0
+        input_size = load_model_card(model)["input_size"]
+        local = local_rate(model, args.duration)
+        server = ServerProcess(os.path.join(work, "repo"), os.path.join(work, "server.log")).start()
+        try:
+            connection = Connection(server.address, "m").open()
+            result = measure_level(connection, args.clients, args.duration, 2.0, shared_memory=True)
+            connection.close()
+        finally:
+            server.stop()
     remote = result.requests / result.seconds
     mean_batch = sum(k * v for k, v in result.batches.items()) / max(1, sum(result.batches.values()))
-    print("machine: {} cores; model {} ({})".format(os.cpu_count(), model, "x".join(
-        str(d) for d in load_model_card(model)["input_size"])))
+    print("machine: {} cores; model {} ({})".format(os.cpu_count(), args.model or "the demo model", "x".join(
+        str(d) for d in input_size)))
     print("local engine (1 ONNX Runtime session): {:.1f} frames/s".format(local))
     print("{} clients through bisenet-serve: {:.1f} frames/s, p50 {:.1f} ms, p99 {:.1f} ms, mean server batch {:.2f} "
           "({} errors)".format(args.clients, remote, 1e3 * np.percentile(result.latencies, 50),

@@ -11,6 +11,9 @@ def check_repository(repository, server):
     # type: (str, object) -> list
     """Names of the repository's models; InputError for a missing folder, a bad config, or a model the
     server cannot run (the nvidia-pytriton server has only the python backend)."""
+    if os.path.isfile(repository):
+        raise InputError("{} is a file; bisenet-serve takes a model repository folder (write one with "
+                         "bisenet-package {} --triton REPO)".format(repository, repository))
     if not os.path.isdir(repository):
         raise InputError("model repository not found: {}".format(repository))
     names = []

@@ -47,7 +47,12 @@ def build_parser():
 
 def serve(args, log=print):
     ports = (args.http_port, args.grpc_port, args.metrics_port)
-    if len(set(ports)) != 3 or not all(0 < p < 65536 for p in ports):
+    for flag, port in zip(("--http-port", "--grpc-port", "--metrics-port"), ports):
+        if not 0 < port < 65536:
+            raise InputError("{} {}: a port is 1..65535".format(flag, port))
+    if args.ready_timeout <= 0:
+        raise InputError("--ready-timeout must be positive, got {:g}".format(args.ready_timeout))
+    if len(set(ports)) != 3:
         raise InputError("--http-port, --grpc-port and --metrics-port must be three different ports, got {}".format(
             ", ".join(str(p) for p in ports)))
     server = find_server()
@@ -73,7 +78,7 @@ def serve(args, log=print):
         finally:
             _end_group(process.pid)
     if code != 0:
-        raise WorkFailed("tritonserver exited with status {} (its log is above)".format(code))
+        raise WorkFailed("tritonserver {} (its log is above)".format(_ending(code)))
     return 0
 
 
@@ -104,6 +109,16 @@ def _end_group(pid):
         pass  # nothing left
 
 
+def _ending(code):
+    """How the server ended, from Popen's return code (negative: the signal that killed it)."""
+    if code < 0:
+        try:
+            return "was killed by signal {} ({})".format(-code, signal.Signals(-code).name)
+        except ValueError:
+            return "was killed by signal {}".format(-code)
+    return "exited with status {}".format(code)
+
+
 def _url_host(host):
     return "[{}]".format(host) if ":" in host else host
 
@@ -119,7 +134,7 @@ def _wait_ready(process, host, http_port, timeout):
     while time.monotonic() < deadline:
         code = process.poll()
         if code is not None:
-            raise WorkFailed("tritonserver exited with status {} before it was ready (its log is above)".format(code))
+            raise WorkFailed("tritonserver {} before it was ready (its log is above)".format(_ending(code)))
         try:
             with urlopen(url, timeout=1.0) as response:
                 if response.status == 200:
@@ -127,7 +142,7 @@ def _wait_ready(process, host, http_port, timeout):
         except (URLError, OSError):
             pass  # not listening yet, or not ready (503): ask again
         time.sleep(READY_POLL_S)
-    raise WorkFailed("tritonserver was not ready after {:.0f} s (its log is above)".format(timeout))
+    raise WorkFailed("tritonserver was not ready after {:g} s (its log is above)".format(timeout))
 
 
 def _stop(process):
