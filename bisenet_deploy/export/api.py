@@ -5,16 +5,15 @@ bisenet-bench both call it; it imports torch and onnx only when it runs."""
 import collections
 import os
 
-from ..core.defaults import DEFAULT_INPUT_SIZE, NETWORK_STRIDE
+from ..core.defaults import DEFAULT_INPUT_SIZE
 from ..core.errors import InputError
 from ..core.lazy import lazy_import
 from ..core.outpaths import check_output, refuse_same_file
 from ..core.model_info import CHECKPOINT_SUFFIXES
-from .input_size import check_input_size
+from .input_size import check_side_limit
 from .names import DEFAULT_LINT_TARGET
 
 DEFAULT_OPSET = 11  # the highest opset every TensorRT from 7.1 parses
-MAX_SIDE = 4096
 
 ExportSettings = collections.namedtuple(
     "ExportSettings", "input_size batch dynamic_batch opset head upsample target_trt simplify lint min_agreement "
@@ -50,10 +49,8 @@ def export_onnx(checkpoint, output=None, log=print, **settings):
 
 def validate(settings):
     if settings.input_size is not None:
-        check_input_size(settings.input_size, NETWORK_STRIDE)
-        height, width = settings.input_size
-        if max(height, width) > MAX_SIDE:
-            raise InputError("--input-size {}x{} is larger than {} pixels a side".format(height, width, MAX_SIDE))
+        # the multiple its sides need is the family's (16 or 32): checked once the checkpoint names it
+        check_side_limit(settings.input_size)
     if settings.batch < 1 or settings.batch > 64:
         raise InputError("--batch must be between 1 and 64, got {}".format(settings.batch))
     if settings.dynamic_batch is not None and not 1 <= settings.dynamic_batch <= 64:

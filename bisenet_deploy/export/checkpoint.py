@@ -173,6 +173,16 @@ def _refuse_known_foreign(state_dict, path):
                          "a family bisenet-deploy does not rebuild; families: {}".format(path, ", ".join(NAMES)))
 
 
+def _refuse_foreign_flags(family, given, path, named):
+    """Flags setting fields `family` does not have (--arch on a V2) would be dropped, or worse, written
+    into the card: refused, before the network is built."""
+    foreign = sorted(field for field in given if field not in family.flag_fields)
+    if foreign:
+        raise InputError("{} {} to BiSeNet-wali checkpoints only; {} is {}{}".format(
+            ", ".join("--" + field.replace("_", "-") for field in foreign), "apply" if len(foreign) > 1 else "applies",
+            path, family.title, " (--family {})".format(named) if named else ""))
+
+
 def _mismatch_report(model, state_dict):
     expected = model.state_dict()
     missing = [k for k in expected if k not in state_dict]
@@ -195,9 +205,10 @@ def load_checkpoint(path, trust=False, overrides=None, family=None):
     if family is None:
         _refuse_known_foreign(state_dict, path)
     chosen = family_named(family) if family else detect(state_dict, path)
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    _refuse_foreign_flags(chosen, given, path, family)
     network_state, dropped = chosen.network_keys(state_dict)
-    config = chosen.config(network_state, path)
-    config.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    config = chosen.config_with(network_state, path, given)
     config["family"] = chosen.name
     model = chosen.build(config)
     report = _mismatch_report(model, network_state)

@@ -23,6 +23,7 @@ class Family(object):
     signature = ()  # keys that identify the family; the closest match's missing ones are reported
     aux_prefixes = ()  # training-only heads: dropped, and said so
     prefix = ""  # what the file puts before the network's own key names (mmseg's wrapper)
+    flag_fields = ("num_classes",)  # config fields flags may set; only the seed's takes --arch and the like
 
     def matches(self, state_dict):
         # type: (dict) -> bool
@@ -52,6 +53,12 @@ class Family(object):
     def config(self, state_dict, path):
         """dict(arch, num_classes, variant, in_planes) read off the renamed tensors."""
         raise NotImplementedError
+
+    def config_with(self, state_dict, path, given):
+        """config() with the fields the flags set (`given`: field -> value) in place of those read."""
+        config = self.config(state_dict, path)
+        config.update(given)
+        return config
 
     def build(self, config):
         """The network (an nn.Module returning 1/8 logits) for a config."""
