@@ -33,6 +33,8 @@ def export_onnx(checkpoint, output=None, log=print, **settings):
         raise TypeError("unknown export settings: {}".format(", ".join(unknown)))
     chosen = DEFAULT_SETTINGS._replace(**settings)
     validate(chosen)
+    if os.path.isdir(checkpoint):  # before the output checks, which would call the folder an input to write into
+        raise InputError("checkpoint is not a file: {}".format(checkpoint))
     output = output or default_output(checkpoint)
     if not output.endswith(".onnx"):
         raise InputError("output must end in .onnx: {}".format(output))

@@ -9,7 +9,8 @@ from ..core.classes import generic_classes, load_classes
 from ..core.datasets import classes_csv, dataset_for_classes, dataset_named, normalization
 from ..core.errors import InputError
 
-DataCard = collections.namedtuple("DataCard", "dataset classes colors mean std")
+DataCard = collections.namedtuple("DataCard", "dataset classes colors mean std classes_from")
+# classes_from: where the class names came from, in words (the export log says it)
 
 
 def data_card(family, config, metadata, dataset=None, classes_path=None, mean=None, std=None):
@@ -19,10 +20,12 @@ def data_card(family, config, metadata, dataset=None, classes_path=None, mean=No
     if chosen is not None and chosen.num_classes != num_classes:
         raise InputError("--dataset {} has {} classes but the checkpoint predicts {}; pass --classes with a "
                          "matching CSV instead".format(chosen.name, chosen.num_classes, num_classes))
+    recorded = metadata.get("classes", ())
     if classes_path:
         names, colors = load_classes(num_classes, classes_path)
-    elif len(metadata.get("classes", ())) == num_classes and not dataset:
-        names = list(metadata["classes"])
+        classes_from = classes_path
+    elif len(recorded) == num_classes and not dataset:
+        names = list(recorded)
         palette = metadata.get("palette")
         if palette and len(palette) == num_classes:
             colors = palette
@@ -30,10 +33,16 @@ def data_card(family, config, metadata, dataset=None, classes_path=None, mean=No
             colors = load_classes(num_classes, classes_csv(chosen.name))[1]
         else:
             colors = generic_classes(num_classes)[1]
+        classes_from = "the checkpoint's meta"
     elif chosen is not None:
         names, colors = load_classes(num_classes, classes_csv(chosen.name))
+        classes_from = chosen.title
     else:
         names, colors = generic_classes(num_classes)
+        classes_from = "none named (class 0..{})".format(num_classes - 1)
+    if recorded and len(recorded) != num_classes:
+        classes_from += "; the checkpoint's meta names {} classes for {} outputs, not used".format(
+            len(recorded), num_classes)
     default_mean, default_std = normalization(family.source, chosen.name if chosen else None)
     return DataCard(chosen.name if chosen else None, names, [list(c) for c in colors],
-                    [float(v) for v in (mean or default_mean)], [float(v) for v in (std or default_std)])
+                    [float(v) for v in (mean or default_mean)], [float(v) for v in (std or default_std)], classes_from)

@@ -107,6 +107,7 @@ def _load(checkpoint_path, settings, log):
                             "; dropped its training-only heads: " + ", ".join(dropped) if dropped else ""))
     log("  dataset {}, mean {} std {}".format(data.dataset or "unknown ({} generic classes)".format(
         config["num_classes"]), _triple(data.mean), _triple(data.std)))
+    log("  classes: {}".format(data.classes_from))
     return checkpoint, data
 
 

@@ -61,3 +61,19 @@ def test_recorded_names_without_a_palette_take_the_dataset_s_colours():
     names = ["n{}".format(i) for i in range(19)]
     card = data_card(family_named("mmseg-v1"), config(19), {"classes": names})
     assert card.classes == names and card.colors[0] == [128, 64, 128]  # Cityscapes' road
+
+
+def test_where_the_classes_came_from_is_said(tmp_path):
+    csv = tmp_path / "mine.csv"
+    csv.write_text("".join("c{0},{0},{0},{0}\n".format(i) for i in range(19)))
+    names = ["n{}".format(i) for i in range(19)]
+    assert data_card(family_named("coincheung-v1"), config(19), {}, classes_path=str(csv)).classes_from == str(csv)
+    assert data_card(family_named("mmseg-v1"), config(19), {"classes": names}).classes_from == "the checkpoint's meta"
+    assert data_card(family_named("coincheung-v2"), config(19), {}).classes_from == "Cityscapes (19 train ids)"
+
+
+def test_recorded_names_of_another_count_are_said_to_be_unused():
+    card = data_card(family_named("mmseg-v1"), config(19), {"classes": ["x"] * 10})
+    assert card.classes[0] == "road"
+    assert card.classes_from == ("Cityscapes (19 train ids); the checkpoint's meta names 10 classes for 19 "
+                                 "outputs, not used")

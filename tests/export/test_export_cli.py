@@ -237,7 +237,9 @@ def test_bad_files_exit_2(tmp_path, run_export):
     for argv, fragment in [([tmp_path / "missing.pth"], "not found"),
                            ([evil], "--trust-checkpoint"),
                            ([tmp_path / "text.pth"], "is not a PyTorch checkpoint"),
-                           ([tmp_path / "conv.pth"], "not a checkpoint of any known BiSeNet family")]:
+                           ([tmp_path / "conv.pth"], "not a checkpoint of any known BiSeNet family"),
+                           # a folder, even with an output inside it: the folder is named, not the output
+                           ([tmp_path, "-o", tmp_path / "m.onnx"], "checkpoint is not a file: {}".format(tmp_path))]:
         code, _, stderr = run_export(*argv)
         assert code == 2 and fragment in stderr and len(stderr.strip().splitlines()) == 1, stderr
     assert not (tmp_path / "pwned").exists()
