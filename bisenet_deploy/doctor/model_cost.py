@@ -1,7 +1,8 @@
 """bisenet-doctor --model: which precisions this CPU runs natively (OpenVINO's view of it), and what each
 costs this model, measured against FP32 on the precision check's pictures (runtime/precision_check.py:
-the user's --verify-images with their --verify-labels, else generated labelled scenes for SUN RGB-D
-models) and judged by the precision gate: the mIoU drop where labels exist, else pixel agreement.
+the user's --images with their --labels, else generated labelled scenes for SUN RGB-D models) and judged
+by the precision gate: the mIoU drop where labels exist, else pixel agreement. Label values the model
+has no class for are said in one warning finding, as bisenet-eval says them.
 
 INT8 is measured on the model's QDQ copy (MODEL.qdq.onnx from bisenet-calibrate, or the model itself
 when it is one); without one, the line says how to make it.
@@ -15,8 +16,10 @@ from ..core.qdq_source import QDQ_SUFFIX, find_fp32_source
 from ..runtime.backends.openvino_backend import OpenVinoBackend, cpu_facts
 from ..runtime.backends.openvino_precision import PRECISIONS, is_qdq_file, lacking_reason, native
 from ..runtime.backends.openvino_speed import bf16_pays, bf16_speed
+from ..runtime.image_sets import dataset_folders
 from ..runtime.model_card import load_model_card
-from ..runtime.precision_check import check_set_for, compare_backends_on, judge_comparison
+from ..runtime.precision_check import (CheckSet, compare_backends_on, draws_scene_classes, generated_scenes,
+                                       judge_comparison, user_images)
 from .report import check
 
 SECTION = "precisions for {}"
@@ -39,17 +42,60 @@ def _cost_text(result, verdict, pictures):
         figure, 100 * result.worst_agreement, pictures, "within the gate" if verdict.passed else "FAILS the gate")
 
 
-def _measure(precision, path, reference_path, card, spec, threads):
-    check_set = check_set_for(card, spec)
+def check_set(card, spec):
+    # type: (dict, object) -> CheckSet
+    """precision_check.check_set_for's pictures, refused in doctor's own flags (--images/--labels)."""
+    if spec.images:
+        images, labels = (spec.images, spec.labels) if spec.labels else dataset_folders(spec.images)
+        return user_images(images, labels, spec.count, what="--images", labels_flag="--labels")
+    if spec.labels:
+        raise InputError("--labels needs --images: the pictures the labels belong to")
+    if not draws_scene_classes(card):
+        raise InputError("the generated scenes are labelled with SUN RGB-D's 37 classes, this model predicts {}: "
+                         "give --images DIR (and --labels DIR to judge the mIoU drop)".format(card.get("num_classes")))
+    return generated_scenes(card, spec.count)
+
+
+def _watched(pictures, unknown):
+    """`pictures` whose labels `unknown` checks, each once: every precision measured reads them again."""
+    seen = set()
+
+    def items():
+        for name, frame, label in pictures.items():
+            if unknown is not None and label is not None and name not in seen:
+                seen.add(name)
+                unknown.check(name, label)
+            yield name, frame, label
+
+    return CheckSet(items, pictures.description, pictures.labelled)
+
+
+def _pictures(card, spec, unknown):
+    """(CheckSet, None), or (None, the InputError refusing them): each precision reports it as unmeasured."""
+    try:
+        return _watched(check_set(card, spec), unknown), None
+    except InputError as exc:
+        return None, exc
+
+
+def _measure(precision, path, reference_path, card, pictures, threads):
     with OpenVinoBackend(path, card, threads, precision=precision) as candidate, \
             OpenVinoBackend(reference_path, card, threads, precision="fp32") as reference:
-        result = compare_backends_on(candidate, reference, card, check_set)
-    return result, judge_comparison(precision, result), check_set.description
+        result = compare_backends_on(candidate, reference, card, pictures)
+    return result, judge_comparison(precision, result), pictures.description
 
 
-def precision_checks(model_path, spec, threads=None):
-    # type: (str, object, int) -> list
-    """One finding per precision for `model_path` (an .onnx) on this CPU."""
+def _labels_warning(unknown, section):
+    """[the one finding for label values the model has no class for], or []."""
+    warning = unknown.warning() if unknown is not None else None
+    return [check("labels", section, "labels", None, warning)] if warning else []
+
+
+def precision_checks(model_path, spec, threads=None, label_check=None):
+    # type: (str, object, int, object) -> list
+    """One finding per precision for `model_path` (an .onnx) on this CPU, and one for label values the
+    model has no class for. `label_check(num_classes)`: what counts them (bisenet-eval's UnknownLabels;
+    doctor/main.py hands it over, this layer does not import bisenet-eval's)."""
     if not model_path.endswith(".onnx") or not os.path.isfile(model_path):
         raise InputError("--model needs an .onnx this CPU runs (bisenet-export's, or its .qdq.onnx): {}".format(
             model_path))
@@ -59,6 +105,8 @@ def precision_checks(model_path, spec, threads=None):
     cpu_name, capabilities = cpu_facts()
     card = load_model_card(model_path)
     fp32_path, qdq_path = _models(model_path, card)
+    unknown = label_check(card["num_classes"]) if label_check else None
+    pictures, refusal = _pictures(card, spec, unknown)
     section = SECTION.format(os.path.basename(model_path))
     found = []
     for precision in PRECISIONS:
@@ -80,16 +128,18 @@ def precision_checks(model_path, spec, threads=None):
                                missing))
             continue
         try:
-            result, verdict, pictures = _measure(precision, path, fp32_path, card, spec, threads)
+            if refusal is not None:
+                raise refusal
+            result, verdict, described = _measure(precision, path, fp32_path, card, pictures, threads)
         except (InputError, WorkFailed) as exc:
             found.append(check(key, section, label, None, "native; not measured: {}".format(exc)))
             continue
-        detail = "native; " + _cost_text(result, verdict, pictures)
+        detail = "native; " + _cost_text(result, verdict, described)
         if precision == "bf16":
             detail += "; " + _bf16_speed_text(cpu_name, capabilities, threads)
         found.append(check(key, section, label, verdict.passed, detail,
                            "keep FP32 for this model, or calibrate on more representative pictures"))
-    return found
+    return found + _labels_warning(unknown, section)
 
 
 def _bf16_speed_text(cpu_name, capabilities, threads):

@@ -12,12 +12,28 @@ from ..core.wording import count
 SHOWN_FILES = 5  # files named in the warning; the JSON lists them all
 
 
-class UnknownLabels(object):
-    """Counts label pixels outside 0..num_classes-1 that are not IGNORE_INDEX, per file and per value."""
+def values_text(values, num_classes):
+    # type: (list, int) -> str
+    """'131 label values 19..149 exceed the model's 19 classes': the count and range of the values, not
+    each one (a 150-class dataset under a 19-class model has 131 of them)."""
+    low, high = min(values), max(values)
+    span = str(low) if low == high else "{}..{}".format(low, high)
+    one = len(values) == 1
+    if low >= num_classes:
+        where = "{} the model's {}".format("exceeds" if one else "exceed", count(num_classes, "class", "classes"))
+    else:  # negative values: there is no "above" to speak of
+        where = "{} outside the model's classes 0..{}".format("lies" if one else "lie", num_classes - 1)
+    return "{} {} {}".format(count(len(values), "label value"), span, where)
 
-    def __init__(self, num_classes, strict=False):
+
+class UnknownLabels(object):
+    """Counts label pixels outside 0..num_classes-1 that are not IGNORE_INDEX, per file and per value.
+    `strict_flag`: the flag that makes them an error, named in the warning (None: the command has none)."""
+
+    def __init__(self, num_classes, strict=False, strict_flag="--strict-labels"):
         self.num_classes = num_classes
         self.strict = strict
+        self.strict_flag = strict_flag
         self.pixels = 0
         self.values = collections.Counter()
         self.files = collections.OrderedDict()  # name -> pixels
@@ -30,24 +46,24 @@ class UnknownLabels(object):
             return
         values, counts = np.unique(label[unknown], return_counts=True)
         if self.strict:
-            raise InputError("label {} holds {} with value(s) {}, neither a class (0..{}) nor the ignore index {} "
-                             "(--strict-labels)".format(name, count(found, "pixel"), ", ".join(str(int(v))
-                                                                                           for v in values),
-                                                         self.num_classes - 1, IGNORE_INDEX))
+            raise InputError("label {}: {} ({}, not the ignore index {}; {})".format(
+                name, values_text([int(v) for v in values], self.num_classes), count(found, "pixel"), IGNORE_INDEX,
+                self.strict_flag))
         self.pixels += found
         self.files[name] = self.files.get(name, 0) + found
         self.values.update(dict((int(v), int(c)) for v, c in zip(values, counts)))
 
     def warning(self):
-        """One line for the log, or None when every label value was a class or the ignore index."""
+        """One short line for the log, or None when every label value was a class or the ignore index."""
         if not self.pixels:
             return None
         names = list(self.files)
         shown = ", ".join(names[:SHOWN_FILES]) + (", ..." if len(names) > SHOWN_FILES else "")
-        return ("warning: {} in {} hold values that are neither a class (0..{}) nor the ignore index {} "
-                "(values {}): they are left out of the metrics; --strict-labels makes this an error. Files: {}".format(
-                    count(self.pixels, "label pixel"), count(len(names), "file"), self.num_classes - 1,
-                    IGNORE_INDEX, ", ".join(str(v) for v in sorted(self.values)), shown))
+        strict = "; {} makes this an error".format(self.strict_flag) if self.strict_flag else ""
+        return ("warning: {} (is this data from another dataset?): {} in {} left out of the metrics (the ignore "
+                "index is {}){}. Files: {}".format(values_text(sorted(self.values), self.num_classes),
+                                                  count(self.pixels, "label pixel"), count(len(names), "file"),
+                                                  IGNORE_INDEX, strict, shown))
 
     def record(self):
         return {"pixels": self.pixels, "values": dict((str(v), c) for v, c in sorted(self.values.items())),

@@ -3,6 +3,7 @@ and the agreement between two backends or precisions (how a user checks FP16/INT
 
 import argparse
 import contextlib
+import os
 import sys
 
 import cv2
@@ -13,7 +14,8 @@ from ..core.lazy import is_installed
 from ..core.model_info import model_kind
 from ..core.wording import count
 from ..core.outpaths import check_output, refuse_dataset_files, refuse_same_file
-from ..runtime.backends import BACKEND_CHOICES, BACKENDS, create_backend
+from ..runtime.backends import BACKEND_CHOICES, BACKENDS, create_backend, resolve_backend_name
+from ..runtime.backends.openvino_precision import is_qdq_file
 from .bag import add_bag_args, check_bag_args, evaluate_bag
 from .report_file import write_report
 from .datasets import LAYOUTS, detect_layout, discover, load_pair, resize_label
@@ -95,10 +97,39 @@ def _segmenters(args):
     segmenters = [Segmenter(create_backend(backend, path, card, threads=args.threads, precision=args.precision,
                                            verify=verify_spec_from_args(args)), card)]
     for other_path, other_backend, other_card in others:
-        # the comparison is the FP32 reference where its backend has a choice
+        precision = _comparison_precision(args, other_path, other_backend)
         segmenters.append(Segmenter(create_backend(other_backend, other_path, other_card, args.threads,
-                                                   precision="fp32"), other_card))
+                                                   precision=precision), other_card))
     return card, segmenters
+
+
+FLOAT_PRECISIONS = ("fp32", "bf16", "fp16")
+
+
+def _comparison_precision(args, path, backend):
+    """The precision --compare runs in, where its backend chooses one (None elsewhere: the file decides).
+    --precision is --model's, so the compared model runs at its own: a QDQ model INT8; the same model
+    FP32, the reference --model's precision is judged against; another FP32 model at --precision where
+    that is a float precision (two models compared at one precision), else auto."""
+    if not getattr(BACKENDS[resolve_backend_name(backend, path)], "chooses_precision", False):
+        return None
+    if is_qdq_file(path):
+        return "int8"
+    if os.path.realpath(path) == os.path.realpath(args.model):
+        return "fp32"
+    return args.precision if args.precision in FLOAT_PRECISIONS else "auto"
+
+
+def _activate(stack, segmenters, compare):
+    """Activate every segmenter before the first sample, so a precision or backend refusal comes before
+    the evaluation starts; one of --compare's says so (its precision was not the user's --precision)."""
+    stack.enter_context(segmenters[0])
+    for segmenter in segmenters[1:]:
+        try:
+            stack.enter_context(segmenter)
+        except InputError as error:
+            raise InputError("--compare {}: {}".format(compare, error))
+    return segmenters
 
 
 def evaluate(args, log=print):
@@ -111,7 +142,7 @@ def evaluate(args, log=print):
     if check_bag_args(args):
         card, segmenters = _segmenters(args)
         with contextlib.ExitStack() as stack:
-            segmenters = [stack.enter_context(s) for s in segmenters]
+            segmenters = _activate(stack, segmenters, args.compare)
             return evaluate_bag(args, segmenters, card["classes"], log)
     if args.data is None:
         raise InputError("give a dataset with --data ROOT, or a bag with --rosbag BAG --topic T and --compare")
@@ -124,11 +155,10 @@ def evaluate(args, log=print):
     matrices = [ConfusionMatrix(card["num_classes"]) for _ in segmenters]
     agreements = []
     unknown = UnknownLabels(card["num_classes"], strict=args.strict_labels)
-    log("evaluating {} ({} layout) with {} at {}x{}".format(count(len(samples), "sample"), layout, args.model,
-                                                           card["input_size"][0], card["input_size"][1]))
     with contextlib.ExitStack() as stack:
-        for segmenter in segmenters:
-            stack.enter_context(segmenter)
+        _activate(stack, segmenters, args.compare)
+        log("evaluating {} ({} layout) with {} at {}x{}".format(count(len(samples), "sample"), layout, args.model,
+                                                               card["input_size"][0], card["input_size"][1]))
         for sample in _progress(samples, "eval"):
             image, label = load_pair(sample, layout)
             if args.eval_size:

@@ -53,19 +53,19 @@ class CheckSet(object):
         return self._items()
 
 
-def user_images(spec, labels_dir=None, limit=None, what="--verify-images"):
-    # type: (str, str, int, str) -> CheckSet
+def user_images(spec, labels_dir=None, limit=None, what="--verify-images", labels_flag="--verify-labels"):
+    # type: (str, str, int, str, str) -> CheckSet
     """Up to `limit` pictures of a folder, glob or video, evenly spread over it, with the labels of
-    `labels_dir` named like them."""
+    `labels_dir` named like them; `what` and `labels_flag` are the calling command's flags, for errors."""
     source = open_image_source(spec, what=what)
     limit = limit or DEFAULT_IMAGES
     keys = list(source.keys)
     if len(keys) > limit:
         keys = [keys[int(index)] for index in np.linspace(0, len(keys) - 1, limit)]
-    labels = find_labels(labels_dir, "--verify-labels") if labels_dir else None
+    labels = find_labels(labels_dir, labels_flag) if labels_dir else None
     if labels is not None and not any(source.name(key) in labels for key in keys):
-        raise InputError("--verify-labels {}: none of the {} pictures has a label there (e.g. {}.png)".format(
-            labels_dir, len(keys), source.name(keys[0])))
+        raise InputError("{} {}: none of the {} pictures has a label there (e.g. {}.png)".format(
+            labels_flag, labels_dir, len(keys), source.name(keys[0])))
 
     def items():
         for key, frame in source.subset(keys).read_keys():

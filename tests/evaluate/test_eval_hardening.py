@@ -9,6 +9,7 @@ import pytest
 from cli_capture import run_cli
 
 from bisenet_deploy.bench.main import build_parser as bench_parser
+from bisenet_deploy.evaluate.checks import values_text
 from bisenet_deploy.evaluate.main import build_parser as eval_parser
 from bisenet_deploy.evaluate.main import main as eval_main
 from bisenet_deploy.runtime.run import build_parser as run_parser
@@ -36,15 +37,43 @@ def test_unknown_label_values_are_counted_warned_and_recorded(dataset, onnx_with
     code, stdout, stderr = run_cli(eval_main, "--model", onnx_without_card, "--data", dataset,
                                    "--json", tmp_path / "r.json", *FLAGS)
     assert code == 0, stderr
-    assert "10 label pixels in 1 file" in stdout and "values 200" in stdout and "Files: a" in stdout
+    assert "1 label value 200 exceeds the model's 3 classes" in stdout
+    assert "10 label pixels in 1 file" in stdout and "Files: a" in stdout
     record = json.loads((tmp_path / "r.json").read_text())["unknown_labels"]
     assert record == {"pixels": 10, "values": {"200": 10}, "files": {"a": 10}}
 
 
 def test_strict_labels_makes_them_an_error(dataset, onnx_without_card):
     code, _, stderr = run_cli(eval_main, "--model", onnx_without_card, "--data", dataset, "--strict-labels", *FLAGS)
-    assert code == 2 and "label a holds 10 pixels with value(s) 200" in stderr
+    assert code == 2 and "label a: 1 label value 200 exceeds the model's 3 classes (10 pixels" in stderr
     assert len(stderr.strip().splitlines()) == 1
+
+
+def ade_like(tmp_path):
+    """One 32x48 grey image whose label holds every ADE20K class index 0..149 (a 150-class dataset)."""
+    root = tmp_path / "ade"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    cv2.imwrite(str(root / "images" / "x.png"), np.full((32, 48, 3), 90, np.uint8))
+    cv2.imwrite(str(root / "labels" / "x.png"), (np.arange(32 * 48) % 150).astype(np.uint8).reshape(32, 48))
+    return root
+
+
+def test_labels_of_another_dataset_are_warned_in_one_short_line(onnx_without_card, tmp_path):
+    code, stdout, stderr = run_cli(eval_main, "--model", onnx_without_card, "--data", ade_like(tmp_path),
+                                   "--json", tmp_path / "r.json", *FLAGS)
+    assert code == 0, stderr
+    warning = [line for line in stdout.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1 and "147 label values 3..149 exceed the model's 3 classes" in warning[0]
+    assert "another dataset" in warning[0] and "4, 5" not in warning[0] and len(warning[0]) < 300, warning
+    record = json.loads((tmp_path / "r.json").read_text())["unknown_labels"]
+    assert sorted(int(v) for v in record["values"]) == list(range(3, 150))  # the JSON keeps each value
+
+
+def test_values_are_said_by_count_and_range():
+    assert values_text([19, 20, 149], 19) == "3 label values 19..149 exceed the model's 19 classes"
+    assert values_text([7], 1) == "1 label value 7 exceeds the model's 1 class"
+    assert values_text([-1, 40], 37) == "2 label values -1..40 lie outside the model's classes 0..36"
 
 
 def test_mean_and_std_for_an_onnx_made_elsewhere(dataset, onnx_without_card, tmp_path):
