@@ -16,10 +16,8 @@ from ..core.qdq_source import QDQ_SUFFIX, find_fp32_source
 from ..runtime.backends.openvino_backend import OpenVinoBackend, cpu_facts
 from ..runtime.backends.openvino_precision import PRECISIONS, is_qdq_file, lacking_reason, native
 from ..runtime.backends.openvino_speed import bf16_pays, bf16_speed
-from ..runtime.image_sets import dataset_folders
 from ..runtime.model_card import load_model_card
-from ..runtime.precision_check import (CheckSet, compare_backends_on, draws_scene_classes, generated_scenes,
-                                       judge_comparison, user_images)
+from ..runtime.precision_check import CheckSet, check_set_for, compare_backends_on, judge_comparison
 from .report import check
 
 SECTION = "precisions for {}"
@@ -44,16 +42,8 @@ def _cost_text(result, verdict, pictures):
 
 def check_set(card, spec):
     # type: (dict, object) -> CheckSet
-    """precision_check.check_set_for's pictures, refused in doctor's own flags (--images/--labels)."""
-    if spec.images:
-        images, labels = (spec.images, spec.labels) if spec.labels else dataset_folders(spec.images)
-        return user_images(images, labels, spec.count, what="--images", labels_flag="--labels")
-    if spec.labels:
-        raise InputError("--labels needs --images: the pictures the labels belong to")
-    if not draws_scene_classes(card):
-        raise InputError("the generated scenes are labelled with SUN RGB-D's 37 classes, this model predicts {}: "
-                         "give --images DIR (and --labels DIR to judge the mIoU drop)".format(card.get("num_classes")))
-    return generated_scenes(card, spec.count)
+    """The precision check's pictures, refused in doctor's own flags."""
+    return check_set_for(card, spec, flags=("--images", "--labels"))
 
 
 def _watched(pictures, unknown):

@@ -1,11 +1,10 @@
 """The size a model is exported at, and the rule its sides must follow."""
 
-from ..core.defaults import DEFAULT_INPUT_SIZE
+from ..core.defaults import DEFAULT_INPUT_SIZE, EVERY_FAMILY_MULTIPLE
 from ..core.errors import InputError
 
 MAX_SIDE = 4096
 MIN_SUGGESTED_SIDE = 32  # V1/V2's deepest map is 1/32: a smaller side leaves them no pixel
-EVERY_FAMILY_MULTIPLE = 32  # V1/V2 work at 1/32, the seed at 1/16
 
 
 def fitting_size(input_size, multiple=EVERY_FAMILY_MULTIPLE):

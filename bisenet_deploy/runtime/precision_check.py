@@ -28,6 +28,7 @@ from .postprocess import labels_from_output
 
 DEFAULT_IMAGES = 16  # of the user's: enough for a pooled agreement, quick at camera sizes
 DEFAULT_SCENES = 8  # generated at the network's size, about 0.1 s each to draw at 480x640
+VERIFY_FLAGS = ("--verify-images", "--verify-labels")  # the flags that name the pictures, in errors
 
 VerifySpec = collections.namedtuple("VerifySpec", "images labels count")
 VerifySpec.__doc__ = """What --verify judges on: `images` a folder/glob/video of the user's (None: the
@@ -53,7 +54,7 @@ class CheckSet(object):
         return self._items()
 
 
-def user_images(spec, labels_dir=None, limit=None, what="--verify-images", labels_flag="--verify-labels"):
+def user_images(spec, labels_dir=None, limit=None, what=VERIFY_FLAGS[0], labels_flag=VERIFY_FLAGS[1]):
     # type: (str, str, int, str, str) -> CheckSet
     """Up to `limit` pictures of a folder, glob or video, evenly spread over it, with the labels of
     `labels_dir` named like them; `what` and `labels_flag` are the calling command's flags, for errors."""
@@ -88,13 +89,14 @@ def draws_scene_classes(card):
     return card.get("num_classes") == len(SUN_NAMES) and list(card.get("classes") or SUN_NAMES) == list(SUN_NAMES)
 
 
-def generated_scenes(card, limit=None):
-    # type: (dict, int) -> CheckSet
-    """Labelled indoor scenes (bisenet-scenes, the demo model's held-out seed) at the network's size."""
+def generated_scenes(card, limit=None, flags=VERIFY_FLAGS):
+    # type: (dict, int, tuple) -> CheckSet
+    """Labelled indoor scenes (bisenet-scenes, the demo model's held-out seed) at the network's size;
+    `flags` (images, labels): the calling command's, named when a model cannot use the scenes."""
     if not draws_scene_classes(card):
-        raise InputError("--verify needs your own pictures for a model of {} classes: give --verify-images DIR "
-                         "(and --verify-labels DIR to judge the mIoU drop); the generated scenes are labelled with "
-                         "SUN RGB-D's 37".format(card.get("num_classes")))
+        raise InputError("the precision check needs your own pictures for a model of {} classes: give {} DIR "
+                         "(and {} DIR to judge the mIoU drop); the generated scenes are labelled with "
+                         "SUN RGB-D's 37".format(card.get("num_classes"), flags[0], flags[1]))
     limit = limit or DEFAULT_SCENES
     height, width = card["input_size"]
 
@@ -116,14 +118,16 @@ def verify_spec_from_args(args):
     return VerifySpec(args.verify_images, args.verify_labels, args.verify_count)
 
 
-def check_set_for(card, spec):
-    # type: (dict, VerifySpec) -> CheckSet
+def check_set_for(card, spec, flags=VERIFY_FLAGS):
+    # type: (dict, VerifySpec, tuple) -> CheckSet
+    """The pictures a VerifySpec asks for; `flags` (images, labels): the calling command's, for errors."""
+    images_flag, labels_flag = flags
     if spec.images:
         images, labels = (spec.images, spec.labels) if spec.labels else dataset_folders(spec.images)
-        return user_images(images, labels, spec.count)
+        return user_images(images, labels, spec.count, what=images_flag, labels_flag=labels_flag)
     if spec.labels:
-        raise InputError("--verify-labels needs --verify-images: the pictures the labels belong to")
-    return generated_scenes(card, spec.count)
+        raise InputError("{} needs {}: the pictures the labels belong to".format(labels_flag, images_flag))
+    return generated_scenes(card, spec.count, flags)
 
 
 class Tally(object):
